@@ -1,0 +1,26 @@
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[demo,test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/lineage demo --out demo-output
+
+test: $(STAMP)
+	scripts/ensure-chromium
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_scan.py
+
+clean:
+	rm -rf $(VENV) demo-output .pytest_cache

@@ -1,0 +1,160 @@
+"""EventBridge: every event bus, its key, its rules (pattern or schedule) and their targets.
+
+A pattern's `source` values become `events.source` nodes at the generation stage; an S3 pattern
+that names buckets ties those buckets to the rule; each target is a flow from the rule, with its
+input transformer and dead-letter queue recorded.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from collectors.context import AwsContext
+from lineage import arn as arns
+from lineage.model import Edge, EdgeKind, Evidence, Facts, Node, Stage, stage_for
+from lineage.patterns import PatternError, pattern_facts
+
+
+def get_event_buses(ctx: AwsContext, region: str) -> list[dict[str, Any]]:
+    """`[{"bus": DescribeEventBus, "rules": [{"rule": …, "targets": [...]}]}]` for one region."""
+    client = ctx.client("events", region)
+    buses = ctx.pages(client, "list_event_buses", "EventBuses", resource=region)
+    if buses is None:
+        return []
+
+    def read_bus(bus: dict[str, Any]) -> dict[str, Any]:
+        described = ctx.call(client, "describe_event_bus", bus["Name"], Name=bus["Name"])
+        rules = ctx.pages(client, "list_rules", "Rules", bus["Name"], EventBusName=bus["Name"])
+        return {"bus": described or bus, "rules": rules or []}
+
+    records = ctx.map(read_bus, buses)
+
+    def read_targets(item: tuple[dict[str, Any], dict[str, Any]]) -> dict[str, Any]:
+        bus, rule = item
+        targets = ctx.pages(client, "list_targets_by_rule", "Targets", rule.get("Arn", rule["Name"]),
+                            Rule=rule["Name"], EventBusName=bus["Name"])
+        return {"rule": rule, "targets": targets, "region": region}
+
+    pairs = [(record["bus"], rule) for record in records for rule in record["rules"]]
+    with_targets = ctx.map(read_targets, pairs)
+    by_rule = {id(pair[1]): full for pair, full in zip(pairs, with_targets, strict=True)}
+    for record in records:
+        record["rules"] = [by_rule[id(rule)] for rule in record["rules"]]
+    return records
+
+
+# --- transform ----------------------------------------------------------------------------------
+
+_ROUTED_KINDS = frozenset({"events.bus", "sqs.queue", "sns.topic", "kinesis.stream",
+                           "firehose.delivery_stream", "logs.log_group"})
+
+
+def target_edge_kind(kind: str) -> EdgeKind:
+    """Compute is triggered; a place that holds or forwards the event is routed to."""
+    if kind in _ROUTED_KINDS:
+        return EdgeKind.ROUTES
+    if kind == "events.api_destination":
+        return EdgeKind.WRITES
+    return EdgeKind.TRIGGERS
+
+
+def _target_id(target_arn: str) -> str:
+    return arns.unqualified_lambda_arn(target_arn) if ":lambda:" in target_arn else target_arn
+
+
+def _target_summary(target: dict[str, Any]) -> dict[str, Any]:
+    transformer = target.get("InputTransformer")
+    return {
+        "id": target.get("Id", ""),
+        "arn": target.get("Arn", ""),
+        "input": "transformer" if transformer else (
+            "constant" if "Input" in target else ("path" if "InputPath" in target else "event")
+        ),
+        "input_template": (transformer or {}).get("InputTemplate"),
+        "input_paths": (transformer or {}).get("InputPathsMap"),
+        "input_path": target.get("InputPath"),
+        "dead_letter_queue": (target.get("DeadLetterConfig") or {}).get("Arn"),
+        "role": target.get("RoleArn"),
+        "retry": target.get("RetryPolicy"),
+    }
+
+
+def transform_rule(record: dict[str, Any], bus_id: str, account: str, region: str) -> Facts:
+    rule = record["rule"]
+    rule_id = rule.get("Arn") or arns.event_rule_arn(region, account, rule.get("EventBusName", ""),
+                                                      rule["Name"])
+    nodes: list[Node] = []
+    edges: list[Edge] = []
+    warnings: list[str] = []
+    pattern_text = rule.get("EventPattern")
+    schedule = rule.get("ScheduleExpression")
+    if pattern_text:
+        try:
+            facts = pattern_facts(pattern_text)
+        except PatternError as error:
+            warnings.append(str(error))
+        else:
+            for source in facts.sources:
+                source_id = arns.event_source_id(region, account, source)
+                nodes.append(Node(source_id, "events.source", source, Stage.GENERATION, account,
+                                  region, observed=False, attributes={"pattern_value": source}))
+                evidence = Evidence("events:ListRules", rule_id, "EventPattern.source", source)
+                edges.append(Edge(source_id, rule_id, EdgeKind.ROUTES, (evidence,)))
+            for bucket in facts.buckets:
+                evidence = Evidence("events:ListRules", rule_id, "EventPattern.detail.bucket.name", bucket)
+                edges.append(Edge(arns.bucket_arn(bucket), rule_id, EdgeKind.NOTIFIES, (evidence,)))
+    edges.append(Edge(bus_id, rule_id, EdgeKind.ROUTES,
+                      (Evidence("events:ListRules", rule_id, "EventBusName", rule.get("EventBusName", "")),)))
+    targets = record.get("targets")
+    summaries = []
+    for index, target in enumerate(targets or []):
+        target_arn = target.get("Arn", "")
+        if not target_arn:
+            continue
+        target_id = _target_id(target_arn)
+        summary = _target_summary(target)
+        summaries.append(summary)
+        excerpt = json.dumps({k: v for k, v in summary.items() if v and k not in ("arn", "id")},
+                             sort_keys=True)[:200]
+        evidence = Evidence("events:ListTargetsByRule", rule_id, f"Targets[{index}]", excerpt)
+        edges.append(Edge(rule_id, target_id, target_edge_kind(arns.kind_for_arn(target_id)), (evidence,)))
+        if summary["dead_letter_queue"]:
+            dlq = Evidence("events:ListTargetsByRule", rule_id, f"Targets[{index}].DeadLetterConfig.Arn",
+                           summary["dead_letter_queue"])
+            edges.append(Edge(rule_id, summary["dead_letter_queue"], EdgeKind.WRITES, (dlq,)))
+    attributes: dict[str, Any] = {
+        "state": rule.get("State", ""),
+        "event_pattern": pattern_text,
+        "schedule": schedule,
+        "description": rule.get("Description", ""),
+        "managed_by": rule.get("ManagedBy"),
+        "targets": summaries,
+    }
+    if targets is None:
+        attributes["unread"] = ["targets"]
+    if warnings:
+        attributes["warnings"] = warnings
+    # A schedule is where data movement starts: the rule itself is the generator.
+    stage = Stage.GENERATION if schedule and not pattern_text else stage_for("events.rule")
+    nodes.append(Node(rule_id, "events.rule", rule["Name"], stage, account, region, True, attributes))
+    return Facts(tuple(nodes), tuple(edges))
+
+
+def transform_event_buses(records: list[dict[str, Any]], account: str, region: str) -> Facts:
+    facts = Facts()
+    for record in records:
+        bus = record["bus"]
+        bus_id = bus.get("Arn") or arns.event_bus_arn(region, account, bus["Name"])
+        attributes = {
+            "kms_key": bus.get("KmsKeyIdentifier"),
+            "has_policy": bool(bus.get("Policy")),
+            "description": bus.get("Description", ""),
+            "dead_letter_queue": (bus.get("DeadLetterConfig") or {}).get("Arn"),
+        }
+        node = Node(bus_id, "events.bus", bus["Name"], stage_for("events.bus"), account, region, True,
+                    attributes)
+        facts = facts + Facts((node,), ())
+        for rule_record in record["rules"]:
+            facts = facts + transform_rule(rule_record, bus_id, account, region)
+    return facts

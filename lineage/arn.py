@@ -1,0 +1,224 @@
+"""Canonical node ids (ARNs) and the kinds they name.
+
+References reach the tracker in many spellings: a state machine ARN on an EventBridge target, a job
+name in a Step Functions definition, `s3a://bucket/raw/` in a Glue argument, a queue URL. Every one
+is turned here into one canonical id so that collectors that never see each other meet at one node.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+
+@dataclass(frozen=True, slots=True)
+class Arn:
+    partition: str
+    service: str
+    region: str
+    account: str
+    resource: str
+
+    @property
+    def resource_type(self) -> str:
+        return re.split(r"[:/]", self.resource, maxsplit=1)[0]
+
+    @property
+    def resource_name(self) -> str:
+        parts = re.split(r"[:/]", self.resource, maxsplit=1)
+        return parts[1] if len(parts) > 1 else parts[0]
+
+
+def parse_arn(value: str) -> Arn | None:
+    if not isinstance(value, str) or not value.startswith("arn:"):
+        return None
+    parts = value.split(":", 5)
+    if len(parts) != 6:
+        return None
+    _, partition, service, region, account, resource = parts
+    return Arn(partition, service, region, account, resource)
+
+
+# --- S3 -----------------------------------------------------------------------------------------
+
+_S3_SCHEMES = ("s3", "s3a", "s3n")
+
+
+def bucket_arn(bucket: str) -> str:
+    return f"arn:aws:s3:::{bucket}"
+
+
+def s3_location_id(bucket: str, prefix: str = "") -> str:
+    """`arn:aws:s3:::BUCKET/PREFIX`, prefix without leading or trailing `/`; the bucket when empty."""
+    prefix = prefix.strip("/")
+    return f"arn:aws:s3:::{bucket}/{prefix}" if prefix else bucket_arn(bucket)
+
+
+def parse_s3_url(value: str) -> tuple[str, str] | None:
+    """(bucket, prefix) of `s3://bucket/prefix/`, `s3a://…` or an S3 ARN; None for anything else."""
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    if value.startswith("arn:aws:s3:::"):
+        rest = value[len("arn:aws:s3:::") :]
+        bucket, _, prefix = rest.partition("/")
+        return (bucket, prefix.strip("/")) if bucket else None
+    parsed = urlparse(value)
+    if parsed.scheme not in _S3_SCHEMES or not parsed.netloc:
+        return None
+    return parsed.netloc, parsed.path.strip("/")
+
+
+def split_s3_id(node_id: str) -> tuple[str, str]:
+    """(bucket, prefix) of a canonical S3 id."""
+    parsed = parse_s3_url(node_id)
+    if parsed is None:
+        raise ValueError(f"not an S3 id: {node_id}")
+    return parsed
+
+
+# --- Other services -----------------------------------------------------------------------------
+
+
+def state_machine_arn(region: str, account: str, name: str) -> str:
+    return f"arn:aws:states:{region}:{account}:stateMachine:{name}"
+
+
+def lambda_function_arn(region: str, account: str, name: str) -> str:
+    return f"arn:aws:lambda:{region}:{account}:function:{name}"
+
+
+def glue_job_arn(region: str, account: str, name: str) -> str:
+    return f"arn:aws:glue:{region}:{account}:job/{name}"
+
+
+def glue_crawler_arn(region: str, account: str, name: str) -> str:
+    return f"arn:aws:glue:{region}:{account}:crawler/{name}"
+
+
+def glue_database_arn(region: str, account: str, database: str) -> str:
+    return f"arn:aws:glue:{region}:{account}:database/{database.lower()}"
+
+
+def glue_table_arn(region: str, account: str, database: str, table: str) -> str:
+    # The catalog folds database and table names to lower case; so does the id.
+    return f"arn:aws:glue:{region}:{account}:table/{database.lower()}/{table.lower()}"
+
+
+def glue_workflow_arn(region: str, account: str, name: str) -> str:
+    return f"arn:aws:glue:{region}:{account}:workflow/{name}"
+
+
+def glue_trigger_arn(region: str, account: str, name: str) -> str:
+    return f"arn:aws:glue:{region}:{account}:trigger/{name}"
+
+
+def dynamodb_table_arn(region: str, account: str, name: str) -> str:
+    return f"arn:aws:dynamodb:{region}:{account}:table/{name}"
+
+
+def sqs_queue_arn(region: str, account: str, name: str) -> str:
+    return f"arn:aws:sqs:{region}:{account}:{name}"
+
+
+def sns_topic_arn(region: str, account: str, name: str) -> str:
+    return f"arn:aws:sns:{region}:{account}:{name}"
+
+
+def event_bus_arn(region: str, account: str, name: str) -> str:
+    return f"arn:aws:events:{region}:{account}:event-bus/{name}"
+
+
+def event_rule_arn(region: str, account: str, bus: str, name: str) -> str:
+    # AWS names rules on the default bus without the bus, and rules on any other bus with it.
+    if bus in ("", "default"):
+        return f"arn:aws:events:{region}:{account}:rule/{name}"
+    return f"arn:aws:events:{region}:{account}:rule/{bus}/{name}"
+
+
+def event_source_id(region: str, account: str, source: str) -> str:
+    """A producer of events named by a pattern's `source`; not an AWS resource, so a tracker id."""
+    return f"arn:aws:events:{region}:{account}:source/{source}"
+
+
+def athena_workgroup_arn(region: str, account: str, name: str) -> str:
+    return f"arn:aws:athena:{region}:{account}:workgroup/{name}"
+
+
+def queue_url_to_arn(url: str) -> str | None:
+    """`https://sqs.REGION.amazonaws.com/ACCOUNT/NAME` to the queue's ARN."""
+    parsed = urlparse(url)
+    match = re.match(r"^(?:sqs\.)?([a-z0-9-]+)\.(?:queue\.)?amazonaws\.com", parsed.netloc or "")
+    parts = [p for p in parsed.path.split("/") if p]
+    if not match or len(parts) != 2:
+        return None
+    region = match.group(1)
+    if region == "sqs":  # legacy `queue.amazonaws.com` has no region
+        return None
+    return sqs_queue_arn(region, parts[0], parts[1])
+
+
+def unqualified_lambda_arn(arn: str) -> str:
+    """A function ARN without `:alias` or `:version`: the flow is to the function."""
+    parts = arn.split(":")
+    return ":".join(parts[:7]) if len(parts) > 7 else arn
+
+
+# kind of node for (service, resource type) of an ARN
+_KIND_BY_ARN: dict[tuple[str, str], str] = {
+    ("states", "stateMachine"): "states.state_machine",
+    ("states", "activity"): "states.activity",
+    ("lambda", "function"): "lambda.function",
+    ("glue", "job"): "glue.job",
+    ("glue", "crawler"): "glue.crawler",
+    ("glue", "table"): "glue.table",
+    ("glue", "database"): "glue.database",
+    ("glue", "workflow"): "glue.workflow",
+    ("glue", "trigger"): "glue.trigger",
+    ("dynamodb", "table"): "dynamodb.table",
+    ("events", "event-bus"): "events.bus",
+    ("events", "rule"): "events.rule",
+    ("events", "source"): "events.source",
+    ("events", "api-destination"): "events.api_destination",
+    ("athena", "workgroup"): "athena.workgroup",
+    ("kinesis", "stream"): "kinesis.stream",
+    ("firehose", "deliverystream"): "firehose.delivery_stream",
+    ("ecs", "cluster"): "ecs.cluster",
+    ("ecs", "task-definition"): "ecs.task_definition",
+    ("batch", "job-queue"): "batch.job_queue",
+    ("logs", "log-group"): "logs.log_group",
+    ("kms", "key"): "kms.key",
+    ("apigateway", ""): "apigateway.api",
+    ("execute-api", ""): "apigateway.api",
+}
+
+
+def kind_for_arn(value: str) -> str:
+    """The node kind an ARN names; `external` when the tracker has no name for it."""
+    if value.startswith("arn:aws:s3:::"):
+        return "s3.location" if "/" in value[len("arn:aws:s3:::") :] else "s3.bucket"
+    arn = parse_arn(value)
+    if arn is None:
+        return "external"
+    if arn.service in ("sqs", "sns"):
+        return "sqs.queue" if arn.service == "sqs" else "sns.topic"
+    if arn.service in ("apigateway", "execute-api"):
+        return "apigateway.api"
+    return _KIND_BY_ARN.get((arn.service, arn.resource_type), "external")
+
+
+def name_for_id(value: str) -> str:
+    """A short human name for a node id."""
+    if value.startswith("arn:aws:s3:::"):
+        return value[len("arn:aws:s3:::") :]
+    arn = parse_arn(value)
+    if arn is None:
+        return value
+    if arn.service in ("sqs", "sns"):
+        return arn.resource
+    if arn.service == "glue" and arn.resource_type == "table":
+        return arn.resource_name.replace("/", ".")
+    if arn.service == "events" and arn.resource_type == "rule":
+        return arn.resource_name
+    return arn.resource_name

@@ -1,0 +1,701 @@
+"""Amazon States Language: what a state machine reads, writes and invokes, from its definition.
+
+Pure: a definition (text or parsed) in, facts out. Every Task, the `ItemReader` and `ResultWriter`
+of a Distributed Map and every branch and iterator are walked; each value that names a resource is
+either literal (it becomes an edge to that resource) or dynamic — a JSONPath `.$` key, a JSONata
+`{% %}` expression, a `${Name}` template substitution — and then becomes an edge to a node that
+says it is dynamic, with the expression as evidence. Nothing is guessed, nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from lineage import arn as arns
+from lineage.arguments import Direction, direction_of
+from lineage.model import Edge, EdgeKind, Evidence, Facts, Node, stage_for
+from lineage.sql import tables_read, tables_written
+
+STATE_TYPES = frozenset({"Task", "Pass", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map"})
+_TEMPLATE = re.compile(r"\$\{[^}]+\}")
+_JSONATA = re.compile(r"^\s*\{%.*%\}\s*$", re.S)
+_RESOURCE = re.compile(r"^arn:[^:]+:states:[^:]*:[^:]*:(?P<integration>.+)$")
+_UNQUOTED_PLACEHOLDER = re.compile(r'(?<=[:\[,\s])(\$\{[A-Za-z0-9_:.\-]+\})(?=\s*[,}\]\n])')
+
+
+
+class DefinitionError(ValueError):
+    """The text is not a state machine definition at all."""
+
+
+@dataclass(frozen=True, slots=True)
+class Machine:
+    """Where the definition lives: its node id, region and account resolve bare names."""
+
+    id: str
+    region: str = ""
+    account: str = ""
+    operation: str = "states:DescribeStateMachine"
+
+
+@dataclass(slots=True)
+class AslResult:
+    facts: Facts
+    warnings: list[str]
+    integrations: list[str]  # every Task resource, as written, in document order
+    control_calls: list[str]  # aws-sdk calls that touch configuration, not data
+
+
+@dataclass(slots=True)
+class _Walk:
+    machine: Machine
+    query_language: str
+    nodes: dict[str, Node] = field(default_factory=dict)
+    edges: dict[tuple[str, str, EdgeKind], list[Evidence]] = field(default_factory=dict)
+    linked_paths: set[str] = field(default_factory=set)
+    warnings: list[str] = field(default_factory=list)
+    integrations: list[str] = field(default_factory=list)
+    control_calls: list[str] = field(default_factory=list)
+
+    def evidence(self, path: str, excerpt: Any, dynamic: bool = False) -> Evidence:
+        text = excerpt if isinstance(excerpt, str) else json.dumps(excerpt, default=str)
+        return Evidence(self.machine.operation, self.machine.id, path, text[:200], dynamic)
+
+    def link(self, target: str, kind: str, direction: EdgeKind, evidence: Evidence,
+             attributes: Mapping[str, Any] | None = None) -> None:
+        if target not in self.nodes:
+            parsed = arns.parse_arn(target)
+            self.nodes[target] = Node(
+                id=target, kind=kind, name=arns.name_for_id(target), stage=stage_for(kind),
+                account=parsed.account if parsed else "", region=parsed.region if parsed else "",
+                observed=False, attributes=dict(attributes or {}),
+            )
+        if direction == EdgeKind.READS:
+            key = (target, self.machine.id, direction)
+        else:
+            key = (self.machine.id, target, direction)
+        self.edges.setdefault(key, []).append(evidence)
+        self.linked_paths.add(evidence.path)
+
+    def dynamic(self, kind: str, direction: EdgeKind, path: str, expression: Any) -> None:
+        """A reference whose value is known only at run time: a node that says so."""
+        target = f"dynamic:{self.machine.id}#{path}"
+        self.link(target, kind, direction, self.evidence(path, expression, dynamic=True),
+                  {"dynamic": True, "expression": expression if isinstance(expression, str)
+                   else json.dumps(expression)})
+
+    def warn(self, path: str, message: str) -> None:
+        self.warnings.append(f"{path}: {message}" if path else message)
+
+
+# --- Loading ------------------------------------------------------------------------------------
+
+
+def load_definition(text: str, filename: str = "") -> tuple[dict[str, Any], list[str]]:
+    """The definition as a dict, and warnings about how it had to be read.
+
+    Templates (SAM, CDK, Terraform) leave `${Name}` outside strings where a number or object will be
+    substituted; such a placeholder is read as a string so the rest of the definition still counts.
+    """
+    warnings: list[str] = []
+    if filename.endswith((".yaml", ".yml")):
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as error:
+            raise DefinitionError(f"not valid YAML: {_first_line(error)}") from None
+    else:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            substituted, count = _UNQUOTED_PLACEHOLDER.subn(r'"\1"', text)
+            try:
+                data = json.loads(substituted) if count else None
+            except json.JSONDecodeError:
+                data = None
+            if data is None:
+                try:
+                    data = yaml.safe_load(text)  # a YAML definition saved without its extension
+                except yaml.YAMLError:
+                    data = None
+                if not isinstance(data, dict):
+                    raise DefinitionError(
+                        f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
+                    ) from None
+            else:
+                warnings.append(
+                    f"{count} template placeholder(s) outside strings were read as dynamic values"
+                )
+    if not isinstance(data, dict):
+        raise DefinitionError("a definition is a JSON object with `StartAt` and `States`")
+    if "States" not in data and "StartAt" not in data:
+        raise DefinitionError("no `States` and no `StartAt`: not a state machine definition")
+    return data, warnings
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+# --- Walking ------------------------------------------------------------------------------------
+
+
+def parse_definition(definition: str | Mapping[str, Any], machine: Machine,
+                     filename: str = "") -> AslResult:
+    """Facts of one definition. A definition that cannot be read yields warnings, never raises."""
+    load_warnings: list[str] = []
+    if isinstance(definition, str):
+        try:
+            data, load_warnings = load_definition(definition, filename)
+        except DefinitionError as error:
+            return AslResult(Facts(), [str(error)], [], [])
+    else:
+        data = dict(definition)
+    walk = _Walk(machine, str(data.get("QueryLanguage", "JSONPath")))
+    walk.warnings.extend(load_warnings)
+    _walk_machine(walk, data, "")
+    nodes = tuple(walk.nodes.values())
+    edges = tuple(Edge(s, t, k, tuple(ev)) for (s, t, k), ev in walk.edges.items())
+    return AslResult(Facts(nodes, edges), walk.warnings, walk.integrations, walk.control_calls)
+
+
+def _walk_machine(walk: _Walk, data: Mapping[str, Any], path: str) -> None:
+    states = data.get("States")
+    start = data.get("StartAt")
+    if not isinstance(states, dict) or not states:
+        walk.warn(path, "`States` is missing or empty")
+        return
+    if not isinstance(start, str):
+        walk.warn(path, "`StartAt` is missing")
+    elif start not in states:
+        walk.warn(path, f"`StartAt` names `{start}`, which is not a state")
+    language = str(data.get("QueryLanguage", walk.query_language))
+    for name, state in states.items():
+        state_path = f"{path}.States.{name}" if path else f"States.{name}"
+        if not isinstance(state, dict):
+            walk.warn(state_path, "a state is an object")
+            continue
+        _walk_state(walk, state, state_path, str(state.get("QueryLanguage", language)), states)
+
+
+def _walk_state(walk: _Walk, state: Mapping[str, Any], path: str, language: str,
+                siblings: Mapping[str, Any]) -> None:
+    kind = state.get("Type")
+    if kind not in STATE_TYPES:
+        walk.warn(path, f"unknown state type {kind!r}" if kind else "no `Type`")
+        return
+    following = state.get("Next")
+    if isinstance(following, str) and following not in siblings:
+        walk.warn(path, f"`Next` names `{following}`, which is not a state")
+    if kind == "Task":
+        _walk_task(walk, state, path, language)
+    elif kind == "Parallel":
+        branches = state.get("Branches")
+        if not isinstance(branches, list) or not branches:
+            walk.warn(path, "a Parallel state needs `Branches`")
+            return
+        for index, branch in enumerate(branches):
+            if isinstance(branch, dict):
+                _walk_machine(walk, {"QueryLanguage": language, **branch}, f"{path}.Branches[{index}]")
+    elif kind == "Map":
+        _walk_map(walk, state, path, language)
+    elif kind == "Choice" and not isinstance(state.get("Choices"), list):
+        walk.warn(path, "a Choice state needs `Choices`")
+
+
+def _walk_map(walk: _Walk, state: Mapping[str, Any], path: str, language: str) -> None:
+    processor_key = "ItemProcessor" if "ItemProcessor" in state else "Iterator"
+    processor = state.get(processor_key)
+    if not isinstance(processor, dict):
+        walk.warn(path, "a Map state needs `ItemProcessor` (or `Iterator`)")
+    else:
+        _walk_machine(walk, {"QueryLanguage": language, **processor}, f"{path}.{processor_key}")
+    for key in ("ItemReader", "ResultWriter"):
+        block = state.get(key)
+        if isinstance(block, dict) and isinstance(block.get("Resource"), str):
+            _walk_integration(walk, block, f"{path}.{key}", language, forced=key)
+
+
+def _walk_task(walk: _Walk, state: Mapping[str, Any], path: str, language: str) -> None:
+    resource = state.get("Resource")
+    if not isinstance(resource, str) or not resource:
+        walk.warn(path, "a Task state needs `Resource`")
+        return
+    _walk_integration(walk, state, path, language)
+
+
+def _arguments(block: Mapping[str, Any], language: str) -> tuple[str, Any]:
+    if language == "JSONata" or "Arguments" in block:
+        return "Arguments", block.get("Arguments") or {}
+    return "Parameters", block.get("Parameters") or {}
+
+
+def _walk_integration(walk: _Walk, block: Mapping[str, Any], path: str, language: str,
+                      forced: str = "") -> None:
+    resource = block["Resource"]
+    walk.integrations.append(resource)
+    key, arguments = _arguments(block, language)
+    args = _Args(walk, arguments if isinstance(arguments, dict) else {}, f"{path}.{key}")
+    resource_path = f"{path}.Resource"
+    if _is_dynamic_string(resource):
+        walk.dynamic("external", EdgeKind.INVOKES, resource_path, resource)
+        return
+    match = _RESOURCE.match(resource)
+    if match is None:
+        _legacy_resource(walk, resource, resource_path)
+        return
+    integration = match.group("integration")
+    service, action = _split_integration(integration)
+    if forced == "ItemReader":
+        _s3_object(args, EdgeKind.READS)
+    elif forced == "ResultWriter":
+        _s3_object(args, EdgeKind.WRITES)
+    elif (service, action.lower()) in _HANDLERS:
+        _HANDLERS[(service, action.lower())](args)
+    elif service in _SERVICE_HANDLERS:
+        _SERVICE_HANDLERS[service](args, action)
+    elif _is_control_call(service, action):
+        walk.control_calls.append(integration)
+        return
+    else:
+        node = f"arn:aws:{service}:{walk.machine.region}:{walk.machine.account}:service"
+        walk.link(node, "external", EdgeKind.INVOKES, walk.evidence(resource_path, resource))
+    if forced == "" and service not in ("s3",):
+        args.s3_paths_by_name()
+
+
+def _split_integration(integration: str) -> tuple[str, str]:
+    """`glue:startJobRun.sync` → (glue, startJobRun); `aws-sdk:s3:getObject` → (s3, getObject)."""
+    parts = integration.split(":")
+    if parts[0] == "aws-sdk" and len(parts) >= 3:
+        service, action = parts[1], parts[2]
+    elif len(parts) >= 2:
+        service, action = parts[0], parts[1]
+    else:
+        service, action = parts[0], ""
+    return service, action.split(".")[0]
+
+
+def _is_control_call(service: str, action: str) -> bool:
+    """Calls that read or steer configuration, not data: left out of the flows, kept in a list.
+
+    The data reads of the services handled above (`s3:getObject`, `dynamodb:getItem`) never get here.
+    """
+    if service in ("sfn", "states") and action != "startExecution":
+        return True
+    return action.startswith(("describe", "list", "get"))
+
+
+def _legacy_resource(walk: _Walk, resource: str, path: str) -> None:
+    kind = arns.kind_for_arn(resource)
+    if kind == "lambda.function":
+        target = arns.unqualified_lambda_arn(resource)
+    elif kind == "states.activity":
+        target = resource
+    else:
+        walk.warn(path, f"`Resource` {resource!r} is not a known integration")
+        target, kind = resource, "external"
+    walk.link(target, kind, EdgeKind.INVOKES, walk.evidence(path, resource))
+
+
+def _is_dynamic_string(value: Any) -> bool:
+    return isinstance(value, str) and (bool(_JSONATA.match(value)) or bool(_TEMPLATE.search(value)))
+
+
+# --- Arguments ----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Args:
+    """The arguments of one Task, read field by field with literal/dynamic told apart."""
+
+    walk: _Walk
+    values: Mapping[str, Any]
+    path: str
+
+    def raw(self, name: str) -> tuple[Any, str, bool] | None:
+        """(value, path, dynamic) of a field, whichever spelling the definition used."""
+        if f"{name}.$" in self.values:
+            return self.values[f"{name}.$"], f"{self.path}.{name}.$", True
+        if name in self.values:
+            value = self.values[name]
+            return value, f"{self.path}.{name}", _is_dynamic_string(value)
+        return None
+
+    def nested(self, name: str) -> _Args | None:
+        value = self.values.get(name)
+        if isinstance(value, dict):
+            return _Args(self.walk, value, f"{self.path}.{name}")
+        return None
+
+    def reference(self, name: str, kind: str, direction: EdgeKind,
+                  resolve: Callable[[str], str | None], required: bool = True) -> str | None:
+        """Link the resource a field names; a dynamic value is linked as dynamic."""
+        found = self.raw(name)
+        if found is None:
+            if required:
+                self.walk.warn(self.path, f"`{name}` is missing")
+            return None
+        value, path, dynamic = found
+        if dynamic or not isinstance(value, str):
+            self.walk.dynamic(kind, direction, path, value)
+            return None
+        target = resolve(value)
+        if target is None:
+            self.walk.warn(path, f"{value!r} does not name a {kind}")
+            return None
+        self.walk.link(target, kind, direction, self.walk.evidence(path, value))
+        return target
+
+    def s3_paths_by_name(self) -> None:
+        """Any `s3://` value among the arguments is a flow; its field name tells which way."""
+        for value, path, name in _string_leaves(self.values, self.path):
+            parsed = arns.parse_s3_url(value) if value.startswith("s3") else None
+            if parsed is None or path in self.walk.linked_paths:
+                continue
+            direction = direction_of(name)
+            if direction == Direction.NONE:
+                continue
+            edge_kind = EdgeKind.WRITES if direction == Direction.WRITE else EdgeKind.READS
+            if _is_dynamic_string(value):
+                self.walk.dynamic("s3.location", edge_kind, path, value)
+                continue
+            excerpt = value if direction != Direction.UNSTATED else f"{value} (direction unstated)"
+            target = arns.s3_location_id(*parsed)
+            self.walk.link(target, arns.kind_for_arn(target), edge_kind,
+                           self.walk.evidence(path, excerpt))
+
+
+def _string_leaves(value: Any, path: str, name: str = "") -> Iterator[tuple[str, str, str]]:
+    if isinstance(value, str):
+        yield value, path, name
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str) and not key.endswith(".$"):
+                yield from _string_leaves(item, f"{path}.{key}", key)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _string_leaves(item, f"{path}[{index}]", name)
+
+
+# --- Integrations -------------------------------------------------------------------------------
+
+
+def _in_account(args: _Args, build: Callable[[str, str, str], str]) -> Callable[[str], str | None]:
+    """Resolve a bare name, or accept an ARN as written."""
+    machine = args.walk.machine
+
+    def resolve(value: str) -> str | None:
+        if value.startswith("arn:"):
+            return value
+        return build(machine.region, machine.account, value)
+
+    return resolve
+
+
+def _lambda(args: _Args) -> None:
+    machine = args.walk.machine
+
+    def resolve(value: str) -> str | None:
+        if value.startswith("arn:"):
+            return arns.unqualified_lambda_arn(value)
+        parts = value.split(":")
+        if len(parts) >= 3 and parts[1] == "function":  # ACCOUNT:function:NAME[:QUALIFIER]
+            return arns.lambda_function_arn(machine.region, parts[0], parts[2])
+        return arns.lambda_function_arn(machine.region, machine.account, parts[0])
+
+    args.reference("FunctionName", "lambda.function", EdgeKind.INVOKES, resolve)
+
+
+def _glue_job(args: _Args) -> None:
+    args.reference("JobName", "glue.job", EdgeKind.INVOKES, _in_account(args, arns.glue_job_arn))
+
+
+def _glue_crawler(args: _Args) -> None:
+    args.reference("Name", "glue.crawler", EdgeKind.INVOKES, _in_account(args, arns.glue_crawler_arn))
+
+
+def _dynamodb(direction: EdgeKind) -> Callable[[_Args], None]:
+    def handle(args: _Args) -> None:
+        resolve = _in_account(args, arns.dynamodb_table_arn)
+        if "RequestItems" in args.values or "RequestItems.$" in args.values:
+            found = args.raw("RequestItems")
+            if found and isinstance(found[0], dict) and not found[2]:
+                for table in found[0]:
+                    target = resolve(table)
+                    args.walk.link(target, "dynamodb.table", direction,
+                                   args.walk.evidence(f"{found[1]}.{table}", table))
+            elif found:
+                args.walk.dynamic("dynamodb.table", direction, found[1], found[0])
+            return
+        args.reference("TableName", "dynamodb.table", direction, resolve)
+
+    return handle
+
+
+def _dynamodb_export(args: _Args) -> None:
+    """A table exported to S3: read from the table, written under the bucket and prefix."""
+    args.reference("TableArn", "dynamodb.table", EdgeKind.READS, _in_account(args, arns.dynamodb_table_arn))
+    bucket = args.raw("S3Bucket")
+    if bucket is None:
+        args.walk.warn(args.path, "`S3Bucket` is missing")
+    elif bucket[2] or not isinstance(bucket[0], str):
+        args.walk.dynamic("s3.location", EdgeKind.WRITES, bucket[1], bucket[0])
+    else:
+        prefix = args.raw("S3Prefix")
+        literal_prefix = prefix[0] if prefix and not prefix[2] and isinstance(prefix[0], str) else ""
+        target = arns.s3_location_id(bucket[0], literal_prefix)
+        excerpt = f"s3://{bucket[0]}/{literal_prefix}" + (f" + {prefix[1]}" if prefix and prefix[2] else "")
+        args.walk.link(target, arns.kind_for_arn(target), EdgeKind.WRITES,
+                       args.walk.evidence(bucket[1], excerpt, dynamic=bool(prefix and prefix[2])))
+
+
+def _dynamodb_service(args: _Args, action: str) -> None:
+    if action == "exportTableToPointInTime":
+        _dynamodb_export(args)
+        return
+    reads = action.startswith(("get", "query", "scan", "batchGet", "describe", "transactGet"))
+    _dynamodb(EdgeKind.READS if reads else EdgeKind.WRITES)(args)
+
+
+def _sqs(args: _Args, action: str) -> None:
+    direction = EdgeKind.READS if action.startswith("receive") else EdgeKind.WRITES
+
+    def resolve(value: str) -> str | None:
+        return value if value.startswith("arn:") else arns.queue_url_to_arn(value)
+
+    args.reference("QueueUrl", "sqs.queue", direction, resolve)
+
+
+def _sns(args: _Args) -> None:
+    field_name = next((f for f in ("TopicArn", "TargetArn") if args.raw(f)), None)
+    if field_name is None:
+        if args.raw("PhoneNumber"):
+            args.walk.link("arn:aws:sns:::sms", "external", EdgeKind.WRITES,
+                           args.walk.evidence(args.path, "PhoneNumber"))
+            return
+        args.walk.warn(args.path, "`TopicArn` is missing")
+        return
+    args.reference(field_name, "sns.topic", EdgeKind.WRITES, lambda v: v if v.startswith("arn:") else None)
+
+
+def _events(args: _Args) -> None:
+    found = args.raw("Entries")
+    if found is None:
+        args.walk.warn(args.path, "`Entries` is missing")
+        return
+    entries, path, dynamic = found
+    if dynamic or not isinstance(entries, list):
+        args.walk.dynamic("events.bus", EdgeKind.WRITES, path, entries)
+        return
+    resolve = _in_account(args, arns.event_bus_arn)
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            continue
+        entry_args = _Args(args.walk, entry, f"{path}[{index}]")
+        if entry_args.raw("EventBusName") is None:
+            target = arns.event_bus_arn(args.walk.machine.region, args.walk.machine.account, "default")
+            args.walk.link(target, "events.bus", EdgeKind.WRITES,
+                           args.walk.evidence(f"{path}[{index}]", "EventBusName not given: default bus"))
+        else:
+            entry_args.reference("EventBusName", "events.bus", EdgeKind.WRITES, resolve)
+
+
+def _athena(args: _Args) -> None:
+    machine = args.walk.machine
+    database = ""
+    context = args.nested("QueryExecutionContext")
+    if context is not None and (found := context.raw("Database")) and not found[2]:
+        database = str(found[0])
+    workgroup = args.raw("WorkGroup")
+    if workgroup is None:
+        target = arns.athena_workgroup_arn(machine.region, machine.account, "primary")
+        args.walk.link(target, "athena.workgroup", EdgeKind.INVOKES,
+                       args.walk.evidence(args.path, "WorkGroup not given: primary"))
+    else:
+        args.reference("WorkGroup", "athena.workgroup", EdgeKind.INVOKES,
+                       _in_account(args, arns.athena_workgroup_arn))
+    query = args.raw("QueryString")
+    if query is None:
+        args.walk.warn(args.path, "`QueryString` is missing")
+    elif query[2] or not isinstance(query[0], str):
+        args.walk.dynamic("glue.table", EdgeKind.READS, query[1], query[0])
+    else:
+        read, warning = tables_read(query[0], database)
+        if warning:
+            args.walk.warn(query[1], warning)
+        for db, table in read:
+            if not db:
+                args.walk.warn(query[1], f"table {table!r} has no database and none is given")
+                continue
+            target = arns.glue_table_arn(machine.region, machine.account, db, table)
+            args.walk.link(target, "glue.table", EdgeKind.READS, args.walk.evidence(query[1], query[0]))
+        for db, table in tables_written(query[0], database):
+            target = arns.glue_table_arn(machine.region, machine.account, db, table)
+            args.walk.link(target, "glue.table", EdgeKind.WRITES, args.walk.evidence(query[1], query[0]))
+    result = args.nested("ResultConfiguration")
+    if result is not None and result.raw("OutputLocation") is not None:
+        _s3_field(result, "OutputLocation", EdgeKind.WRITES)
+
+
+def _s3_field(args: _Args, name: str, direction: EdgeKind) -> None:
+    def resolve(value: str) -> str | None:
+        parsed = arns.parse_s3_url(value)
+        return arns.s3_location_id(*parsed) if parsed else None
+
+    found = args.raw(name)
+    if found is None:
+        return
+    value, path, dynamic = found
+    if dynamic or not isinstance(value, str):
+        args.walk.dynamic("s3.location", direction, path, value)
+        return
+    target = resolve(value)
+    if target is None:
+        args.walk.warn(path, f"{value!r} is not an S3 path")
+        return
+    args.walk.link(target, arns.kind_for_arn(target), direction, args.walk.evidence(path, value))
+
+
+def _s3_object(args: _Args, direction: EdgeKind) -> None:
+    """Bucket with Key or Prefix: a literal bucket with a dynamic key is a flow into that bucket."""
+    bucket = args.raw("Bucket")
+    if bucket is None:
+        args.walk.warn(args.path, "`Bucket` is missing")
+        return
+    value, path, dynamic = bucket
+    if dynamic or not isinstance(value, str):
+        args.walk.dynamic("s3.location", direction, path, value)
+        return
+    prefix, prefix_dynamic, prefix_path = "", False, path
+    for name in ("Prefix", "Key"):
+        found = args.raw(name)
+        if found is not None:
+            prefix_value, prefix_path, prefix_dynamic = found
+            if not prefix_dynamic and isinstance(prefix_value, str):
+                prefix = prefix_value if name == "Prefix" else prefix_value.rpartition("/")[0]
+            break
+    target = arns.s3_location_id(value, prefix)
+    excerpt = f"s3://{value}/{prefix}" if not prefix_dynamic else f"s3://{value}/ + {prefix_path}"
+    args.walk.link(target, arns.kind_for_arn(target), direction,
+                   args.walk.evidence(path, excerpt, dynamic=prefix_dynamic))
+
+
+def _s3_service(args: _Args, action: str) -> None:
+    if action in ("copyObject",):
+        source = args.raw("CopySource")
+        if source and not source[2] and isinstance(source[0], str):
+            bucket, _, key = source[0].lstrip("/").partition("/")
+            target = arns.s3_location_id(bucket, key.rpartition("/")[0])
+            args.walk.link(target, arns.kind_for_arn(target), EdgeKind.READS,
+                           args.walk.evidence(source[1], source[0]))
+        elif source:
+            args.walk.dynamic("s3.location", EdgeKind.READS, source[1], source[0])
+        _s3_object(args, EdgeKind.WRITES)
+        return
+    writes = action.startswith(("put", "delete", "copy", "upload", "restore", "createMultipart",
+                                "completeMultipart", "abortMultipart"))
+    control = action.startswith(("getBucket", "putBucket", "deleteBucket", "listBuckets", "createBucket"))
+    if control:
+        args.walk.control_calls.append(f"s3:{action}")
+        return
+    _s3_object(args, EdgeKind.WRITES if writes else EdgeKind.READS)
+
+
+def _start_execution(args: _Args) -> None:
+    args.reference("StateMachineArn", "states.state_machine", EdgeKind.INVOKES,
+                   _in_account(args, arns.state_machine_arn))
+
+
+def _ecs(args: _Args) -> None:
+    def resolve(value: str) -> str | None:
+        if value.startswith("arn:"):
+            return value
+        machine = args.walk.machine
+        return f"arn:aws:ecs:{machine.region}:{machine.account}:task-definition/{value}"
+
+    args.reference("TaskDefinition", "ecs.task_definition", EdgeKind.INVOKES, resolve)
+
+
+def _batch(args: _Args) -> None:
+    def resolve(value: str) -> str | None:
+        if value.startswith("arn:"):
+            return value
+        machine = args.walk.machine
+        return f"arn:aws:batch:{machine.region}:{machine.account}:job-queue/{value}"
+
+    args.reference("JobQueue", "batch.job_queue", EdgeKind.INVOKES, resolve)
+
+
+def _bedrock(args: _Args) -> None:
+    def resolve(value: str) -> str | None:
+        if value.startswith("arn:"):
+            return value
+        return f"arn:aws:bedrock:{args.walk.machine.region}::foundation-model/{value}"
+
+    args.reference("ModelId", "bedrock.model", EdgeKind.INVOKES, resolve)
+    for name, direction in (("Input", EdgeKind.READS), ("Output", EdgeKind.WRITES)):
+        block = args.nested(name)
+        if block is not None:
+            _s3_field(block, "S3Uri", direction)
+
+
+def _http(args: _Args) -> None:
+    args.reference("ApiEndpoint", "external", EdgeKind.WRITES, lambda v: v)
+
+
+def _apigateway(args: _Args) -> None:
+    args.reference("ApiEndpoint", "apigateway.api", EdgeKind.INVOKES,
+                   lambda v: f"https://{v}" if "://" not in v else v)
+
+
+def _stream(kind: str, field_name: str, service: str) -> Callable[[_Args], None]:
+    def handle(args: _Args) -> None:
+        machine = args.walk.machine
+        segment = "stream" if service == "kinesis" else "deliverystream"
+
+        def resolve(value: str) -> str | None:
+            if value.startswith("arn:"):
+                return value
+            return f"arn:aws:{service}:{machine.region}:{machine.account}:{segment}/{value}"
+
+        name = field_name if args.raw(field_name) or not args.raw("StreamARN") else "StreamARN"
+        args.reference(name, kind, EdgeKind.WRITES, resolve)
+
+    return handle
+
+
+_HANDLERS: dict[tuple[str, str], Callable[[_Args], None]] = {
+    ("lambda", "invoke"): _lambda,
+    ("glue", "startjobrun"): _glue_job,
+    ("glue", "startcrawler"): _glue_crawler,
+    ("sns", "publish"): _sns,
+    ("events", "putevents"): _events,
+    ("eventbridge", "putevents"): _events,
+    ("athena", "startqueryexecution"): _athena,
+    ("states", "startexecution"): _start_execution,
+    ("sfn", "startexecution"): _start_execution,
+    ("ecs", "runtask"): _ecs,
+    ("batch", "submitjob"): _batch,
+    ("bedrock", "invokemodel"): _bedrock,
+    ("bedrockruntime", "invokemodel"): _bedrock,
+    ("http", "invoke"): _http,
+    ("apigateway", "invoke"): _apigateway,
+    ("kinesis", "putrecord"): _stream("kinesis.stream", "StreamName", "kinesis"),
+    ("kinesis", "putrecords"): _stream("kinesis.stream", "StreamName", "kinesis"),
+    ("firehose", "putrecord"): _stream("firehose.delivery_stream", "DeliveryStreamName", "firehose"),
+    ("firehose", "putrecordbatch"): _stream(
+        "firehose.delivery_stream", "DeliveryStreamName", "firehose"
+    ),
+}
+
+_SERVICE_HANDLERS: dict[str, Callable[[_Args, str], None]] = {
+    "dynamodb": _dynamodb_service,
+    "sqs": _sqs,
+    "s3": _s3_service,
+}

@@ -1,0 +1,234 @@
+"""`lineage demo`: a learning platform's estate built in moto, scanned like a real one.
+
+Students act through an API (API Gateway → Lambda → DynamoDB); the Lambda announces completed
+enrollments on a custom EventBridge bus; a rule starts a Step Functions ETL that exports the table
+to a raw bucket, runs a Glue job into a curated bucket, crawls it into a catalog table that holds
+student e-mail addresses, and queries it from the `analytics` Athena workgroup. Some lifecycle and
+encryption gaps are left in on purpose, so the findings have something to say.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"  # the account moto answers as
+BUS = "learning-platform"
+EVENT_SOURCE = "edu.learning.enrollments"
+
+RAW = "lp-raw-data"
+CURATED = "lp-curated-data"
+TEMP = "lp-glue-temp"
+RESULTS = "lp-athena-results"
+ASSETS = "lp-website-assets"
+DLQ = "enrollment-events-dlq"
+
+ClientFactory = Callable[[str], Any]
+
+
+def _tls_only(bucket: str, extra: list[dict[str, Any]] | None = None) -> str:
+    statements = [{
+        "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+        "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }]
+    return json.dumps({"Version": "2012-10-17", "Statement": statements + (extra or [])})
+
+
+def _lambda_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", "def handler(event, context):\n    return {'statusCode': 200}\n")
+    return buffer.getvalue()
+
+
+def state_machine_definition() -> dict[str, Any]:
+    return {
+        "Comment": "Nightly enrollment ETL",
+        "StartAt": "ExportEnrollments",
+        "States": {
+            "ExportEnrollments": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::aws-sdk:dynamodb:exportTableToPointInTime",
+                "Parameters": {
+                    "TableArn": f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/enrollments",
+                    "S3Bucket": RAW,
+                    "S3Prefix": "enrollments",
+                    "ExportFormat": "DYNAMODB_JSON",
+                },
+                "Next": "Curate",
+            },
+            "Curate": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::glue:startJobRun.sync",
+                "Parameters": {"JobName": "curate-enrollments", "Arguments": {"--run_date.$": "$.date"}},
+                "Next": "Crawl",
+            },
+            "Crawl": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::aws-sdk:glue:startCrawler",
+                "Parameters": {"Name": "curated-enrollments"},
+                "Next": "Notify",
+            },
+            "Notify": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::events:putEvents",
+                "Parameters": {"Entries": [{
+                    "EventBusName": BUS, "Source": "edu.learning.etl", "DetailType": "CuratedDataReady",
+                    "Detail.$": "$",
+                }]},
+                "End": True,
+            },
+        },
+    }
+
+
+def build_estate(client: ClientFactory) -> None:
+    """Create the estate through the given clients (in-process moto, or a moto server)."""
+    iam = client("iam")
+    role = iam.create_role(RoleName="learning-platform-role", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                "Principal": {"Service": ["lambda.amazonaws.com",
+                                                                          "states.amazonaws.com",
+                                                                          "glue.amazonaws.com",
+                                                                          "events.amazonaws.com"]}}],
+    }))["Role"]["Arn"]
+
+    # Usage data enters: API Gateway → Lambda → DynamoDB, and the Lambda announces completions.
+    dynamodb = client("dynamodb")
+    dynamodb.create_table(TableName="enrollments", BillingMode="PAY_PER_REQUEST",
+                          AttributeDefinitions=[{"AttributeName": "enrollment_id", "AttributeType": "S"}],
+                          KeySchema=[{"AttributeName": "enrollment_id", "KeyType": "HASH"}])
+    function = client("lambda").create_function(
+        FunctionName="enrollment-api", Runtime="python3.12", Role=role, Handler="handler.handler",
+        Code={"ZipFile": _lambda_zip()},
+        Environment={"Variables": {"TABLE_NAME": "enrollments", "EVENT_BUS": BUS, "EVENT_SOURCE": EVENT_SOURCE}},
+    )["FunctionArn"]
+    apigateway = client("apigateway")
+    api = apigateway.create_rest_api(name="learning-platform-api")["id"]
+    root = next(r["id"] for r in apigateway.get_resources(restApiId=api)["items"] if r["path"] == "/")
+    resource = apigateway.create_resource(restApiId=api, parentId=root, pathPart="enrollments")["id"]
+    apigateway.put_method(restApiId=api, resourceId=resource, httpMethod="POST", authorizationType="NONE")
+    apigateway.put_integration(
+        restApiId=api, resourceId=resource, httpMethod="POST", type="AWS_PROXY", integrationHttpMethod="POST",
+        uri=f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{function}/invocations",
+    )
+
+    # Where data rests.
+    s3 = client("s3")
+    for bucket in (RAW, CURATED, TEMP, RESULTS, ASSETS):
+        s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_encryption(Bucket=RAW, ServerSideEncryptionConfiguration={"Rules": [
+        {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
+    s3.put_bucket_policy(Bucket=RAW, Policy=_tls_only(RAW, [{
+        "Sid": "RequireKmsOnUpload", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{RAW}/*",
+        "Condition": {"StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}},
+    }]))
+    # The raw bucket's only rule expires `landing/`, not `enrollments/` where the export writes.
+    s3.put_bucket_lifecycle_configuration(Bucket=RAW, LifecycleConfiguration={"Rules": [
+        {"ID": "expire-landing", "Status": "Enabled", "Filter": {"Prefix": "landing/"},
+         "Expiration": {"Days": 30}}]})
+    s3.put_bucket_encryption(Bucket=CURATED, ServerSideEncryptionConfiguration={"Rules": [
+        {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms",
+                                                "KMSMasterKeyID": f"arn:aws:kms:{REGION}:{ACCOUNT}:alias/curated"},
+         "BucketKeyEnabled": True}]})
+    s3.put_bucket_versioning(Bucket=CURATED, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_policy(Bucket=CURATED, Policy=_tls_only(CURATED))
+    # Filtered by tag: it cannot be shown to cover what the job writes.
+    s3.put_bucket_lifecycle_configuration(Bucket=CURATED, LifecycleConfiguration={"Rules": [
+        {"ID": "expire-tagged-scratch", "Status": "Enabled",
+         "Filter": {"Tag": {"Key": "retention", "Value": "scratch"}}, "Expiration": {"Days": 14}}]})
+    s3.put_bucket_tagging(Bucket=CURATED, Tagging={"TagSet": [{"Key": "team", "Value": "data-platform"}]})
+    s3.put_bucket_lifecycle_configuration(Bucket=TEMP, LifecycleConfiguration={"Rules": [
+        {"ID": "expire-temp", "Status": "Enabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": 7}}]})
+    s3.put_public_access_block(Bucket=CURATED, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
+
+    sqs = client("sqs")
+    dlq = sqs.get_queue_attributes(QueueUrl=sqs.create_queue(QueueName=DLQ)["QueueUrl"],
+                                   AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+    # Processing: Glue job, crawler and catalog.
+    glue = client("glue")
+    glue.create_job(
+        Name="curate-enrollments", Role=role, GlueVersion="4.0",
+        Command={"Name": "glueetl", "ScriptLocation": f"s3://{TEMP}/scripts/curate.py", "PythonVersion": "3"},
+        DefaultArguments={
+            "--source_path": f"s3://{RAW}/enrollments/",
+            "--output_path": f"s3://{CURATED}/enrollments/",
+            "--TempDir": f"s3://{TEMP}/tmp/",
+            "--job-bookmark-option": "job-bookmark-enable",
+        },
+    )
+    glue.create_database(DatabaseInput={"Name": "curated", "Description": "Curated learning data"})
+    glue.create_table(DatabaseName="curated", TableInput={
+        "Name": "enrollments",
+        "TableType": "EXTERNAL_TABLE",
+        "Parameters": {"classification": "parquet"},
+        "PartitionKeys": [{"Name": "dt", "Type": "string"}],
+        "StorageDescriptor": {
+            "Location": f"s3://{CURATED}/enrollments/",
+            "Columns": [
+                {"Name": "enrollment_id", "Type": "string"},
+                {"Name": "student_id", "Type": "string"},
+                {"Name": "student_email", "Type": "string", "Comment": "Student e-mail address"},
+                {"Name": "course_id", "Type": "string"},
+                {"Name": "completed_at", "Type": "timestamp"},
+            ],
+        },
+    })
+    glue.create_crawler(Name="curated-enrollments", Role=role, DatabaseName="curated",
+                        Targets={"S3Targets": [{"Path": f"s3://{CURATED}/enrollments/"}]})
+
+    # The ETL and what starts it.
+    states = client("stepfunctions")
+    machine = states.create_state_machine(name="enrollment-etl", definition=json.dumps(state_machine_definition()),
+                                          roleArn=role, type="STANDARD")["stateMachineArn"]
+    events = client("events")
+    events.create_event_bus(Name=BUS)
+    events.put_rule(Name="enrollment-completed", EventBusName=BUS, State="ENABLED",
+                    EventPattern=json.dumps({"source": [EVENT_SOURCE], "detail-type": ["EnrollmentCompleted"]}))
+    events.put_targets(Rule="enrollment-completed", EventBusName=BUS, Targets=[{
+        "Id": "start-etl", "Arn": machine, "RoleArn": role,
+        "InputTransformer": {"InputPathsMap": {"date": "$.time"}, "InputTemplate": '{"date": <date>}'},
+        "DeadLetterConfig": {"Arn": dlq},
+    }])
+
+    # Usage: the analytics workgroup, which writes results unencrypted and without a lifecycle.
+    athena = client("athena")
+    athena.create_work_group(Name="analytics", Configuration={
+        "ResultConfiguration": {"OutputLocation": f"s3://{RESULTS}/analytics/"}})
+    athena.create_named_query(
+        Name="weekly-completions", Database="curated", WorkGroup="analytics",
+        QueryString="SELECT course_id, count(*) AS completions, array_agg(student_email) AS students "
+                    "FROM enrollments WHERE completed_at > current_date - interval '7' day GROUP BY course_id",
+    )
+
+
+def run_demo(out: Path) -> tuple[list[Path], Any]:
+    """Build the estate in-process, scan it, write lineage.db, lineage.html and lineage.json."""
+    import boto3
+    from moto import mock_aws
+
+    from lineage.scan import ScanOptions, run_scan
+    from store.repository import open_store, save_scan
+    from viz.export import dumps, scan_document
+    from viz.html import write_html
+
+    credentials = {"aws_access_key_id": "demo", "aws_secret_access_key": "demo", "region_name": REGION}
+    with mock_aws():
+        session = boto3.Session(**credentials)
+        build_estate(lambda service: session.client(service))
+        scan, _ = run_scan(ScanOptions(regions=(REGION,)), session=boto3.Session(**credentials))
+    database = out / "lineage.db"
+    save_scan(open_store(f"sqlite:///{database}"), scan)
+    html = write_html(scan, out / "lineage.html")
+    export = out / "lineage.json"
+    export.write_text(dumps(scan_document(scan)), encoding="utf-8")
+    return [database, html, export], scan

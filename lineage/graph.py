@@ -1,0 +1,210 @@
+"""One graph from many collectors' facts: resolution, joins, personal data, and queries.
+
+Resolution: the same id from several collectors is one node (an observed node's facts win); an edge
+to an id no collector read becomes an unobserved node so the flow stays whole; every S3 location
+belongs to its bucket. Joins: a table and the location holding its data are the same data, and two
+S3 paths of which one contains the other share objects; queries follow both as equivalences.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import networkx as nx
+
+from lineage import arn as arns
+from lineage.model import Edge, EdgeKind, Facts, Node, stage_for
+
+PII_TAG = "lineage:pii"
+
+
+@dataclass(slots=True)
+class Graph:
+    nodes: dict[str, Node]
+    edges: dict[tuple[str, str, EdgeKind], Edge]
+    _nx: nx.MultiDiGraph = field(default_factory=nx.MultiDiGraph, repr=False)
+    _same_data: dict[str, set[str]] = field(default_factory=dict, repr=False)
+
+    # -- structure -------------------------------------------------------------------------------
+
+    def flows_in(self, node_id: str) -> list[Edge]:
+        return [self.edges[(s, node_id, k)] for s, _, k in self._nx.in_edges(node_id, keys=True)
+                if k.is_flow]
+
+    def flows_out(self, node_id: str) -> list[Edge]:
+        return [self.edges[(node_id, t, k)] for _, t, k in self._nx.out_edges(node_id, keys=True)
+                if k.is_flow]
+
+    def on_a_flow(self, node_id: str) -> bool:
+        """Whether data moves into or out of this node, or of the same data elsewhere named."""
+        return any(self.flows_in(n) or self.flows_out(n) for n in self.same_data(node_id) | {node_id})
+
+    def same_data(self, node_id: str) -> set[str]:
+        """Nodes that hold (some of) the same objects: a table's location, overlapping S3 paths."""
+        return self._same_data.get(node_id, set())
+
+    def bucket_of(self, node_id: str) -> Node | None:
+        if not node_id.startswith("arn:aws:s3:::"):
+            return None
+        bucket, _ = arns.split_s3_id(node_id)
+        return self.nodes.get(arns.bucket_arn(bucket))
+
+    # -- queries ---------------------------------------------------------------------------------
+
+    def walk(self, start: str, downstream: bool = True, depth: int | None = None) -> list[tuple[str, int]]:
+        """Nodes reachable from `start` along flows, with their distance; equivalences cost nothing."""
+        if start not in self.nodes:
+            raise KeyError(start)
+        seen = {start: 0}
+        queue = deque([start])
+        while queue:
+            current = queue.popleft()
+            distance = seen[current]
+            for other in self.same_data(current):
+                if other not in seen:
+                    seen[other] = distance
+                    queue.appendleft(other)
+            if depth is not None and distance >= depth:
+                continue
+            edges = self.flows_out(current) if downstream else self.flows_in(current)
+            for edge in edges:
+                other = edge.target if downstream else edge.source
+                if other not in seen:
+                    seen[other] = distance + 1
+                    queue.append(other)
+        return sorted(((n, d) for n, d in seen.items() if n != start), key=lambda item: (item[1], item[0]))
+
+    def to_networkx(self) -> nx.MultiDiGraph:
+        return self._nx.copy()
+
+
+def merge_nodes(first: Node, second: Node) -> Node:
+    """Facts read from AWS win over facts only referenced; attributes of both are kept."""
+    primary, other = (second, first) if second.observed and not first.observed else (first, second)
+    attributes = {**other.attributes, **primary.attributes}
+    kind = primary.kind if primary.kind != "external" or other.kind == "external" else other.kind
+    return replace(
+        primary,
+        kind=kind,
+        stage=primary.stage if primary.observed or kind == primary.kind else stage_for(kind),
+        account=primary.account or other.account,
+        region=primary.region or other.region,
+        observed=primary.observed or other.observed,
+        attributes=attributes,
+    )
+
+
+def merge_edges(first: Edge, second: Edge) -> Edge:
+    evidence = first.evidence + tuple(e for e in second.evidence if e not in first.evidence)
+    return replace(first, evidence=evidence)
+
+
+def _placeholder(node_id: str) -> Node:
+    kind = arns.kind_for_arn(node_id)
+    parsed = arns.parse_arn(node_id)
+    return Node(node_id, kind, arns.name_for_id(node_id), stage_for(kind),
+                parsed.account if parsed else "", parsed.region if parsed else "", observed=False)
+
+
+def build_graph(facts: Iterable[Facts]) -> Graph:
+    nodes: dict[str, Node] = {}
+    edges: dict[tuple[str, str, EdgeKind], Edge] = {}
+    for batch in facts:
+        for node in batch.nodes:
+            nodes[node.id] = merge_nodes(nodes[node.id], node) if node.id in nodes else node
+        for edge in batch.edges:
+            edges[edge.key] = merge_edges(edges[edge.key], edge) if edge.key in edges else edge
+    for edge in list(edges.values()):
+        for endpoint in (edge.source, edge.target):
+            if endpoint not in nodes:
+                nodes[endpoint] = _placeholder(endpoint)
+    _attach_locations(nodes, edges)
+    graph = Graph(nodes, edges)
+    for node_id in nodes:
+        graph._nx.add_node(node_id)
+    for key in edges:
+        graph._nx.add_edge(key[0], key[1], key=key[2])
+    graph._same_data = _same_data(nodes, edges)
+    _propagate_personal_data(graph)
+    return graph
+
+
+def _attach_locations(nodes: dict[str, Node], edges: dict[tuple[str, str, EdgeKind], Edge]) -> None:
+    """Every S3 location is part of its bucket, and takes the bucket's account and region."""
+    for node_id, node in list(nodes.items()):
+        if node.kind != "s3.location":
+            continue
+        bucket_id = arns.bucket_arn(arns.split_s3_id(node_id)[0])
+        if bucket_id not in nodes:
+            nodes[bucket_id] = _placeholder(bucket_id)
+        bucket = nodes[bucket_id]
+        nodes[node_id] = replace(node, account=node.account or bucket.account,
+                                 region=node.region or bucket.region, observed=bucket.observed)
+        edge = Edge(node_id, bucket_id, EdgeKind.PART_OF)
+        edges.setdefault(edge.key, edge)
+
+
+def _s3_contains(outer: str, inner: str) -> bool:
+    outer_bucket, outer_prefix = arns.split_s3_id(outer)
+    inner_bucket, inner_prefix = arns.split_s3_id(inner)
+    if outer_bucket != inner_bucket:
+        return False
+    return not outer_prefix or f"{inner_prefix}/".startswith(f"{outer_prefix}/")
+
+
+def _same_data(nodes: dict[str, Node], edges: dict[tuple[str, str, EdgeKind], Edge]) -> dict[str, set[str]]:
+    same: dict[str, set[str]] = {}
+
+    def join(a: str, b: str) -> None:
+        same.setdefault(a, set()).add(b)
+        same.setdefault(b, set()).add(a)
+
+    for source, target, kind in edges:
+        if kind == EdgeKind.STORED_AT:
+            join(source, target)
+    by_bucket: dict[str, list[str]] = {}
+    for node_id, node in nodes.items():
+        if node.kind in ("s3.location", "s3.bucket"):
+            by_bucket.setdefault(arns.split_s3_id(node_id)[0], []).append(node_id)
+    for paths in by_bucket.values():
+        for index, first in enumerate(paths):
+            for second in paths[index + 1 :]:
+                if _s3_contains(first, second) or _s3_contains(second, first):
+                    join(first, second)
+    return same
+
+
+def _personal_data_sources(graph: Graph) -> Iterator[tuple[str, list[str]]]:
+    for node_id, node in graph.nodes.items():
+        categories = sorted({c["category"] for c in node.attributes.get("personal_columns", [])})
+        tags = node.attributes.get("tags") or {}
+        if str(tags.get(PII_TAG, "")).lower() in ("true", "yes"):
+            categories = sorted(set(categories) | {"declared"})
+        if categories:
+            yield node_id, categories
+
+
+def _propagate_personal_data(graph: Graph) -> None:
+    """Mark every node personal data reaches: downstream, the same data elsewhere, its writers."""
+    reached: dict[str, dict[str, Any]] = {}
+    for origin, categories in _personal_data_sources(graph):
+        holders = {origin} | graph.same_data(origin)
+        touched = set(holders)
+        for holder in holders:
+            touched.update(edge.source for edge in graph.flows_in(holder) if edge.kind == EdgeKind.WRITES)
+        touched.update(node for node, _ in graph.walk(origin, downstream=True))
+        for node_id in touched:
+            entry = reached.setdefault(node_id, {"categories": set(), "origins": set()})
+            entry["categories"].update(categories)
+            entry["origins"].add(origin)
+    for node_id, entry in reached.items():
+        node = graph.nodes[node_id]
+        personal = {"categories": sorted(entry["categories"]), "origins": sorted(entry["origins"])}
+        graph.nodes[node_id] = replace(node, attributes={**node.attributes, "personal_data": personal})
+
+
+def carries_personal_data(node: Node) -> bool:
+    return bool(node.attributes.get("personal_data"))

@@ -1,0 +1,294 @@
+"""The one vocabulary of the tracker: nodes, edges, evidence, findings, coverage gaps and scans.
+
+Every other module speaks these types. They are frozen, slotted and hold plain data only, so a scan
+can be compared, stored and exported without knowing where it came from.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Stage(enum.StrEnum):
+    GENERATION = "generation"
+    STORAGE = "storage"
+    PROCESSING = "processing"
+    USAGE = "usage"
+
+
+class EdgeKind(enum.StrEnum):
+    READS = "reads"
+    WRITES = "writes"
+    INVOKES = "invokes"
+    TRIGGERS = "triggers"
+    ROUTES = "routes"
+    NOTIFIES = "notifies"
+    STORED_AT = "stored_at"
+    PART_OF = "part_of"
+
+    @property
+    def is_flow(self) -> bool:
+        return self not in (EdgeKind.PART_OF, EdgeKind.STORED_AT)
+
+
+class Category(enum.StrEnum):
+    LIFECYCLE = "lifecycle"
+    ENCRYPTION = "encryption"
+    EXPOSURE = "exposure"
+    PII = "pii"
+    COVERAGE = "coverage"
+
+
+class Severity(enum.StrEnum):
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_ORDER.index(self)
+
+    def raised(self) -> Severity:
+        """One step more severe, for the same gap on a node that carries personal data."""
+        return _SEVERITY_ORDER[min(self.rank + 1, len(_SEVERITY_ORDER) - 1)]
+
+
+_SEVERITY_ORDER = [Severity.INFO, Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL]
+
+
+class ScanStatus(enum.StrEnum):
+    RUNNING = "running"
+    COMPLETE = "complete"
+    PARTIAL = "partial"
+    FAILED = "failed"
+
+
+# Stage of each kind when no tag overrides it. A kind not listed is processing: something that is
+# neither a source, a resting place nor a consumer usually computes.
+STAGE_BY_KIND: Mapping[str, Stage] = {
+    "events.source": Stage.GENERATION,
+    "events.schedule": Stage.GENERATION,
+    "apigateway.api": Stage.GENERATION,
+    "s3.bucket": Stage.STORAGE,
+    "s3.location": Stage.STORAGE,
+    "glue.table": Stage.STORAGE,
+    "glue.database": Stage.STORAGE,
+    "dynamodb.table": Stage.STORAGE,
+    "sqs.queue": Stage.STORAGE,
+    "sns.topic": Stage.STORAGE,
+    "kinesis.stream": Stage.STORAGE,
+    "firehose.delivery_stream": Stage.STORAGE,
+    "events.bus": Stage.STORAGE,
+    "logs.log_group": Stage.STORAGE,
+    "athena.workgroup": Stage.USAGE,
+    "quicksight.dataset": Stage.USAGE,
+    "sagemaker.endpoint": Stage.USAGE,
+    "external": Stage.USAGE,
+}
+
+STAGE_TAG = "lineage:stage"
+
+
+def stage_for(kind: str, tags: Mapping[str, str] | None = None) -> Stage:
+    """The stage of a node: its `lineage:stage` tag when valid, else the default for its kind."""
+    if tags:
+        value = tags.get(STAGE_TAG, "").strip().lower()
+        if value in Stage._value2member_map_:
+            return Stage(value)
+    return STAGE_BY_KIND.get(kind, Stage.PROCESSING)
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Where a fact came from, precise enough for an auditor to find it again."""
+
+    operation: str  # API operation ("states:DescribeStateMachine") or "file" for offline input
+    resource: str  # the resource whose configuration holds the fact
+    path: str = ""  # where inside that document ("States.Load.Parameters.JobName")
+    excerpt: str = ""  # short text of the value as written
+    dynamic: bool = False  # True when the value is an expression resolved only at run time
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "operation": self.operation,
+            "resource": self.resource,
+            "path": self.path,
+            "excerpt": self.excerpt,
+            "dynamic": self.dynamic,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Evidence:
+        return cls(
+            operation=data.get("operation", ""),
+            resource=data.get("resource", ""),
+            path=data.get("path", ""),
+            excerpt=data.get("excerpt", ""),
+            dynamic=bool(data.get("dynamic", False)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    id: str
+    kind: str
+    name: str
+    stage: Stage
+    account: str = ""
+    region: str = ""
+    observed: bool = True
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "stage": self.stage.value,
+            "name": self.name,
+            "account": self.account,
+            "region": self.region,
+            "observed": self.observed,
+            "attributes": dict(self.attributes),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Node:
+        return cls(
+            id=data["id"],
+            kind=data["kind"],
+            name=data.get("name", ""),
+            stage=Stage(data["stage"]),
+            account=data.get("account", ""),
+            region=data.get("region", ""),
+            observed=bool(data.get("observed", True)),
+            attributes=dict(data.get("attributes") or {}),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """A flow (or structure) from `source` to `target`, in the direction the data moves."""
+
+    source: str
+    target: str
+    kind: EdgeKind
+    evidence: tuple[Evidence, ...] = ()
+
+    @property
+    def key(self) -> tuple[str, str, EdgeKind]:
+        return (self.source, self.target, self.kind)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "target": self.target,
+            "kind": self.kind.value,
+            "evidence": [e.to_dict() for e in self.evidence],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Edge:
+        return cls(
+            source=data["source"],
+            target=data["target"],
+            kind=EdgeKind(data["kind"]),
+            evidence=tuple(Evidence.from_dict(e) for e in data.get("evidence") or ()),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    id: str  # stable: rule and node, so the same gap has the same id in every scan
+    rule: str
+    category: Category
+    severity: Severity
+    node: str
+    message: str
+    remediation: str
+    evidence: tuple[Evidence, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "rule": self.rule,
+            "category": self.category.value,
+            "severity": self.severity.value,
+            "node": self.node,
+            "message": self.message,
+            "evidence": [e.to_dict() for e in self.evidence],
+            "remediation": self.remediation,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Finding:
+        return cls(
+            id=data["id"],
+            rule=data["rule"],
+            category=Category(data["category"]),
+            severity=Severity(data["severity"]),
+            node=data["node"],
+            message=data.get("message", ""),
+            remediation=data.get("remediation", ""),
+            evidence=tuple(Evidence.from_dict(e) for e in data.get("evidence") or ()),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageGap:
+    """An AWS call that failed: what the scan could not see, and why."""
+
+    service: str
+    operation: str
+    resource: str
+    error: str
+    region: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "service": self.service,
+            "operation": self.operation,
+            "resource": self.resource,
+            "error": self.error,
+            "region": self.region,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CoverageGap:
+        return cls(
+            service=data["service"],
+            operation=data["operation"],
+            resource=data.get("resource", ""),
+            error=data.get("error", ""),
+            region=data.get("region", ""),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What one collector (or one parsed document) saw: nodes and edges, nothing judged yet."""
+
+    nodes: tuple[Node, ...] = ()
+    edges: tuple[Edge, ...] = ()
+
+    def __add__(self, other: Facts) -> Facts:
+        return Facts(self.nodes + other.nodes, self.edges + other.edges)
+
+
+@dataclass(frozen=True, slots=True)
+class Scan:
+    id: str
+    started_at: str  # ISO 8601, UTC
+    finished_at: str
+    status: ScanStatus
+    accounts: tuple[str, ...]
+    regions: tuple[str, ...]
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+    findings: tuple[Finding, ...]
+    coverage_gaps: tuple[CoverageGap, ...]
+    api_calls: Mapping[str, int]

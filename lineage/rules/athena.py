@@ -1,0 +1,30 @@
+"""Athena rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lineage.graph import Graph
+from lineage.model import Category, Evidence, Severity
+from lineage.rules import Hit, rule
+
+
+@rule(
+    id="athena.results_not_encrypted",
+    title="Athena workgroup writes query results unencrypted",
+    category=Category.ENCRYPTION,
+    severity=Severity.MEDIUM,
+    remediation=(
+        "Set the workgroup's ResultConfiguration.EncryptionConfiguration to SSE_KMS (or at least SSE_S3) "
+        "and EnforceWorkGroupConfiguration so clients cannot override it."
+    ),
+)
+def results_not_encrypted(graph: Graph) -> Iterator[Hit]:
+    for node in graph.nodes.values():
+        if node.kind != "athena.workgroup" or not node.observed or "result_encryption" not in node.attributes:
+            continue
+        if not node.attributes.get("result_encryption"):
+            yield Hit(node.id, f"Workgroup {node.name} sets no encryption for query results: copies of the "
+                      "data it reads rest at its output location as the bucket's default leaves them.",
+                      (Evidence("athena:GetWorkGroup", node.id,
+                                "Configuration.ResultConfiguration.EncryptionConfiguration", "not set"),))

@@ -1,0 +1,23 @@
+"""EventBridge rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lineage.graph import Graph
+from lineage.model import Category, Evidence, Severity
+from lineage.rules import Hit, rule
+
+
+@rule(
+    id="events.bus_without_customer_key",
+    title="Event bus encrypted with an AWS-owned key",
+    category=Category.ENCRYPTION,
+    severity=Severity.LOW,
+    remediation="Set KmsKeyIdentifier on the bus (UpdateEventBus) to a customer managed KMS key.",
+)
+def bus_without_customer_key(graph: Graph) -> Iterator[Hit]:
+    for node in graph.nodes.values():
+        if node.kind == "events.bus" and node.observed and not node.attributes.get("kms_key"):
+            yield Hit(node.id, f"Event bus {node.name} encrypts events with an AWS-owned key, not one of yours.",
+                      (Evidence("events:DescribeEventBus", node.id, "KmsKeyIdentifier", "not set"),))

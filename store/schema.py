@@ -1,0 +1,73 @@
+"""Tables of the store: a scan and everything it found, keyed by scan."""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, Integer, MetaData, String, Table, Text
+
+metadata = MetaData()
+
+scans = Table(
+    "scans", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("started_at", String(40), nullable=False, index=True),
+    Column("finished_at", String(40), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("accounts", JSON, nullable=False),
+    Column("regions", JSON, nullable=False),
+    Column("api_calls", JSON, nullable=False),
+)
+
+
+def _scan_key() -> Column:
+    return Column("scan_id", String(64), ForeignKey("scans.id", ondelete="CASCADE"), nullable=False)
+
+
+nodes = Table(
+    "nodes", metadata,
+    _scan_key(),
+    Column("id", Text, nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("stage", String(16), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("account", String(32), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("observed", Boolean, nullable=False),
+    Column("attributes", JSON, nullable=False),
+    Index("ix_nodes_scan", "scan_id"),
+)
+
+edges = Table(
+    "edges", metadata,
+    _scan_key(),
+    Column("source", Text, nullable=False),
+    Column("target", Text, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("evidence", JSON, nullable=False),
+    Index("ix_edges_scan", "scan_id"),
+)
+
+findings = Table(
+    "findings", metadata,
+    _scan_key(),
+    Column("id", String(32), nullable=False),
+    Column("rule", String(96), nullable=False),
+    Column("category", String(16), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("node", Text, nullable=False),
+    Column("message", Text, nullable=False),
+    Column("remediation", Text, nullable=False),
+    Column("evidence", JSON, nullable=False),
+    Index("ix_findings_scan", "scan_id"),
+)
+
+coverage_gaps = Table(
+    "coverage_gaps", metadata,
+    _scan_key(),
+    Column("position", Integer, nullable=False),
+    Column("service", String(32), nullable=False),
+    Column("operation", String(96), nullable=False),
+    Column("resource", Text, nullable=False),
+    Column("error", Text, nullable=False),
+    Column("region", String(32), nullable=False),
+    Index("ix_gaps_scan", "scan_id"),
+)

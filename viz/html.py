@@ -1,0 +1,140 @@
+"""The interactive view of a scan: one self-contained HTML file that works offline.
+
+pyvis lays out the node and edge data; the page is the project's own template, which inlines the
+vis-network script and style pyvis ships, so nothing is loaded from the network. Every string that
+came from AWS reaches the page only as JSON inside a script element, with `<`, `>` and `&` escaped,
+and vis-network shows tooltips given as strings as text, not HTML.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pyvis
+from jinja2 import Environment, PackageLoader, select_autoescape
+from pyvis.network import Network
+
+from lineage.model import Finding, Node, Scan, Severity, Stage
+
+STAGE_COLOURS = {
+    Stage.GENERATION: "#2b8a3e",
+    Stage.STORAGE: "#1864ab",
+    Stage.PROCESSING: "#e67700",
+    Stage.USAGE: "#862e9c",
+}
+
+_SHAPE_BY_SERVICE = {
+    "s3": "database",
+    "glue": "box",
+    "states": "hexagon",
+    "events": "diamond",
+    "lambda": "triangle",
+    "athena": "star",
+    "dynamodb": "database",
+    "sqs": "square",
+    "sns": "square",
+}
+
+_SEVERITY_BORDER = {
+    Severity.CRITICAL: "#c92a2a",
+    Severity.HIGH: "#e03131",
+    Severity.MEDIUM: "#f08c00",
+    Severity.LOW: "#fab005",
+    Severity.INFO: "#868e96",
+}
+
+
+def vis_assets() -> tuple[str, str]:
+    """The vis-network script and style that pyvis ships."""
+    base = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"
+    return (base / "vis-network.min.js").read_text(encoding="utf-8"), (base / "vis-network.css").read_text(
+        encoding="utf-8"
+    )
+
+
+def _tooltip(node: Node, findings: list[Finding]) -> str:
+    lines = [node.name, f"{node.kind} · {node.stage.value}" + ("" if node.observed else " · not scanned"), node.id]
+    if node.account or node.region:
+        lines.append(f"account {node.account or '?'} · region {node.region or '?'}")
+    attributes = node.attributes
+    if "encryption" in attributes:
+        lines.append(f"encryption: {json.dumps(attributes['encryption'], sort_keys=True)}")
+    if "lifecycle_rules" in attributes:
+        lines.append(f"lifecycle rules: {len(attributes['lifecycle_rules'])}")
+    if attributes.get("personal_data"):
+        lines.append("personal data: " + ", ".join(attributes["personal_data"]["categories"]))
+    if attributes.get("dynamic"):
+        lines.append(f"dynamic: {attributes.get('expression', '')}")
+    for finding in findings[:6]:
+        lines.append(f"[{finding.severity.value}] {finding.message}")
+    return "\n".join(lines)
+
+
+def _network(scan: Scan) -> Network:
+    findings_by_node: dict[str, list[Finding]] = {}
+    for finding in scan.findings:
+        findings_by_node.setdefault(finding.node, []).append(finding)
+    network = Network(directed=True, cdn_resources="remote")
+    for node in scan.nodes:
+        findings = findings_by_node.get(node.id, [])
+        worst = max((f.severity for f in findings), key=lambda s: s.rank, default=None)
+        colour: dict[str, Any] = {"background": STAGE_COLOURS[node.stage], "border": STAGE_COLOURS[node.stage]}
+        if worst is not None:
+            colour["border"] = _SEVERITY_BORDER[worst]
+        network.add_node(
+            node.id,
+            label=node.name if len(node.name) <= 40 else node.name[:37] + "…",
+            title=_tooltip(node, findings),
+            shape=_SHAPE_BY_SERVICE.get(node.kind.split(".")[0], "dot"),
+            color=colour,
+            borderWidth=4 if worst is not None else 1,
+            opacity=1.0 if node.observed else 0.55,
+            group=node.stage.value,
+            font={"color": "#212529"},
+        )
+    for edge in scan.edges:
+        structural = not edge.kind.is_flow
+        network.add_edge(
+            edge.source, edge.target, title=edge.kind.value + "".join(
+                f"\n{e.operation} {e.path}: {e.excerpt}" for e in edge.evidence[:3]),
+            label=edge.kind.value, dashes=structural, arrows="to" if not structural else "",
+            color="#adb5bd" if structural else "#495057",
+        )
+    return network
+
+
+def _script_json(value: Any) -> str:
+    """JSON safe inside a <script> element, whatever the strings hold."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e").replace(
+        "\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def render_html(scan: Scan) -> str:
+    network = _network(scan)
+    script, style = vis_assets()
+    environment = Environment(loader=PackageLoader("viz", "templates"), autoescape=select_autoescape(["html"]))
+    template = environment.get_template("graph.html")
+    counts = Counter(n.stage.value for n in scan.nodes)
+    severities = Counter(f.severity.value for f in scan.findings)
+    return template.render(
+        scan=scan,
+        vis_script=script.replace("</script", "<\\/script"),
+        vis_style=style,
+        nodes_json=_script_json(network.nodes),
+        edges_json=_script_json(network.edges),
+        findings_json=_script_json([f.to_dict() for f in scan.findings]),
+        stage_colours={s.value: c for s, c in STAGE_COLOURS.items()},
+        stage_counts=counts,
+        severity_counts=severities,
+    )
+
+
+def write_html(scan: Scan, path: Path) -> Path:
+    path.write_text(render_html(scan), encoding="utf-8")
+    return path
+
+
