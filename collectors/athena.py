@@ -12,6 +12,7 @@ from lineage import arn as arns
 from lineage.model import Edge, EdgeKind, Evidence, Facts, Node, stage_for
 from lineage.sql import tables_read
 
+
 def get_athena(ctx: AwsContext, region: str) -> list[dict[str, Any]]:
     client = ctx.client("athena", region)
     workgroups = ctx.pages(client, "list_work_groups", "WorkGroups", resource=region)

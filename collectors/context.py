@@ -16,7 +16,14 @@ from typing import Any, TypeVar
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    PartialCredentialsError,
+)
 
 from lineage.model import CoverageGap
 
@@ -24,6 +31,9 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 ABSENT_KEY = "__absent__"
+
+# Errors that no other call of the scan could avoid either: no credentials, or nothing answering.
+_UNREACHABLE = (NoCredentialsError, PartialCredentialsError, EndpointConnectionError, ConnectTimeoutError)
 
 
 def absent(code: str) -> dict[str, str]:
@@ -51,6 +61,7 @@ class AwsContext:
         self.gaps: list[CoverageGap] = []
         self.api_calls: Counter[str] = Counter()
         self.successful_calls = 0
+        self.unreachable: str | None = None
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
         self._config = Config(
@@ -154,10 +165,24 @@ class AwsContext:
         return list(self._pool.map(function, items))
 
     def identify(self) -> str:
-        """The account the credentials belong to; a gap, and an empty account, when STS says no."""
+        """The account the credentials belong to; a gap, and an empty account, when STS says no.
+
+        When STS cannot be reached at all, or there are no credentials, `unreachable` says why:
+        every other call would fail the same way, after the same retries.
+        """
         region = self.regions[0] if self.regions else "us-east-1"
-        response = self.call(self.client("sts", region), "get_caller_identity")
-        self.account = (response or {}).get("Account", "")
+        client = self.client("sts", region)
+        try:
+            self.account = client.get_caller_identity().get("Account", "")
+            self._succeeded()
+        except _UNREACHABLE as error:
+            self.unreachable = f"{type(error).__name__}: {error}"
+            self._gap(client, "get_caller_identity", "", self.unreachable)
+        except (ClientError, BotoCoreError) as error:
+            message = error.response.get("Error", {}) if isinstance(error, ClientError) else {}
+            text = (f"{message.get('Code', '')}: {message.get('Message', '')}" if message
+                    else f"{type(error).__name__}: {error}")
+            self._gap(client, "get_caller_identity", "", text)
         return self.account
 
     def close(self) -> None:

@@ -74,11 +74,14 @@ def print_summary(scan: Scan) -> None:
     table.add_row("coverage gaps", str(len(scan.coverage_gaps)))
     table.add_row("API calls", str(sum(scan.api_calls.values())))
     console.print(table)
-    for gap in scan.coverage_gaps[:10]:
-        console.print(f"  [yellow]gap[/] {gap.service}:{gap.operation} {gap.resource} ({gap.region}): {gap.error}",
-                      markup=True, highlight=False)
-    if len(scan.coverage_gaps) > 10:
-        console.print(f"  … and {len(scan.coverage_gaps) - 10} more (lineage export shows all)")
+    by_error: dict[str, list[str]] = {}
+    for gap in scan.coverage_gaps:
+        by_error.setdefault(gap.error, []).append(f"{gap.service}:{gap.operation} {gap.resource}".strip())
+    for error, calls in list(by_error.items())[:10]:
+        where = ", ".join(calls[:3]) + (f" and {len(calls) - 3} more" if len(calls) > 3 else "")
+        console.print(f"  gap: {error} ({where})", markup=False, highlight=False)
+    if len(by_error) > 10:
+        console.print(f"  … and {len(by_error) - 10} more kinds of gap (lineage export lists every one)")
 
 
 def perform_scan(profile: str | None, regions: tuple[str, ...], endpoint_url: str | None, db: str,
@@ -196,7 +199,8 @@ def show(node: str, direction: str, depth: int | None, db: str, scan_id: str | N
 @db_option
 @scan_option
 @click.option("--format", "fmt", type=click.Choice(["json", "html"]), default="json", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write; stdout if omitted.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write; stdout if omitted.")
 def export(db: str, scan_id: str | None, fmt: str, output: Path | None) -> None:
     """The scan as a `lineage-graph/1` JSON document (or the HTML view)."""
     from viz.export import dumps, scan_document

@@ -91,7 +91,7 @@ def run_scan(options: ScanOptions, progress: Progress | None = None,
     ctx = AwsContext(session, regions, options.endpoint_url, options.workers)
     try:
         ctx.identify()
-        facts = collect(ctx, progress)
+        facts = collect(ctx, progress) if ctx.unreachable is None else []
     finally:
         ctx.close()
     graph = build_graph(facts)

@@ -1,0 +1,204 @@
+"""The `lineage` command run as a user runs it: demo, scan against a moto server, errors, offline ASL."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.server import ThreadedMotoServer
+
+from lineage.cli import main
+from lineage.demo import ACCOUNT, REGION, build_estate
+from lineage.scan import ScanOptions, run_scan
+from store.repository import load_scan, open_store
+from tests.conftest import corpus_files
+from viz.export import scan_document
+
+
+def lineage(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "lineage.cli", *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, cwd=cwd, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def demo_output(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("demo")
+    result = lineage("demo", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    for name in ("lineage.db", "lineage.html", "lineage.json"):
+        assert str(out / name) in result.stdout
+    return out
+
+
+def test_demo_writes_the_three_files_and_the_chain_is_whole(demo_output: Path) -> None:
+    document = json.loads((demo_output / "lineage.json").read_text())
+    assert document["format"] == "lineage-graph/1" and document["scan"]["status"] == "complete"
+    flows = {(e["source"], e["target"]) for e in document["edges"] if e["kind"] not in ("part_of",)}
+    source = f"arn:aws:events:{REGION}:{ACCOUNT}:source/edu.learning.enrollments"
+    rule = f"arn:aws:events:{REGION}:{ACCOUNT}:rule/learning-platform/enrollment-completed"
+    machine = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:enrollment-etl"
+    job = f"arn:aws:glue:{REGION}:{ACCOUNT}:job/curate-enrollments"
+    curated = "arn:aws:s3:::lp-curated-data/enrollments"
+    table = f"arn:aws:glue:{REGION}:{ACCOUNT}:table/curated/enrollments"
+    workgroup = f"arn:aws:athena:{REGION}:{ACCOUNT}:workgroup/analytics"
+    chain = [(source, rule), (rule, machine), (machine, job), (job, curated), (table, curated), (table, workgroup)]
+    for link in chain:
+        assert link in flows, link
+    nodes = {n["id"]: n for n in document["nodes"]}
+    assert nodes[source]["stage"] == "generation" and nodes[workgroup]["stage"] == "usage"
+    assert nodes[table]["attributes"]["personal_columns"] == [{"column": "student_email", "category": "email"}]
+    assert nodes[workgroup]["attributes"]["personal_data"]["categories"] == ["email"]
+    assert nodes["arn:aws:s3:::lp-website-assets"]["observed"]  # never on a flow, still a node
+    by_rule: dict[str, set[str]] = {}
+    for finding in document["findings"]:
+        by_rule.setdefault(finding["rule"], set()).add(finding["node"])
+    assert curated in by_rule["s3.location_without_lifecycle"]  # a tag-filtered rule does not count
+    assert "arn:aws:s3:::lp-raw-data/enrollments" in by_rule["s3.location_without_lifecycle"]  # wrong prefix
+    assert "arn:aws:s3:::lp-glue-temp/tmp" not in by_rule["s3.location_without_lifecycle"]  # covered
+    assert "arn:aws:s3:::lp-raw-data" in by_rule["s3.encryption_weaker_than_policy"]
+    assert workgroup in by_rule["athena.results_not_encrypted"]
+    assert job in by_rule["glue.job_without_security_configuration"]
+    assert f"arn:aws:glue:{REGION}:{ACCOUNT}:catalog" in by_rule["glue.catalog_not_encrypted"]
+    assert "arn:aws:s3:::lp-curated-data" in by_rule["s3.versioning_without_noncurrent_expiration"]
+    lifecycle = next(f for f in document["findings"]
+                     if f["rule"] == "s3.location_without_lifecycle" and f["node"] == curated)
+    assert lifecycle["severity"] == "high" and "expire-tagged-scratch" in lifecycle["message"]
+    calls = document["scan"]["api_calls"]
+    assert calls["s3:ListBuckets"] == 1 and calls["s3:GetBucketLifecycleConfiguration"] == 5
+    assert calls["states:DescribeStateMachine"] == 1
+
+
+def test_reading_commands_work_on_the_demo_database(demo_output: Path) -> None:
+    db = str(demo_output / "lineage.db")
+    findings = lineage("findings", "--db", db, "--json")
+    assert findings.returncode == 0 and json.loads(findings.stdout)
+    shown = lineage("show", "curated.enrollments", "--downstream", "--db", db, "--json")
+    downstream = {item["id"] for item in json.loads(shown.stdout)["downstream"]}
+    assert f"arn:aws:athena:{REGION}:{ACCOUNT}:workgroup/analytics" in downstream
+    upstream = lineage("show", "analytics", "--upstream", "--depth", "2", "--db", db, "--json")
+    assert f"arn:aws:glue:{REGION}:{ACCOUNT}:job/curate-enrollments" in {
+        item["id"] for item in json.loads(upstream.stdout)["upstream"]}
+    exported = lineage("export", "--db", db, "--format", "json")
+    assert json.loads(exported.stdout) == json.loads((demo_output / "lineage.json").read_text())
+    assert lineage("rules", "--json").returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["scan", "--no-such-option"], "No such option"),
+        (["findings", "--db", "nosuchdialect://x"], "cannot use database URL"),
+        (["findings", "--db", "{tmp}/empty.db"], "no scan in this database yet"),
+        (["export", "--db", "{demo}", "--scan", "nope"], "no scan with id 'nope'"),
+        (["show", "no-such-node", "--db", "{demo}"], "no node 'no-such-node'"),
+        (["asl", "{tmp}/missing.json"], "cannot read"),
+        (["asl", "{tmp}/not-a-definition.json"], "not a state machine definition"),
+        (["scan", "--endpoint-url", "ftp://x"], "must be an http(s) URL"),
+        (["scan", "--profile", "nobody", "--db", "{tmp}/p.db"], "profile"),
+        (["show", "x", "--depth", "0", "--db", "{demo}"], "--depth"),
+    ],
+)
+def test_user_errors_are_one_line_and_exit_2(args, message, tmp_path, demo_output) -> None:
+    (tmp_path / "not-a-definition.json").write_text('{"Resources": {}}')
+    args = [a.format(tmp=tmp_path, demo=demo_output / "lineage.db") for a in args]
+    result = lineage(*args)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0] and "Traceback" not in result.stderr
+
+
+def test_a_scan_nothing_answers_is_failed_says_why_and_is_recorded(tmp_path) -> None:
+    db = tmp_path / "x.db"
+    result = lineage("scan", "--endpoint-url", "http://127.0.0.1:9", "--db", str(db),
+                     env={"AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b"})
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "failed" in result.stdout and "EndpointConnectionError" in result.stdout
+    scan = load_scan(open_store(str(db)))
+    assert scan.status.value == "failed" and scan.coverage_gaps[0].operation == "GetCallerIdentity"
+
+
+@pytest.mark.parametrize("path", corpus_files("asl"), ids=lambda p: p.name[-70:])
+def test_every_corpus_definition_goes_through_lineage_asl(path, corpus, capsys) -> None:
+    try:
+        main(["asl", str(path), "--json"])
+        code = 0
+    except SystemExit as stop:
+        code = stop.code
+    captured = capsys.readouterr()
+    if code == 0:
+        document = json.loads(captured.out)
+        assert document["source"] == str(path)
+        assert document["edges"] or document["warnings"] or document["nodes"] == []
+    else:
+        assert code == 2
+        assert len(captured.err.strip().splitlines()) == 1 and str(path) in captured.err
+
+
+def test_asl_table_output_names_dynamic_references(tmp_path) -> None:
+    definition = tmp_path / "flow.asl.json"
+    definition.write_text(json.dumps({"StartAt": "A", "States": {"A": {
+        "Type": "Task", "Resource": "arn:aws:states:::glue:startJobRun.sync",
+        "Parameters": {"JobName": "${CurateJob}"}, "End": True}}}))
+    result = lineage("asl", str(definition))
+    assert result.returncode == 0 and "glue.job (dynamic)" in result.stdout and "${CurateJob}" in result.stdout
+
+
+# --- the same graph through a moto server as in-process -------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def moto_server() -> Iterator[str]:
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+def comparable(document: dict[str, Any]) -> dict[str, Any]:
+    """The graph without what differs between two runs: ids, times, creation dates."""
+    nodes = []
+    for node in document["nodes"]:
+        attributes = {k: v for k, v in node["attributes"].items() if k != "created"}
+        nodes.append({**node, "attributes": attributes})
+    return {"nodes": sorted(nodes, key=lambda n: n["id"]),
+            "edges": sorted(document["edges"], key=lambda e: (e["source"], e["target"], e["kind"])),
+            "findings": sorted(document["findings"], key=lambda f: f["id"]),
+            "api_calls": document["scan"]["api_calls"], "gaps": document["scan"]["coverage_gaps"]}
+
+
+def test_scan_through_endpoint_url_gives_the_same_graph_as_in_process(moto_server, tmp_path) -> None:
+    credentials = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    session = boto3.Session(region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
+    build_estate(lambda service: session.client(service, endpoint_url=moto_server))
+    db = tmp_path / "server.db"
+    result = lineage("scan", "--endpoint-url", moto_server, "--region", REGION, "--db", str(db),
+                     "--html", str(tmp_path / "view.html"), env=credentials)
+    assert result.returncode == 0, result.stderr
+    assert "complete" in result.stdout and (tmp_path / "view.html").exists()
+    through_server = scan_document(load_scan(open_store(str(db))))
+
+    with mock_aws():
+        in_process_session = boto3.Session(region_name=REGION, aws_access_key_id="t", aws_secret_access_key="t")
+        build_estate(lambda service: in_process_session.client(service))
+        scan, _ = run_scan(ScanOptions(regions=(REGION,)), session=in_process_session)
+    in_process = scan_document(scan)
+    assert comparable(through_server) == comparable(in_process)
+    assert len(through_server["nodes"]) > 15 and through_server["findings"]

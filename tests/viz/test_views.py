@@ -1,0 +1,95 @@
+"""The export document and the HTML view: shape, self-containment, escaping, and a real browser."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from lineage.model import Category, Edge, EdgeKind, Evidence, Finding, Node, Scan, ScanStatus, Severity, Stage
+from viz.export import FORMAT, scan_document
+from viz.html import render_html
+
+HOSTILE = '</script><script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
+
+
+def hostile_scan() -> Scan:
+    evidence = Evidence("events:ListRules", "arn:rule", "Description", HOSTILE)
+    table = Node("arn:aws:glue:r:1:table/d/t", "glue.table", f"d.t{HOSTILE}", Stage.STORAGE, "1", "r", True,
+                 {"columns": [{"name": "email", "comment": HOSTILE}], "personal_data": {"categories": ["email"],
+                                                                                    "origins": ["x"]}})
+    bucket = Node("arn:aws:s3:::b", "s3.bucket", "b", Stage.STORAGE, "1", "r", True,
+                  {"encryption": {"algorithm": None}, "tags": {"owner": HOSTILE}})
+    return Scan(
+        id="s1", started_at="2026-01-01T00:00:00+00:00", finished_at="2026-01-01T00:00:01+00:00",
+        status=ScanStatus.COMPLETE, accounts=("1",), regions=("r",), nodes=(table, bucket),
+        edges=(Edge(table.id, bucket.id, EdgeKind.STORED_AT, (evidence,)),),
+        findings=(Finding("f", "s3.no_default_encryption", Category.ENCRYPTION, Severity.HIGH, bucket.id,
+                          f"message {HOSTILE}", "fix", (evidence,)),),
+        coverage_gaps=(), api_calls={"s3:ListBuckets": 1},
+    )
+
+
+def test_export_document_has_the_contract_shape() -> None:
+    document = scan_document(hostile_scan())
+    assert document["format"] == FORMAT == "lineage-graph/1"
+    assert set(document["scan"]) == {"id", "started_at", "finished_at", "status", "accounts", "regions",
+                                     "coverage_gaps", "api_calls"}
+    assert set(document["nodes"][0]) == {"id", "kind", "stage", "name", "account", "region", "observed", "attributes"}
+    assert set(document["edges"][0]) == {"source", "target", "kind", "evidence"}
+    assert set(document["edges"][0]["evidence"][0]) == {"operation", "resource", "path", "excerpt", "dynamic"}
+    assert set(document["findings"][0]) == {"id", "rule", "category", "severity", "node", "message", "evidence",
+                                            "remediation"}
+    json.dumps(document)  # plain data throughout
+
+
+def test_html_is_self_contained_and_escapes_every_string_from_aws() -> None:
+    html = render_html(hostile_scan())
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.I)
+    assert "@import" not in html
+    assert "vis.Network" in html and "Content-Security-Policy" in html
+    assert HOSTILE not in html
+    assert "</script><script>window.__pwned" not in html
+    # the hostile text survives as data, escaped
+    assert "\\u003c/script\\u003e" in html
+
+
+def _chromium() -> tuple[str, str]:
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    if not browser or not driver:
+        pytest.skip("chromium and chromedriver are not installed (scripts/ensure-chromium installs them)")
+    return browser, driver
+
+
+@pytest.mark.browser
+def test_the_view_renders_offline_in_headless_chromium_and_runs_no_injected_script(tmp_path: Path) -> None:
+    browser, driver_path = _chromium()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    page = tmp_path / "lineage.html"
+    page.write_text(render_html(hostile_scan()), encoding="utf-8")
+    options = webdriver.ChromeOptions()
+    options.binary_location = browser
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 f"--user-data-dir={tmp_path / 'profile'}", "--disable-dev-shm-usage"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    try:
+        driver.get(page.as_uri())
+        drawn = driver.execute_script(
+            "return window.lineageNetwork ? window.lineageNetwork.body.data.nodes.length : -1")
+        assert drawn == 2
+        assert driver.execute_script("return window.__pwned === undefined")
+        assert driver.execute_script("return performance.getEntriesByType('resource').length") == 0
+        assert driver.execute_script("return document.querySelectorAll('#findings .finding').length") == 1
+        text = driver.execute_script("return document.getElementById('findings').textContent")
+        assert "window.__pwned" in text  # shown as text, not run
+        assert driver.find_elements("css selector", "canvas")
+    finally:
+        driver.quit()
