@@ -25,18 +25,17 @@ PII_TAG = "lineage:pii"
 class Graph:
     nodes: dict[str, Node]
     edges: dict[tuple[str, str, EdgeKind], Edge]
-    _nx: nx.MultiDiGraph = field(default_factory=nx.MultiDiGraph, repr=False)
+    _in: dict[str, list[Edge]] = field(default_factory=dict, repr=False)
+    _out: dict[str, list[Edge]] = field(default_factory=dict, repr=False)
     _same_data: dict[str, set[str]] = field(default_factory=dict, repr=False)
 
     # -- structure -------------------------------------------------------------------------------
 
     def flows_in(self, node_id: str) -> list[Edge]:
-        return [self.edges[(s, node_id, k)] for s, _, k in self._nx.in_edges(node_id, keys=True)
-                if k.is_flow]
+        return self._in.get(node_id, [])
 
     def flows_out(self, node_id: str) -> list[Edge]:
-        return [self.edges[(node_id, t, k)] for _, t, k in self._nx.out_edges(node_id, keys=True)
-                if k.is_flow]
+        return self._out.get(node_id, [])
 
     def on_a_flow(self, node_id: str) -> bool:
         """Whether data moves into or out of this node, or of the same data elsewhere named."""
@@ -78,7 +77,13 @@ class Graph:
         return sorted(((n, d) for n, d in seen.items() if n != start), key=lambda item: (item[1], item[0]))
 
     def to_networkx(self) -> nx.MultiDiGraph:
-        return self._nx.copy()
+        """Every node and edge (structure included), for graph algorithms beyond these queries."""
+        graph = nx.MultiDiGraph()
+        for node_id, node in self.nodes.items():
+            graph.add_node(node_id, kind=node.kind, stage=node.stage.value, observed=node.observed)
+        for source, target, kind in self.edges:
+            graph.add_edge(source, target, key=kind.value, kind=kind.value)
+        return graph
 
 
 def merge_nodes(first: Node, second: Node) -> Node:
@@ -123,10 +128,10 @@ def build_graph(facts: Iterable[Facts]) -> Graph:
                 nodes[endpoint] = _placeholder(endpoint)
     _attach_locations(nodes, edges)
     graph = Graph(nodes, edges)
-    for node_id in nodes:
-        graph._nx.add_node(node_id)
-    for key in edges:
-        graph._nx.add_edge(key[0], key[1], key=key[2])
+    for edge in edges.values():
+        if edge.kind.is_flow:
+            graph._out.setdefault(edge.source, []).append(edge)
+            graph._in.setdefault(edge.target, []).append(edge)
     graph._same_data = _same_data(nodes, edges)
     _propagate_personal_data(graph)
     return graph

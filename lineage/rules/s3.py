@@ -57,8 +57,8 @@ def location_without_lifecycle(graph: Graph) -> Iterator[Hit]:
     for node in list(graph.nodes.values()):
         if node.kind not in ("s3.location", "s3.bucket") or not graph.on_a_flow(node.id):
             continue
-        if not (graph.flows_in(node.id) or graph.flows_out(node.id)) and node.kind == "s3.bucket":
-            continue  # only its locations are on a flow; they are judged each for itself
+        if node.kind == "s3.bucket" and not (graph.flows_in(node.id) or graph.flows_out(node.id)):
+            continue  # only paths inside it are on a flow; each is judged for itself
         bucket = graph.bucket_of(node.id)
         if bucket is None or not bucket.observed or "lifecycle_rules" not in bucket.attributes:
             continue

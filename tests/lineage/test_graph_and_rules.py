@@ -108,6 +108,9 @@ def test_walk_follows_flows_and_treats_a_table_and_its_location_as_the_same_data
     assert downstream[workgroup] == 2
     assert dict(graph.walk(workgroup, downstream=False))[JOB] == 2
     assert workgroup not in dict(graph.walk(JOB, depth=1))
+    exported = graph.to_networkx()
+    assert exported.number_of_nodes() == len(graph.nodes) and exported.number_of_edges() == len(graph.edges)
+    assert exported.has_edge(TABLE, workgroup, key="reads")
 
 
 def test_personal_data_follows_the_flow_and_raises_severity() -> None:

@@ -1,0 +1,131 @@
+"""Scan speed and memory on a synthetic estate in a moto server: workers=1 (baseline) beside workers=8,
+with a latency added to every call as a real endpoint has.
+
+Also the pure parts alone: ASL parsing of the shared corpus, and graph + rules on a large fact set.
+Prints a table; asserts nothing (these machines are shared and noisy).
+
+    .venv/bin/python bench/bench_scan.py [--buckets 150] [--machines 40] [--jobs 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import socket
+import time
+import tracemalloc
+from pathlib import Path
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from lineage.asl import Machine, parse_definition
+from lineage.graph import build_graph
+from lineage.model import Edge, EdgeKind, Evidence, Facts, Node, Stage
+from lineage.rules import evaluate
+from lineage.scan import ScanOptions, run_scan
+
+REGION = "us-east-1"
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "asl"
+
+
+def seed(endpoint: str, buckets: int, machines: int, jobs: int) -> None:
+    session = boto3.Session(region_name=REGION, aws_access_key_id="b", aws_secret_access_key="b")
+    s3 = session.client("s3", endpoint_url=endpoint)
+    glue = session.client("glue", endpoint_url=endpoint)
+    states = session.client("stepfunctions", endpoint_url=endpoint)
+    for index in range(buckets):
+        s3.create_bucket(Bucket=f"bench-{index:04d}")
+        if index % 3 == 0:
+            s3.put_bucket_lifecycle_configuration(Bucket=f"bench-{index:04d}", LifecycleConfiguration={"Rules": [
+                {"ID": "x", "Status": "Enabled", "Filter": {"Prefix": "tmp/"}, "Expiration": {"Days": 3}}]})
+    for index in range(jobs):
+        glue.create_job(Name=f"job-{index}", Role="arn:aws:iam::123456789012:role/r",
+                        Command={"Name": "glueetl", "ScriptLocation": "s3://code/x.py"},
+                        DefaultArguments={"--input_path": f"s3://bench-{index % buckets:04d}/in/",
+                                          "--output_path": f"s3://bench-{(index + 1) % buckets:04d}/out/"})
+    for index in range(machines):
+        definition = {"StartAt": "J", "States": {"J": {
+            "Type": "Task", "Resource": "arn:aws:states:::glue:startJobRun.sync",
+            "Parameters": {"JobName": f"job-{index % max(jobs, 1)}"}, "End": True}}}
+        states.create_state_machine(name=f"sm-{index}", definition=json.dumps(definition),
+                                    roleArn="arn:aws:iam::123456789012:role/r")
+
+
+def measure(label: str, function) -> tuple[str, float, float, object]:
+    tracemalloc.start()
+    started = time.perf_counter()
+    result = function()
+    elapsed = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return label, elapsed, peak / 2**20, result
+
+
+def synthetic_facts(size: int) -> list[Facts]:
+    nodes, edges = [], []
+    evidence = (Evidence("bench", "x"),)
+    for index in range(size):
+        bucket = Node(f"arn:aws:s3:::b{index}", "s3.bucket", f"b{index}", Stage.STORAGE, "1", "r", True,
+                      {"lifecycle_rules": [], "encryption": {"algorithm": "AES256"}, "versioning": "Enabled",
+                       "policy": {"present": False, "tls_only": False}})
+        job = f"arn:aws:glue:r:1:job/j{index}"
+        nodes += [bucket, Node(job, "glue.job", f"j{index}", Stage.PROCESSING, "1", "r", True, {})]
+        edges += [Edge(f"arn:aws:s3:::b{index}/in", job, EdgeKind.READS, evidence),
+                  Edge(job, f"arn:aws:s3:::b{(index + 1) % size}/out", EdgeKind.WRITES, evidence)]
+    return [Facts(tuple(nodes), tuple(edges))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--buckets", type=int, default=150)
+    parser.add_argument("--machines", type=int, default=40)
+    parser.add_argument("--jobs", type=int, default=60)
+    parser.add_argument("--graph-size", type=int, default=5000)
+    parser.add_argument("--latency-ms", type=float, default=20.0,
+                        help="Added to every call: a local server answers faster than AWS does.")
+    args = parser.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    rows = []
+    try:
+        seed(endpoint, args.buckets, args.machines, args.jobs)
+        session = boto3.Session(region_name=REGION, aws_access_key_id="b", aws_secret_access_key="b")
+        session.events.register("before-send", lambda **_: time.sleep(args.latency_ms / 1000))
+        for workers in (1, 8):
+            label, elapsed, peak, (scan, _) = measure(
+                f"scan, workers={workers}" + (" (baseline)" if workers == 1 else ""),
+                lambda w=workers: run_scan(ScanOptions(regions=(REGION,), endpoint_url=endpoint, workers=w),
+                                           session=session))
+            rows.append((label, elapsed, peak, f"{len(scan.nodes)} nodes, {sum(scan.api_calls.values())} calls, "
+                                               f"{len(scan.coverage_gaps)} gaps"))
+    finally:
+        server.stop()
+
+    if CORPUS.is_dir():
+        texts = [(p.name, p.read_text(encoding="utf-8")) for p in sorted(CORPUS.iterdir())]
+        machine = Machine("arn:aws:states:r:1:stateMachine:bench", "r", "1")
+        label, elapsed, peak, results = measure(
+            "parse ASL corpus", lambda: [parse_definition(t, machine, n) for n, t in texts])
+        rows.append((label, elapsed, peak, f"{len(texts)} definitions, "
+                                           f"{sum(len(r.facts.edges) for r in results)} flows"))
+    facts = synthetic_facts(args.graph_size)
+    label, elapsed, peak, graph = measure(f"graph of {args.graph_size * 2} nodes", lambda: build_graph(facts))
+    rows.append((label, elapsed, peak, f"{len(graph.nodes)} nodes after resolution"))
+    label, elapsed, peak, findings = measure("rules on that graph", lambda: evaluate(graph))
+    rows.append((label, elapsed, peak, f"{len(findings)} findings"))
+
+    print(f"{'what':34} {'seconds':>9} {'peak MiB':>9}  result")
+    for label, elapsed, peak, note in rows:
+        print(f"{label:34} {elapsed:9.3f} {peak:9.1f}  {note}")
+
+
+if __name__ == "__main__":
+    main()
