@@ -26,16 +26,17 @@ STAGE_COLOURS = {
     Stage.USAGE: "#862e9c",
 }
 
-_SHAPE_BY_SERVICE = {
-    "s3": "database",
-    "glue": "box",
+# Shapes whose label sits outside them, so a long name does not inflate the node.
+SHAPE_BY_SERVICE = {
+    "s3": "square",
+    "glue": "triangle",
     "states": "hexagon",
     "events": "diamond",
-    "lambda": "triangle",
+    "lambda": "triangleDown",
     "athena": "star",
-    "dynamodb": "database",
-    "sqs": "square",
-    "sns": "square",
+    "dynamodb": "dot",
+    "sqs": "triangleDown",
+    "sns": "triangleDown",
 }
 
 _SEVERITY_BORDER = {
@@ -88,11 +89,11 @@ def _network(scan: Scan) -> Network:
             node.id,
             label=node.name if len(node.name) <= 40 else node.name[:37] + "…",
             title=_tooltip(node, findings),
-            shape=_SHAPE_BY_SERVICE.get(node.kind.split(".")[0], "dot"),
+            shape=SHAPE_BY_SERVICE.get(node.kind.split(".")[0], "dot"),
+            size=14,
             color=colour,
             borderWidth=4 if worst is not None else 1,
             opacity=1.0 if node.observed else 0.55,
-            group=node.stage.value,
             font={"color": "#212529"},
         )
     for edge in scan.edges:
@@ -128,6 +129,7 @@ def render_html(scan: Scan) -> str:
         edges_json=_script_json(network.edges),
         findings_json=_script_json([f.to_dict() for f in scan.findings]),
         stage_colours={s.value: c for s, c in STAGE_COLOURS.items()},
+        shapes=SHAPE_BY_SERVICE,
         stage_counts=counts,
         severity_counts=severities,
     )
