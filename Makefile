@@ -16,6 +16,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	scripts/ensure-chromium
+	scripts/ensure-postgres
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

@@ -6,7 +6,7 @@ import json
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import click
 from rich.console import Console
@@ -85,29 +85,32 @@ def print_summary(scan: Scan) -> None:
 
 
 def perform_scan(profile: str | None, regions: tuple[str, ...], endpoint_url: str | None, db: str,
-                 html: Path | None, workers: int, session: Any = None, quiet: bool = False) -> Scan:
+                 html: Path | None, workers: int) -> Scan:
+    import boto3
     from botocore.exceptions import BotoCoreError
 
-    from lineage.scan import ScanOptions, run_scan
-    from store.repository import save_scan
+    from lineage.scan import ScanOptions, scan_and_store
     from viz.html import write_html
 
     engine = _store(db)
     options = ScanOptions(profile=profile, regions=regions, endpoint_url=endpoint_url, workers=workers)
     try:
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=errors,
-                      transient=True, disable=quiet) as progress:
-            task = progress.add_task("scanning", total=None)
-
-            def advance(label: str, done: int, total: int) -> None:
-                progress.update(task, description=f"read {label}", completed=done, total=total)
-
-            scan, _ = run_scan(options, advance, session=session)
+        session = boto3.Session(profile_name=profile)
     except BotoCoreError as error:  # a profile that does not exist, a malformed config file
         fail(str(error))
-    save_scan(engine, scan)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=errors,
+                  transient=True) as progress:
+        task = progress.add_task("scanning", total=None)
+
+        def advance(label: str, done: int, total: int) -> None:
+            progress.update(task, description=f"read {label}", completed=done, total=total)
+
+        scan = scan_and_store(options, engine, advance, session=session)
     if html is not None:
-        write_html(scan, html)
+        try:
+            write_html(scan, html)
+        except OSError as error:
+            fail(f"scan {scan.id} is stored, but {html} could not be written: {error.strerror}")
     return scan
 
 
@@ -296,6 +299,186 @@ def demo(out: Path) -> None:
     print_summary(scan_result)
     for path in paths:
         console.print(f"wrote {path}", highlight=False)
+
+
+# --- history, drift, maintenance ------------------------------------------------------------------
+
+
+@cli.command()
+@db_option
+@click.option("--json", "as_json", is_flag=True)
+def scans(db: str, as_json: bool) -> None:
+    """The scan history, newest first."""
+    from store.repository import list_scans
+
+    summaries = list_scans(_store(db))
+    if as_json:
+        click.echo(json.dumps([s.to_dict() for s in summaries], indent=2))
+        return
+    table = Table(title="Scans", title_justify="left")
+    for column in ("id", "started", "status", "nodes", "flows", "findings", "gaps", "error"):
+        table.add_column(column, overflow="fold")
+    for item in summaries:
+        table.add_row(item.id, item.started_at, item.status, str(item.nodes), str(item.edges), str(item.findings),
+                      str(item.gaps), item.error[:80])
+    console.print(table)
+
+
+@cli.command()
+@db_option
+@click.option("--keep", type=click.IntRange(1, None), help="Keep the newest N scans.")
+@click.option("--older-than", metavar="AGE", help="Remove scans started more than AGE ago (30d, 12h).")
+def prune(db: str, keep: int | None, older_than: str | None) -> None:
+    """Remove old scans: the tracker gives its own data a lifecycle too."""
+    from lineage.scheduler import parse_duration
+    from store.repository import prune as prune_scans
+
+    if keep is None and older_than is None:
+        fail("give --keep N or --older-than AGE (or both)")
+    try:
+        age = parse_duration(older_than) if older_than else None
+    except ValueError as error:
+        fail(f"--older-than: {error}")
+    removed = prune_scans(_store(db), keep=keep, older_than=age)
+    console.print(f"removed {len(removed)} scan(s)" + (": " + ", ".join(removed) if removed else ""),
+                  highlight=False)
+
+
+@cli.command()
+@click.argument("base", required=False)
+@click.argument("head", required=False)
+@db_option
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--fail-on", type=click.Choice([s.value for s in Severity]),
+              help="Exit 1 when a new finding at this severity or above appeared.")
+def diff(base: str | None, head: str | None, db: str, as_json: bool, fail_on: str | None) -> None:
+    """What changed between two scans (default: the last two with a graph)."""
+    from lineage.drift import diff_scans
+    from store.repository import latest_scan_ids
+
+    engine = _store(db)
+    if base is None:
+        newest = latest_scan_ids(engine, 2)
+        if len(newest) < 2:
+            fail("diff needs two scans with a graph; this database has " + str(len(newest)))
+        head, base = newest
+    elif head is None:
+        newest = latest_scan_ids(engine, 1)
+        head = newest[0] if newest else None
+        if head is None or head == base:
+            fail("give two scan ids, or one older than the latest scan")
+    drift = diff_scans(_load(db, base), _load(db, head))
+    if as_json:
+        click.echo(json.dumps(drift.to_dict(), indent=2, default=str))
+    else:
+        print_drift(drift)
+    if fail_on and drift.new_findings_at_least(Severity(fail_on)):
+        sys.exit(1)
+
+
+def print_drift(drift) -> None:  # noqa: ANN001 - a Drift
+    console.print(f"[bold]{drift.base} → {drift.head}[/]: {drift.one_line()}", highlight=False)
+    table = Table(show_header=True, title_justify="left")
+    for column in ("change", "what", "detail"):
+        table.add_column(column, overflow="fold")
+    for node in drift.nodes_added:
+        table.add_row("+ node", node, "")
+    for node in drift.nodes_removed:
+        table.add_row("- node", node, "")
+    for source, target, kind in drift.flows_added:
+        table.add_row("+ flow", f"{source} → {target}", kind)
+    for source, target, kind in drift.flows_removed:
+        table.add_row("- flow", f"{source} → {target}", kind)
+    for finding in drift.findings_added:
+        table.add_row(f"+ {finding.severity.value}", finding.rule, f"{finding.node}: {finding.message}")
+    for finding in drift.findings_resolved:
+        table.add_row("resolved", finding.rule, finding.node)
+    for before, after in drift.findings_changed:
+        table.add_row(f"{before.severity.value} → {after.severity.value}", after.rule, after.node)
+    for change in drift.attribute_changes:
+        table.add_row("worse" if change.worse else "changed", change.node, change.summary)
+    if table.row_count:
+        console.print(table)
+
+
+@cli.group()
+def db() -> None:
+    """The scan store's schema."""
+
+
+@db.command("upgrade")
+@db_option
+def db_upgrade(db: str) -> None:
+    """Bring the database to the schema this version needs."""
+    from store import migrate
+    from store.repository import StoreError, open_store
+
+    try:
+        engine = open_store(db, upgrade=True)
+    except StoreError as error:
+        fail(str(error))
+    console.print(f"database at schema revision {migrate.current_revision(engine)}", highlight=False)
+
+
+@cli.command()
+@click.option("--every", metavar="INTERVAL", help="Scan every INTERVAL: 30m, 6h, 1d (s, m, h, d).")
+@click.option("--cron", metavar="EXPR", help='Scan on a crontab schedule, in UTC: "0 */6 * * *".')
+@click.option("--profile", metavar="P")
+@click.option("--region", "regions", multiple=True, metavar="R")
+@click.option("--endpoint-url", metavar="URL")
+@db_option
+@click.option("--html-dir", type=click.Path(file_okay=False), help="Write latest.html and one page per scan here.")
+@click.option("--workers", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.option("--now", "run_now", is_flag=True, help="Also scan once right away.")
+def schedule(every: str | None, cron: str | None, profile: str | None, regions: tuple[str, ...],
+             endpoint_url: str | None, db: str, html_dir: str | None, workers: int, run_now: bool) -> None:
+    """Scan periodically until stopped (SIGTERM or Ctrl-C stop it between scans)."""
+    import logging
+
+    from lineage.scheduler import ScheduledScan, make_trigger, serve
+
+    try:
+        make_trigger(every, cron)
+    except ValueError as error:
+        fail(str(error))
+    _store(db)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+    for noisy in ("apscheduler", "alembic", "botocore", "boto3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    job = ScheduledScan(db=db, profile=profile, regions=regions, endpoint_url=endpoint_url, workers=workers,
+                        html_dir=html_dir)
+    serve(job, every, cron, run_now=run_now)
+
+
+@cli.command("iam-policy")
+def iam_policy() -> None:
+    """The least-privilege, read-only IAM policy the scanner needs."""
+    from lineage.iam import policy_json
+
+    click.echo(policy_json(), nl=False)
+
+
+@cli.command("demo-server")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+def demo_server(host: str, port: int) -> None:
+    """Serve the demo estate from a moto server, for `lineage scan --endpoint-url`, until stopped."""
+    import signal
+    import threading
+
+    try:
+        from lineage.demo import serve_demo_estate
+    except ImportError as error:
+        fail(f"the demo needs moto: pip install 'aws-lineage[demo]' ({error.name} is missing)")
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    errors.print(f"serving the demo estate on http://{host}:{port} (account 123456789012, us-east-1)",
+                 highlight=False)
+    try:
+        serve_demo_estate(host, port, stop)
+    except OSError as error:
+        fail(f"cannot serve on {host}:{port}: {error.strerror or error}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -232,3 +232,20 @@ def run_demo(out: Path) -> tuple[list[Path], Any]:
     export = out / "lineage.json"
     export.write_text(dumps(scan_document(scan)), encoding="utf-8")
     return [database, html, export], scan
+
+
+def serve_demo_estate(host: str, port: int, stop: Any) -> str:
+    """A moto server holding the demo estate, until `stop` (a threading.Event) is set; its URL."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    server.start()
+    local = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
+    try:
+        session = boto3.Session(aws_access_key_id="demo", aws_secret_access_key="demo", region_name=REGION)
+        build_estate(lambda service: session.client(service, endpoint_url=local))
+        stop.wait()
+    finally:
+        server.stop()
+    return local

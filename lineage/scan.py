@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -16,6 +17,7 @@ from collectors.context import AwsContext
 from lineage.graph import Graph, build_graph
 from lineage.model import CoverageGap, Facts, Scan, ScanStatus
 from lineage.rules import evaluate
+from store.repository import begin_scan, fail_scan, save_scan
 
 DEFAULT_REGION = "us-east-1"
 
@@ -83,11 +85,22 @@ def collect(ctx: AwsContext, progress: Progress | None = None) -> list[Facts]:
     return results
 
 
-def run_scan(options: ScanOptions, progress: Progress | None = None,
-             session: Any | None = None) -> tuple[Scan, Graph]:
-    started = now_utc()
+def scan_regions(options: ScanOptions, session: Any) -> tuple[str, ...]:
+    return options.regions or (session.region_name or DEFAULT_REGION,)
+
+
+def target_key(options: ScanOptions, session: Any) -> str:
+    """What a scan reads, as a short key: scans of one target are compared, and never run at once."""
+    text = "\x00".join([options.profile or "", ",".join(sorted(scan_regions(options, session))),
+                        options.endpoint_url or ""])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def run_scan(options: ScanOptions, progress: Progress | None = None, session: Any | None = None,
+             scan_id: str | None = None, started: datetime | None = None) -> tuple[Scan, Graph]:
+    started = started or now_utc()
     session = session or boto3.Session(profile_name=options.profile)
-    regions = options.regions or (session.region_name or DEFAULT_REGION,)
+    regions = scan_regions(options, session)
     ctx = AwsContext(session, regions, options.endpoint_url, options.workers)
     try:
         ctx.identify()
@@ -103,7 +116,7 @@ def run_scan(options: ScanOptions, progress: Progress | None = None,
     else:
         status = ScanStatus.COMPLETE
     scan = Scan(
-        id=new_scan_id(started),
+        id=scan_id or new_scan_id(started),
         started_at=started.isoformat(),
         finished_at=now_utc().isoformat(),
         status=status,
@@ -116,6 +129,26 @@ def run_scan(options: ScanOptions, progress: Progress | None = None,
         api_calls=dict(sorted(ctx.api_calls.items())),
     )
     return scan, graph
+
+
+def scan_and_store(options: ScanOptions, engine: Any, progress: Progress | None = None,
+                   session: Any | None = None) -> Scan:
+    """Record the scan as running, run it, and write it whole; whatever stops it, it ends `failed`."""
+    session = session or boto3.Session(profile_name=options.profile)
+    started = now_utc()
+    scan_id = new_scan_id(started)
+    target = target_key(options, session)
+    begin_scan(engine, scan_id, started.isoformat(), target)
+    try:
+        scan, _ = run_scan(options, progress, session, scan_id=scan_id, started=started)
+    except BaseException as error:  # interrupted, or a fault no collector caught: never a `running` ghost
+        fail_scan(engine, scan_id, f"{type(error).__name__}: {error}".rstrip(": "))
+        raise
+    error = ""
+    if scan.status == ScanStatus.FAILED:
+        error = "; ".join(sorted({g.error for g in scan.coverage_gaps})) or "no call succeeded"
+    save_scan(engine, scan, target, error)
+    return scan
 
 
 def graph_of(scan: Scan) -> Graph:

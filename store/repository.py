@@ -1,14 +1,25 @@
-"""Save, load and list scans. A scan is written in one transaction: all of it, or nothing."""
+"""Save, load, list and prune scans.
+
+A scan is recorded `running` when it starts and written whole, in one transaction, when it ends: a
+scan that dies half-way leaves only its `running` record, which is turned `failed` once its process
+is known to be gone. Earlier scans are never touched by a later one.
+"""
 
 from __future__ import annotations
 
+import os
+import socket
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, create_engine, delete, event, func, insert, select
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, update
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError, SQLAlchemyError
 
 from lineage.model import CoverageGap, Edge, Finding, Node, Scan, ScanStatus
-from store import schema
+from store import migrate, schema
+
+# A lock or a running scan held this long by a process the store cannot check is taken to be dead.
+STALE_AFTER = timedelta(hours=12)
 
 DEFAULT_URL = "sqlite:///lineage.db"
 
@@ -23,10 +34,23 @@ class ScanSummary:
     started_at: str
     finished_at: str
     status: str
+    target: str
     nodes: int
     edges: int
     findings: int
     gaps: int
+    error: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+def this_process() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def database_url(value: str) -> str:
@@ -34,19 +58,42 @@ def database_url(value: str) -> str:
     return value if "://" in value else f"sqlite:///{value}"
 
 
-def open_store(url: str = DEFAULT_URL) -> Engine:
+def open_store(url: str = DEFAULT_URL, upgrade: bool = False) -> Engine:
+    """An engine on a database at the newest schema revision.
+
+    A database without the tracker's tables is created; one at an older revision is upgraded only
+    when asked (`lineage db upgrade`), since other processes may still be using it.
+    """
     try:
-        engine = create_engine(database_url(url))
+        engine = create_engine(database_url(url), **_engine_options(database_url(url)))
     except (ArgumentError, NoSuchModuleError, ValueError) as error:
         raise StoreError(f"cannot use database URL {url!r}: {error}") from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_foreign_keys)
+    shown = engine.url.render_as_string(hide_password=True)
     try:
-        schema.metadata.create_all(engine)
+        revision = migrate.current_revision(engine)
+        head = migrate.head_revision()
+        if revision is None or (upgrade and revision != head):
+            migrate.upgrade(engine)
+        elif revision != head:
+            if revision not in migrate.known_revisions():
+                raise StoreError(f"database {shown} is at schema revision {revision}, newer than this version of "
+                                 f"lineage knows ({head}): upgrade lineage")
+            raise StoreError(f"database {shown} is at schema revision {revision}; this version needs {head}: "
+                             f"run `lineage db upgrade --db {url}`")
+        _recover_abandoned(engine)
     except SQLAlchemyError as error:
-        raise StoreError(f"cannot open database {engine.url.render_as_string(hide_password=True)}: "
-                         f"{str(error.orig if hasattr(error, 'orig') else error).splitlines()[0]}") from None
+        detail = str(getattr(error, "orig", None) or error).strip().splitlines()
+        raise StoreError(f"cannot open database {shown}: {detail[0] if detail else type(error).__name__}") from None
     return engine
+
+
+def _engine_options(url: str) -> dict[str, object]:
+    if url.startswith("sqlite"):
+        # Writers queue on SQLite's single lock instead of failing after the driver's 5 s default.
+        return {"connect_args": {"timeout": 60}}
+    return {"pool_pre_ping": True}
 
 
 def _sqlite_foreign_keys(connection, _record) -> None:  # noqa: ANN001 - DBAPI objects
@@ -55,16 +102,29 @@ def _sqlite_foreign_keys(connection, _record) -> None:  # noqa: ANN001 - DBAPI o
     cursor.close()
 
 
-def save_scan(engine: Engine, scan: Scan) -> None:
+def begin_scan(engine: Engine, scan_id: str, started_at: str, target: str = "", owner: str | None = None) -> None:
+    """Record a scan as `running` before it reads anything, so that a crash leaves a trace."""
     with engine.begin() as connection:
         connection.execute(insert(schema.scans).values(
-            id=scan.id, started_at=scan.started_at, finished_at=scan.finished_at, status=scan.status.value,
-            accounts=list(scan.accounts), regions=list(scan.regions), api_calls=dict(scan.api_calls),
+            id=scan_id, started_at=started_at, finished_at="", status=ScanStatus.RUNNING.value, accounts=[],
+            regions=[], api_calls={}, target=target, owner=owner or this_process(), error="",
         ))
+
+
+def save_scan(engine: Engine, scan: Scan, target: str = "", error: str = "") -> None:
+    """Write a whole scan in one transaction, completing its `running` record if there is one."""
+    header = {"started_at": scan.started_at, "finished_at": scan.finished_at, "status": scan.status.value,
+              "accounts": list(scan.accounts), "regions": list(scan.regions), "api_calls": dict(scan.api_calls),
+              "error": error[:2000]}
+    with engine.begin() as connection:
+        updated = connection.execute(
+            update(schema.scans).where(schema.scans.c.id == scan.id, schema.scans.c.status == ScanStatus.RUNNING.value)
+            .values(**header)
+        ).rowcount
+        if not updated:
+            connection.execute(insert(schema.scans).values(id=scan.id, target=target, owner=this_process(), **header))
         if scan.nodes:
-            connection.execute(insert(schema.nodes), [
-                {"scan_id": scan.id, **{k: v for k, v in n.to_dict().items()}} for n in scan.nodes
-            ])
+            connection.execute(insert(schema.nodes), [{"scan_id": scan.id, **n.to_dict()} for n in scan.nodes])
         if scan.edges:
             connection.execute(insert(schema.edges), [{"scan_id": scan.id, **e.to_dict()} for e in scan.edges])
         if scan.findings:
@@ -75,18 +135,91 @@ def save_scan(engine: Engine, scan: Scan) -> None:
             ])
 
 
-def latest_scan_id(engine: Engine) -> str | None:
+def fail_scan(engine: Engine, scan_id: str, error: str) -> None:
+    """Mark a scan failed, with why; its partial data, if any was written, is not kept."""
+    with engine.begin() as connection:
+        for table in (schema.nodes, schema.edges, schema.findings, schema.coverage_gaps):
+            connection.execute(delete(table).where(table.c.scan_id == scan_id))
+        connection.execute(update(schema.scans).where(schema.scans.c.id == scan_id).values(
+            status=ScanStatus.FAILED.value, finished_at=_now().isoformat(), error=error[:2000]))
+
+
+def _owner_is_gone(owner: str, since: str) -> bool:
+    host, _, pid = owner.rpartition(":")
+    if host == socket.gethostname() and pid.isdigit():
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
+    try:
+        return _now() - datetime.fromisoformat(since) > STALE_AFTER
+    except ValueError:
+        return True
+
+
+def _recover_abandoned(engine: Engine) -> None:
+    """A `running` scan whose process has ended was killed half-way: it becomes `failed`."""
     with engine.connect() as connection:
-        return connection.execute(
-            select(schema.scans.c.id).order_by(schema.scans.c.started_at.desc(), schema.scans.c.id.desc()).limit(1)
-        ).scalar()
+        running = connection.execute(select(schema.scans.c.id, schema.scans.c.owner, schema.scans.c.started_at)
+                                     .where(schema.scans.c.status == ScanStatus.RUNNING.value)).all()
+    for scan_id, owner, started in running:
+        if _owner_is_gone(owner, started):
+            fail_scan(engine, scan_id, f"abandoned: {owner or 'its process'} ended before the scan was written")
+
+
+def acquire_lock(engine: Engine, target: str, owner: str | None = None) -> str | None:
+    """Take the lock of a target; None when taken, else the owner who holds it."""
+    owner = owner or this_process()
+    for _ in range(2):
+        try:
+            with engine.begin() as connection:
+                connection.execute(insert(schema.scan_locks).values(target=target, owner=owner,
+                                                                    acquired_at=_now().isoformat()))
+            return None
+        except (IntegrityError, OperationalError):
+            with engine.connect() as connection:
+                row = connection.execute(select(schema.scan_locks).where(schema.scan_locks.c.target == target)
+                                         ).mappings().first()
+            if row is None:
+                continue
+            if not _owner_is_gone(row["owner"], row["acquired_at"]):
+                return row["owner"]
+            release_lock(engine, target, row["owner"])
+    return "another process"
+
+
+def release_lock(engine: Engine, target: str, owner: str | None = None) -> None:
+    with engine.begin() as connection:
+        connection.execute(delete(schema.scan_locks).where(schema.scan_locks.c.target == target,
+                                                           schema.scan_locks.c.owner == (owner or this_process())))
+
+
+_WITH_GRAPH = (ScanStatus.COMPLETE.value, ScanStatus.PARTIAL.value)
+
+
+def latest_scan_ids(engine: Engine, count: int = 1, target: str | None = None) -> list[str]:
+    """The newest scans that hold a graph (complete or partial), newest first."""
+    query = select(schema.scans.c.id).where(schema.scans.c.status.in_(_WITH_GRAPH))
+    if target is not None:
+        query = query.where(schema.scans.c.target == target)
+    with engine.connect() as connection:
+        return list(connection.execute(
+            query.order_by(schema.scans.c.started_at.desc(), schema.scans.c.id.desc()).limit(count)).scalars())
+
+
+def latest_scan_id(engine: Engine) -> str | None:
+    found = latest_scan_ids(engine, 1)
+    return found[0] if found else None
 
 
 def load_scan(engine: Engine, scan_id: str | None = None) -> Scan:
     """A scan by id, or the latest; `StoreError` when there is none."""
     scan_id = scan_id or latest_scan_id(engine)
     if scan_id is None:
-        raise StoreError("no scan in this database yet: run `lineage scan` first")
+        raise StoreError("no completed scan in this database yet: run `lineage scan` first")
     with engine.connect() as connection:
         row = connection.execute(select(schema.scans).where(schema.scans.c.id == scan_id)).mappings().first()
         if row is None:
@@ -118,10 +251,42 @@ def list_scans(engine: Engine) -> list[ScanSummary]:
     node_counts, edge_counts = counts(schema.nodes), counts(schema.edges)
     finding_counts, gap_counts = counts(schema.findings), counts(schema.coverage_gaps)
     with engine.connect() as connection:
-        rows = connection.execute(select(schema.scans).order_by(schema.scans.c.started_at.desc())).mappings().all()
-    return [ScanSummary(r["id"], r["started_at"], r["finished_at"], r["status"], node_counts.get(r["id"], 0),
-                        edge_counts.get(r["id"], 0), finding_counts.get(r["id"], 0), gap_counts.get(r["id"], 0))
+        rows = connection.execute(select(schema.scans).order_by(schema.scans.c.started_at.desc(),
+                                                                schema.scans.c.id.desc())).mappings().all()
+    return [ScanSummary(r["id"], r["started_at"], r["finished_at"], r["status"], r["target"],
+                        node_counts.get(r["id"], 0), edge_counts.get(r["id"], 0), finding_counts.get(r["id"], 0),
+                        gap_counts.get(r["id"], 0), r["error"])
             for r in rows]
+
+
+def prune(engine: Engine, keep: int | None = None, older_than: timedelta | None = None) -> list[str]:
+    """Remove scans beyond the newest `keep`, or started more than `older_than` ago; their ids.
+
+    A scan still running is never removed, and neither is the newest scan with a graph, so that
+    `findings`, `show` and `diff` always have something to read.
+    """
+    summaries = list_scans(engine)
+    newest_with_graph = next((s.id for s in summaries if s.status in _WITH_GRAPH), None)
+    doomed: list[str] = []
+    for index, summary in enumerate(summaries):
+        if summary.status == ScanStatus.RUNNING.value or summary.id == newest_with_graph:
+            continue
+        too_many = keep is not None and index >= keep
+        too_old = older_than is not None and _started_before(summary.started_at, _now() - older_than)
+        if too_many or too_old:
+            doomed.append(summary.id)
+    with engine.begin() as connection:
+        for table in (schema.nodes, schema.edges, schema.findings, schema.coverage_gaps):
+            connection.execute(delete(table).where(table.c.scan_id.in_(doomed)))
+        connection.execute(delete(schema.scans).where(schema.scans.c.id.in_(doomed)))
+    return doomed
+
+
+def _started_before(started_at: str, moment: datetime) -> bool:
+    try:
+        return datetime.fromisoformat(started_at) < moment
+    except ValueError:
+        return False
 
 
 def delete_scan(engine: Engine, scan_id: str) -> None:

@@ -1,4 +1,7 @@
-"""Tables of the store: a scan and everything it found, keyed by scan."""
+"""Tables of the store at the newest revision: a scan and everything it found, keyed by scan.
+
+The migrations in `store/migrations` build these; a change here goes with a new revision there.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +18,17 @@ scans = Table(
     Column("accounts", JSON, nullable=False),
     Column("regions", JSON, nullable=False),
     Column("api_calls", JSON, nullable=False),
+    Column("target", String(64), nullable=False, server_default=""),  # what was scanned, as a key
+    Column("owner", String(255), nullable=False, server_default=""),  # host:pid that runs the scan
+    Column("error", Text, nullable=False, server_default=""),  # why a scan failed
+)
+
+# At most one scan of a target at a time, across processes and hosts sharing the database.
+scan_locks = Table(
+    "scan_locks", metadata,
+    Column("target", String(64), primary_key=True),
+    Column("owner", String(255), nullable=False),
+    Column("acquired_at", String(40), nullable=False),
 )
 
 

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from moto.server import ThreadedMotoServer
 from lineage.cli import main
 from lineage.demo import ACCOUNT, REGION, build_estate
 from lineage.scan import ScanOptions, run_scan
-from store.repository import load_scan, open_store
+from store.repository import list_scans, load_scan, open_store
 from tests.conftest import corpus_files
 from viz.export import scan_document
 
@@ -97,7 +98,7 @@ def test_reading_commands_work_on_the_demo_database(demo_output: Path) -> None:
     [
         (["scan", "--no-such-option"], "No such option"),
         (["findings", "--db", "nosuchdialect://x"], "cannot use database URL"),
-        (["findings", "--db", "{tmp}/empty.db"], "no scan in this database yet"),
+        (["findings", "--db", "{tmp}/empty.db"], "no completed scan in this database yet"),
         (["export", "--db", "{demo}", "--scan", "nope"], "no scan with id 'nope'"),
         (["show", "no-such-node", "--db", "{demo}"], "no node 'no-such-node'"),
         (["asl", "{tmp}/missing.json"], "cannot read"),
@@ -122,7 +123,10 @@ def test_a_scan_nothing_answers_is_failed_says_why_and_is_recorded(tmp_path) -> 
                      env={"AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b"})
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "failed" in result.stdout and "EndpointConnectionError" in result.stdout
-    scan = load_scan(open_store(str(db)))
+    engine = open_store(str(db))
+    [summary] = list_scans(engine)
+    assert summary.status == "failed" and "EndpointConnectionError" in summary.error
+    scan = load_scan(engine, summary.id)
     assert scan.status.value == "failed" and scan.coverage_gaps[0].operation == "GetCallerIdentity"
 
 
@@ -155,6 +159,10 @@ def test_asl_table_output_names_dynamic_references(tmp_path) -> None:
 # --- the same graph through a moto server as in-process -------------------------------------------
 
 
+def reset_moto(endpoint: str) -> None:
+    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=30)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -166,6 +174,7 @@ def moto_server() -> Iterator[str]:
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
+    reset_moto(f"http://127.0.0.1:{port}")  # an in-process server shares moto's state with every other mock
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

@@ -1,0 +1,295 @@
+"""Running as a service: the scheduler, drift, history, the compose file and the IAM policy, exercised
+with the same commands the containers run."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import click
+import pytest
+import yaml
+from moto import mock_aws
+from moto.server import ThreadedMotoServer
+
+from lineage.cli import cli
+from lineage.demo import CURATED, REGION, TEMP, build_estate
+from lineage.iam import action_for, is_read, scanner_policy
+from lineage.scan import ScanOptions, run_scan
+from store.repository import list_scans, open_store
+
+ROOT = Path(__file__).resolve().parents[2]
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+
+
+def lineage(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "lineage.cli", *args], capture_output=True, text=True,
+                          env={**os.environ, **CREDENTIALS}, timeout=300, **kwargs)
+
+
+def reset_moto(endpoint: str) -> None:
+    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=30)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def demo_estate() -> Iterator[tuple[str, boto3.Session]]:
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    reset_moto(endpoint)  # an in-process server shares moto's state with every other mock
+    session = boto3.Session(region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
+    build_estate(lambda service: session.client(service, endpoint_url=endpoint))
+    try:
+        yield endpoint, session
+    finally:
+        server.stop()
+
+
+def weaken(endpoint: str, session: boto3.Session) -> None:
+    """What drift is for: an encryption downgraded and a lifecycle rule removed."""
+    s3 = session.client("s3", endpoint_url=endpoint)
+    s3.put_bucket_encryption(Bucket=CURATED, ServerSideEncryptionConfiguration={"Rules": [
+        {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
+    s3.delete_bucket_lifecycle(Bucket=TEMP)
+
+
+def wait_for(predicate, timeout: float = 120, interval: float = 0.5) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(interval)
+    pytest.fail("timed out waiting")
+
+
+def start_scheduler(*args: str, log: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "lineage.cli", "schedule", *args],
+                            env={**os.environ, **CREDENTIALS}, stdout=subprocess.DEVNULL,
+                            stderr=log.open("w"))
+
+
+def stop(process: subprocess.Popen) -> int:
+    process.send_signal(signal.SIGTERM)
+    return process.wait(timeout=120)
+
+
+def test_scheduler_scans_writes_views_logs_drift_stops_cleanly_and_keeps_its_schedule(
+        demo_estate, database_url, tmp_path) -> None:
+    endpoint, session = demo_estate
+    html = tmp_path / "html"
+    log = tmp_path / "scheduler.log"
+    args = ("--every", "4s", "--now", "--region", REGION, "--endpoint-url", endpoint, "--db", database_url,
+            "--html-dir", str(html))
+    process = start_scheduler(*args, log=log)
+    engine = open_store(database_url)
+    try:
+        wait_for(lambda: sum(s.status == "complete" for s in list_scans(engine)) >= 1)
+        weaken(endpoint, session)
+        wait_for(lambda: sum(s.status == "complete" for s in list_scans(engine)) >= 2)
+    finally:
+        assert stop(process) == 0
+    text = log.read_text()
+    assert "schedule set: interval[0:00:04]" in text and "stopped" in text
+    scans = [s for s in list_scans(engine) if s.status == "complete"]
+    assert f"scan {scans[-1].id} complete" in text
+    assert "changed attributes" in text and "since " + scans[-1].id in text
+    assert (html / "latest.html").exists()
+    assert {p.name for p in html.glob("scan-*.html")} >= {f"scan-{s.id}.html" for s in scans}
+    assert not [s for s in list_scans(engine) if s.status == "running"]  # stopped between scans
+
+    drift = lineage("diff", scans[-1].id, scans[0].id, "--db", database_url, "--json", "--fail-on", "medium")
+    changes = {c["summary"] for c in json.loads(drift.stdout)["attribute_changes"]}
+    assert "encryption downgraded: aws:kms → AES256" in changes
+    assert "lifecycle rules removed expire-temp" in changes
+    assert drift.returncode == 1  # the temp location lost its lifecycle: a new medium finding
+
+    restarted = start_scheduler(*args[:2], *args[3:], log=tmp_path / "second.log")  # without --now
+    try:
+        wait_for(lambda: "schedule kept" in (tmp_path / "second.log").read_text(), timeout=60)
+    finally:
+        assert stop(restarted) == 0
+
+
+def test_a_failed_scan_is_logged_and_recorded_and_the_next_run_happens(database_url, tmp_path) -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        nothing = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    log = tmp_path / "scheduler.log"
+    process = start_scheduler("--every", "2s", "--now", "--endpoint-url", nothing, "--db", database_url, log=log)
+    engine = open_store(database_url)
+    try:
+        wait_for(lambda: sum(s.status == "failed" for s in list_scans(engine)) >= 2)
+    finally:
+        assert stop(process) == 0
+    assert "EndpointConnectionError" in log.read_text() and "failed" in log.read_text()
+    assert all("EndpointConnectionError" in s.error for s in list_scans(engine))
+
+
+def test_history_diff_and_prune_from_the_command_line(demo_estate, tmp_path) -> None:
+    endpoint, session = demo_estate
+    db = f"sqlite:///{tmp_path / 'h.db'}"
+    for _ in range(2):
+        assert lineage("scan", "--endpoint-url", endpoint, "--region", REGION, "--db", db).returncode == 0
+    same = lineage("diff", "--db", db, "--fail-on", "info")
+    assert same.returncode == 0 and "+0/-0 nodes" in same.stdout
+    weaken(endpoint, session)
+    assert lineage("scan", "--endpoint-url", endpoint, "--region", REGION, "--db", db).returncode == 0
+    drift = lineage("diff", "--db", db, "--fail-on", "critical")
+    assert drift.returncode == 0 and "encryption downgraded" in drift.stdout
+    history = json.loads(lineage("scans", "--db", db, "--json").stdout)
+    assert [h["status"] for h in history] == ["complete"] * 3 and all(h["nodes"] > 15 for h in history)
+    pruned = lineage("prune", "--keep", "1", "--db", db)
+    assert pruned.returncode == 0 and "removed 2 scan(s)" in pruned.stdout
+    assert len(json.loads(lineage("scans", "--db", db, "--json").stdout)) == 1
+    assert lineage("prune", "--db", db).returncode == 2
+    assert lineage("prune", "--older-than", "soon", "--db", db).returncode == 2
+    assert lineage("diff", "--db", db).returncode == 2  # one scan left
+
+
+def test_db_upgrade_command(tmp_path) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from store import migrate
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    config = migrate._config()
+    with create_engine(url).begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+    refused = lineage("scans", "--db", url)
+    assert refused.returncode == 2 and "run `lineage db upgrade --db" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    upgraded = lineage("db", "upgrade", "--db", url)
+    assert upgraded.returncode == 0 and "revision 0002" in upgraded.stdout
+    assert lineage("scans", "--db", url).returncode == 0
+
+
+def test_schedule_arguments_are_checked(tmp_path) -> None:
+    db = str(tmp_path / "s.db")
+    for args, message in ((["--every", "6x"], "not a duration"), (["--cron", "nonsense"], "--cron"),
+                          ([], "give one of --every or --cron"), (["--every", "1h", "--cron", "* * * * *"],
+                                                                  "give one of --every or --cron")):
+        result = lineage("schedule", *args, "--db", db)
+        assert result.returncode == 2 and message in result.stderr, (args, result.stderr)
+
+
+def test_demo_server_serves_the_estate_for_scan(tmp_path) -> None:
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "lineage.cli", "demo-server", "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        def seeded() -> bool:
+            probe = boto3.client("events", endpoint_url=f"http://127.0.0.1:{port}", region_name=REGION,
+                                 aws_access_key_id="t", aws_secret_access_key="t")
+            try:
+                return any(r["Name"] == "enrollment-completed"
+                           for r in probe.list_rules(EventBusName="learning-platform")["Rules"])
+            except Exception:  # noqa: BLE001 - not up yet
+                return False
+
+        wait_for(seeded)
+        scanned = lineage("scan", "--endpoint-url", f"http://127.0.0.1:{port}", "--region", REGION,
+                          "--db", str(tmp_path / "d.db"))
+        assert scanned.returncode == 0 and "complete" in scanned.stdout
+    finally:
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=60) == 0
+
+
+# --- deployment -----------------------------------------------------------------------------------
+
+
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def _parse_cli(arguments: list[str]) -> None:
+    """Parse a container's command with the real CLI, without running it."""
+    command: click.Command = cli
+    rest = list(arguments)
+    while isinstance(command, click.Group):
+        name, *rest = rest
+        found = command.get_command(click.Context(command), name)
+        assert found is not None, f"no command {name!r}"
+        command = found
+    command.make_context(command.name or "", rest)
+
+
+def test_compose_file_structure() -> None:
+    services = compose()["services"]
+    assert {"postgres", "scheduler", "viewer", "migrate"} <= set(services)
+    assert {"moto", "scheduler-demo"} <= {name for name, s in services.items() if "demo" in s.get("profiles", [])}
+    for name in ("postgres", "scheduler", "viewer", "moto", "scheduler-demo"):
+        assert services[name]["healthcheck"]["test"], name
+    for name in ("scheduler", "migrate", "moto", "scheduler-demo"):
+        command = [re_env(part) for part in services[name]["command"]]
+        _parse_cli(command)
+    assert services["scheduler"]["command"][0] == "schedule"
+    assert services["moto"]["command"][0] == "demo-server"
+    assert set(compose()["volumes"]) == {"pgdata", "html"}
+    assert any(v.startswith("html:") for v in services["viewer"]["volumes"])
+    assert any(v.endswith(":ro") and ".aws" in v for v in services["scheduler"]["volumes"])
+    text = (ROOT / "docker-compose.yml").read_text()
+    assert "AKIA" not in text and "aws_secret_access_key =" not in text.lower()
+    # real credentials pass through from the shell by name; only the demo's fake ones are written out
+    assert all("=" not in item for item in services["scheduler"]["environment"])
+    assert services["scheduler-demo"]["environment"]["AWS_SECRET_ACCESS_KEY"] == "demo"
+    assert services["scheduler-demo"]["depends_on"]["moto"]["condition"] == "service_healthy"
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert 'ENTRYPOINT ["lineage"]' in dockerfile and "pip install '.[demo]'" in dockerfile
+
+
+def re_env(part: str) -> str:
+    """`${NAME:-default}` as compose would substitute it with NAME unset."""
+    import re
+
+    return re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", part)
+
+
+def test_the_containers_commands_run_as_written(tmp_path) -> None:
+    """The scheduler's and migrator's commands, with the compose defaults, run here against SQLite."""
+    services = compose()["services"]
+    db = f"sqlite:///{tmp_path / 'compose.db'}"
+    migrate_command = [db if part.startswith("postgresql") else part
+                       for part in map(re_env, services["migrate"]["command"])]
+    assert lineage(*migrate_command).returncode == 0
+    health = [db if part.startswith("postgresql") else part
+              for part in map(re_env, services["scheduler"]["healthcheck"]["test"][2:])]
+    checked = lineage(*health)
+    assert checked.returncode == 0 and json.loads(checked.stdout) == []
+    viewer = services["viewer"]["command"]
+    assert viewer[:3] == ["python", "-m", "http.server"] and shlex.join(viewer)
+
+
+# --- least privilege ------------------------------------------------------------------------------
+
+
+def test_iam_policy_covers_every_call_of_a_full_scan_and_only_reads() -> None:
+    with mock_aws():
+        session = boto3.Session(region_name=REGION, aws_access_key_id="t", aws_secret_access_key="t")
+        build_estate(lambda service: session.client(service))
+        scan, _ = run_scan(ScanOptions(regions=(REGION,)), session=session)
+    allowed = set(scanner_policy()["Statement"][0]["Action"])
+    made = {action_for(operation) for operation in scan.api_calls}
+    assert made - allowed == set(), "calls the policy does not allow"
+    assert all(is_read(action) for action in allowed), "the policy allows a write"
+    printed = json.loads(lineage("iam-policy").stdout)
+    assert printed == scanner_policy()
