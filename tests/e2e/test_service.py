@@ -127,6 +127,41 @@ def test_scheduler_scans_writes_views_logs_drift_stops_cleanly_and_keeps_its_sch
         assert stop(restarted) == 0
 
 
+def test_runs_missed_while_the_scheduler_was_down_are_coalesced_into_one(demo_estate, tmp_path) -> None:
+    import pickle
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import create_engine, text
+
+    endpoint, _ = demo_estate
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    args = ("--every", "30s", "--region", REGION, "--endpoint-url", endpoint, "--db", db)
+    first = start_scheduler(*args, log=tmp_path / "first.log")
+    wait_for(lambda: "schedule set" in (tmp_path / "first.log").read_text(), timeout=60)
+    assert stop(first) == 0
+    # The scheduler was down for ten intervals: its job's next run lies five minutes in the past.
+    moved_back = datetime.now(UTC) - timedelta(minutes=5)
+    store = create_engine(db)
+    with store.begin() as connection:
+        [(job_id, state)] = connection.execute(text("SELECT id, job_state FROM lineage_schedule")).all()
+        job = pickle.loads(state)
+        job["next_run_time"] = moved_back
+        connection.execute(text("UPDATE lineage_schedule SET job_state = :state, next_run_time = :at WHERE id = :id"),
+                           {"state": pickle.dumps(job), "at": moved_back.timestamp(), "id": job_id})
+    store.dispose()
+    engine = open_store(db)
+    second = start_scheduler(*args, log=tmp_path / "second.log")
+    try:
+        wait_for(lambda: any(s.status == "complete" for s in list_scans(engine)), timeout=60)
+        time.sleep(8)  # time for any further catch-up run to have started; the next planned one is 30 s away
+    finally:
+        assert stop(second) == 0
+    assert len(list_scans(engine)) == 1
+    log = (tmp_path / "second.log").read_text()
+    assert "schedule kept" in log
+    assert "maximum number of running instances" not in log  # one run was due, not ten that then collide
+
+
 def test_a_failed_scan_is_logged_and_recorded_and_the_next_run_happens(database_url, tmp_path) -> None:
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
