@@ -30,17 +30,17 @@ def get_event_buses(ctx: AwsContext, region: str) -> list[dict[str, Any]]:
 
     records = ctx.map(read_bus, buses)
 
-    def read_targets(item: tuple[dict[str, Any], dict[str, Any]]) -> dict[str, Any]:
-        bus, rule = item
+    def read_targets(item: tuple[str, dict[str, Any]]) -> dict[str, Any]:
+        bus_name, rule = item
         targets = ctx.pages(client, "list_targets_by_rule", "Targets", rule.get("Arn", rule["Name"]),
-                            Rule=rule["Name"], EventBusName=bus["Name"])
+                            Rule=rule["Name"], EventBusName=bus_name)
         return {"rule": rule, "targets": targets, "region": region}
 
-    pairs = [(record["bus"], rule) for record in records for rule in record["rules"]]
-    with_targets = ctx.map(read_targets, pairs)
-    by_rule = {id(pair[1]): full for pair, full in zip(pairs, with_targets, strict=True)}
+    # Targets of every rule of every bus on the pool at once, then handed back to their bus in order.
+    pairs = [(record["bus"]["Name"], rule) for record in records for rule in record["rules"]]
+    with_targets = iter(ctx.map(read_targets, pairs))
     for record in records:
-        record["rules"] = [by_rule[id(rule)] for rule in record["rules"]]
+        record["rules"] = [next(with_targets) for _ in record["rules"]]
     return records
 
 

@@ -3,31 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
-from moto.server import ThreadedMotoServer
 
 from lineage.cli import main
 from lineage.demo import ACCOUNT, REGION, build_estate
 from lineage.scan import ScanOptions, run_scan
 from store.repository import list_scans, load_scan, open_store
 from tests.conftest import corpus_files
+from tests.e2e.conftest import lineage
 from viz.export import scan_document
-
-
-def lineage(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "lineage.cli", *args], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, cwd=cwd, timeout=300)
 
 
 @pytest.fixture(scope="module")
@@ -157,28 +146,6 @@ def test_asl_table_output_names_dynamic_references(tmp_path) -> None:
 
 
 # --- the same graph through a moto server as in-process -------------------------------------------
-
-
-def reset_moto(endpoint: str) -> None:
-    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=30)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def moto_server() -> Iterator[str]:
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    reset_moto(f"http://127.0.0.1:{port}")  # an in-process server shares moto's state with every other mock
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
 
 
 def comparable(document: dict[str, Any]) -> dict[str, Any]:

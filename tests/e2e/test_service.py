@@ -4,15 +4,11 @@ with the same commands the containers run."""
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
@@ -20,46 +16,22 @@ import click
 import pytest
 import yaml
 from moto import mock_aws
-from moto.server import ThreadedMotoServer
 
 from lineage.cli import cli
 from lineage.demo import CURATED, REGION, TEMP, build_estate
 from lineage.iam import action_for, is_read, scanner_policy
 from lineage.scan import ScanOptions, run_scan
 from store.repository import list_scans, open_store
+from tests.e2e.conftest import free_port, lineage
 
 ROOT = Path(__file__).resolve().parents[2]
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
-
-
-def lineage(*args: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "lineage.cli", *args], capture_output=True, text=True,
-                          env={**os.environ, **CREDENTIALS}, timeout=300, **kwargs)
-
-
-def reset_moto(endpoint: str) -> None:
-    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=30)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
-def demo_estate() -> Iterator[tuple[str, boto3.Session]]:
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    reset_moto(endpoint)  # an in-process server shares moto's state with every other mock
+def demo_estate(moto_server: str) -> tuple[str, boto3.Session]:
     session = boto3.Session(region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
-    build_estate(lambda service: session.client(service, endpoint_url=endpoint))
-    try:
-        yield endpoint, session
-    finally:
-        server.stop()
+    build_estate(lambda service: session.client(service, endpoint_url=moto_server))
+    return moto_server, session
 
 
 def weaken(endpoint: str, session: boto3.Session) -> None:
@@ -81,7 +53,7 @@ def wait_for(predicate, timeout: float = 120, interval: float = 0.5) -> None:
 
 def start_scheduler(*args: str, log: Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "lineage.cli", "schedule", *args],
-                            env={**os.environ, **CREDENTIALS}, stdout=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL,
                             stderr=log.open("w"))
 
 
@@ -163,9 +135,7 @@ def test_runs_missed_while_the_scheduler_was_down_are_coalesced_into_one(demo_es
 
 
 def test_a_failed_scan_is_logged_and_recorded_and_the_next_run_happens(database_url, tmp_path) -> None:
-    with socket.socket() as closed:
-        closed.bind(("127.0.0.1", 0))
-        nothing = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    nothing = f"http://127.0.0.1:{free_port()}"  # nobody listens there
     log = tmp_path / "scheduler.log"
     process = start_scheduler("--every", "2s", "--now", "--endpoint-url", nothing, "--db", database_url, log=log)
     engine = open_store(database_url)
@@ -227,7 +197,7 @@ def test_schedule_arguments_are_checked(tmp_path) -> None:
 
 
 def test_demo_server_serves_the_estate_for_scan(tmp_path) -> None:
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "lineage.cli", "demo-server", "--port", str(port)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
