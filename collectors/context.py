@@ -36,6 +36,14 @@ ABSENT_KEY = "__absent__"
 _UNREACHABLE = (NoCredentialsError, PartialCredentialsError, EndpointConnectionError, ConnectTimeoutError)
 
 
+def error_text(error: Exception) -> str:
+    """`Code: message` of an AWS error, `Type: message` of any other botocore error."""
+    if isinstance(error, ClientError):
+        info = error.response.get("Error", {})
+        return f"{info.get('Code', 'ClientError')}: {info.get('Message', '')}"
+    return f"{type(error).__name__}: {error}"
+
+
 def absent(code: str) -> dict[str, str]:
     """The marker for a configuration AWS says does not exist; plain data, so it can be recorded."""
     return {ABSENT_KEY: code}
@@ -102,10 +110,10 @@ class AwsContext:
             if code in set(absent_codes):
                 self._succeeded()
                 return absent(code)
-            self._gap(client, method, resource, f"{code}: {error.response.get('Error', {}).get('Message', '')}")
+            self._gap(client, method, resource, error_text(error))
             return None
         except BotoCoreError as error:
-            self._gap(client, method, resource, f"{type(error).__name__}: {error}")
+            self._gap(client, method, resource, error_text(error))
             return None
         self._succeeded()
         response.pop("ResponseMetadata", None)
@@ -128,12 +136,8 @@ class AwsContext:
                     if not token:
                         break
                     token_kwargs["NextToken"] = token
-        except ClientError as error:
-            code = error.response.get("Error", {}).get("Code", "ClientError")
-            self._gap(client, method, resource, f"{code}: {error.response.get('Error', {}).get('Message', '')}")
-            return None
-        except BotoCoreError as error:
-            self._gap(client, method, resource, f"{type(error).__name__}: {error}")
+        except (ClientError, BotoCoreError) as error:
+            self._gap(client, method, resource, error_text(error))
             return None
         self._succeeded()
         return items
@@ -176,13 +180,10 @@ class AwsContext:
             self.account = client.get_caller_identity().get("Account", "")
             self._succeeded()
         except _UNREACHABLE as error:
-            self.unreachable = f"{type(error).__name__}: {error}"
+            self.unreachable = error_text(error)
             self._gap(client, "get_caller_identity", "", self.unreachable)
         except (ClientError, BotoCoreError) as error:
-            message = error.response.get("Error", {}) if isinstance(error, ClientError) else {}
-            text = (f"{message.get('Code', '')}: {message.get('Message', '')}" if message
-                    else f"{type(error).__name__}: {error}")
-            self._gap(client, "get_caller_identity", "", text)
+            self._gap(client, "get_caller_identity", "", error_text(error))
         return self.account
 
     def close(self) -> None:

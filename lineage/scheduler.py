@@ -110,13 +110,19 @@ def run_scheduled_scan(config: dict[str, Any]) -> str:
             return line
         drift = ""
         if previous and scan.status.value != "failed":
-            drift = "; since " + previous[0] + ": " + diff_scans(load_scan(engine, previous[0]), scan).one_line()
+            try:
+                drift = f"; since {previous[0]}: " + diff_scans(load_scan(engine, previous[0]), scan).one_line()
+            except StoreError as error:  # pruned meanwhile: the scan itself stands
+                drift = f"; no drift: {error}"
         if job.html_dir and scan.status.value != "failed":
-            directory = Path(job.html_dir)
-            directory.mkdir(parents=True, exist_ok=True)
-            page = render_html(scan)
-            _write_atomically(directory / f"scan-{scan.id}.html", page)
-            _write_atomically(directory / "latest.html", page)
+            try:
+                directory = Path(job.html_dir)
+                directory.mkdir(parents=True, exist_ok=True)
+                page = render_html(scan)
+                _write_atomically(directory / f"scan-{scan.id}.html", page)
+                _write_atomically(directory / "latest.html", page)
+            except OSError as error:
+                log.error("scan %s is stored, but its view could not be written: %s", scan.id, error)
         why = ""
         if scan.status.value == "failed":
             why = " (" + "; ".join(sorted({g.error for g in scan.coverage_gaps}))[:300] + ")"
