@@ -23,6 +23,8 @@ def results_not_encrypted(graph: Graph) -> Iterator[Hit]:
     for node in graph.nodes.values():
         if node.kind != "athena.workgroup" or not node.observed or "result_encryption" not in node.attributes:
             continue
+        if not node.attributes.get("output_location") and not graph.on_a_flow(node.id):
+            continue  # an idle workgroup with no result location of its own writes nothing yet
         if not node.attributes.get("result_encryption"):
             yield Hit(node.id, f"Workgroup {node.name} sets no encryption for query results: copies of the "
                       "data it reads rest at its output location as the bucket's default leaves them.",

@@ -194,3 +194,13 @@ def test_stage_comes_from_kind_and_a_tag_overrides_it() -> None:
     assert stage_for("glue.job") == Stage.PROCESSING
     assert stage_for("s3.bucket", {"lineage:stage": "Usage"}) == Stage.USAGE
     assert stage_for("s3.bucket", {"lineage:stage": "bogus"}) == Stage.STORAGE
+
+
+def test_athena_results_rule_skips_an_idle_workgroup() -> None:
+    def workgroup(name: str, **attributes: Any) -> Node:
+        return Node(f"arn:aws:athena:r:1:workgroup/{name}", "athena.workgroup", name, Stage.USAGE, "1", "r", True,
+                    {"result_encryption": None, **attributes})
+
+    graph = build_graph([Facts((workgroup("primary"), workgroup("bi", output_location="s3://r/bi/"),
+                                workgroup("kms", output_location="s3://r/k/", result_encryption="SSE_KMS")), ())])
+    assert set(rules_hit(graph, "athena.results_not_encrypted")) == {"arn:aws:athena:r:1:workgroup/bi"}
