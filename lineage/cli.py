@@ -316,7 +316,7 @@ def scans(db: str, as_json: bool) -> None:
         click.echo(json.dumps([s.to_dict() for s in summaries], indent=2))
         return
     table = Table(title="Scans", title_justify="left")
-    for column in ("id", "started", "status", "nodes", "flows", "findings", "gaps", "error"):
+    for column in ("id", "started", "status", "nodes", "edges", "findings", "gaps", "error"):
         table.add_column(column, overflow="fold")
     for item in summaries:
         table.add_row(item.id, item.started_at, item.status, str(item.nodes), str(item.edges), str(item.findings),

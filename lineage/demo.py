@@ -236,9 +236,12 @@ def run_demo(out: Path) -> tuple[list[Path], Any]:
 
 def serve_demo_estate(host: str, port: int, stop: Any) -> str:
     """A moto server holding the demo estate, until `stop` (a threading.Event) is set; its URL."""
+    import logging
+
     import boto3
     from moto.server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request drowns what matters
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
     local = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
