@@ -19,6 +19,7 @@ import yaml
 
 from lineage import arn as arns
 from lineage.arguments import Direction, direction_of
+from lineage.glue_arguments import argument_facts
 from lineage.model import Edge, EdgeKind, Evidence, Facts, Node, stage_for
 from lineage.sql import tables_read, tables_written
 
@@ -92,6 +93,14 @@ class _Walk:
 
     def warn(self, path: str, message: str) -> None:
         self.warnings.append(f"{path}: {message}" if path else message)
+
+    def add(self, facts: Facts) -> None:
+        """Facts between other resources that the definition states (a job's arguments)."""
+        for node in facts.nodes:
+            self.nodes.setdefault(node.id, node)
+        for edge in facts.edges:
+            self.edges.setdefault(edge.key, []).extend(edge.evidence)
+            self.linked_paths.update(e.path for e in edge.evidence)
 
 
 # --- Loading ------------------------------------------------------------------------------------
@@ -413,7 +422,15 @@ def _lambda(args: _Args) -> None:
 
 
 def _glue_job(args: _Args) -> None:
-    args.reference("JobName", "glue.job", EdgeKind.INVOKES, _in_account(args, arns.glue_job_arn))
+    """The job is invoked; the paths and tables in the `Arguments` it is given are its own flows."""
+    job = args.reference("JobName", "glue.job", EdgeKind.INVOKES, _in_account(args, arns.glue_job_arn))
+    found = args.raw("Arguments")
+    if job is None or found is None or found[2] or not isinstance(found[0], dict):
+        return  # a dynamic job or argument map: the generic scan of S3 paths ties them to the machine
+    literal = {k: v for k, v in found[0].items() if not k.endswith(".$") and not _is_dynamic_string(v)}
+    machine = args.walk.machine
+    args.walk.add(argument_facts(job, literal, machine.region, machine.account, machine.operation, machine.id,
+                                 found[1]))
 
 
 def _glue_crawler(args: _Args) -> None:
