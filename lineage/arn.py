@@ -8,8 +8,12 @@ is turned here into one canonical id so that collectors that never see each othe
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlparse
+
+from lineage.model import Node, stage_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,3 +226,11 @@ def name_for_id(value: str) -> str:
     if arn.service == "events" and arn.resource_type == "rule":
         return arn.resource_name
     return arn.resource_name
+
+
+def referenced_node(node_id: str, kind: str | None = None, attributes: Mapping[str, Any] | None = None) -> Node:
+    """A node known only because something refers to it: not read from AWS (`observed` false)."""
+    kind = kind or kind_for_arn(node_id)
+    parsed = parse_arn(node_id)
+    return Node(node_id, kind, name_for_id(node_id), stage_for(kind), parsed.account if parsed else "",
+                parsed.region if parsed else "", observed=False, attributes=dict(attributes or {}))

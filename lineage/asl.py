@@ -20,7 +20,7 @@ import yaml
 from lineage import arn as arns
 from lineage.arguments import Direction, direction_of
 from lineage.glue_arguments import argument_facts
-from lineage.model import Edge, EdgeKind, Evidence, Facts, Node, stage_for
+from lineage.model import Edge, EdgeKind, Evidence, Facts, Node
 from lineage.sql import tables_read, tables_written
 
 STATE_TYPES = frozenset({"Task", "Pass", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map"})
@@ -71,12 +71,7 @@ class _Walk:
     def link(self, target: str, kind: str, direction: EdgeKind, evidence: Evidence,
              attributes: Mapping[str, Any] | None = None) -> None:
         if target not in self.nodes:
-            parsed = arns.parse_arn(target)
-            self.nodes[target] = Node(
-                id=target, kind=kind, name=arns.name_for_id(target), stage=stage_for(kind),
-                account=parsed.account if parsed else "", region=parsed.region if parsed else "",
-                observed=False, attributes=dict(attributes or {}),
-            )
+            self.nodes[target] = arns.referenced_node(target, kind, attributes)
         if direction == EdgeKind.READS:
             key = (target, self.machine.id, direction)
         else:

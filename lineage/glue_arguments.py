@@ -11,7 +11,7 @@ from typing import Any
 
 from lineage import arn as arns
 from lineage.arguments import Direction, direction_of, role_prefix
-from lineage.model import Edge, EdgeKind, Evidence, Facts, Node, stage_for
+from lineage.model import Edge, EdgeKind, Evidence, Facts
 
 _DATABASE_WORDS = ("database", "db")
 _TABLE_WORDS = ("table",)
@@ -55,13 +55,10 @@ def argument_facts(job_id: str, arguments: Mapping[str, Any], region: str, accou
         if database is None or not table:
             continue
         direction = direction_of(role or table_path.rsplit(".", 1)[-1])
-        target = arns.glue_table_arn(region, account, database[0], table.split(".")[-1])
-        excerpt = f"{database[0]}.{table}" + (" (direction unstated)" if direction == Direction.UNSTATED else "")
+        table_name = table.split(".")[-1]
+        target = arns.glue_table_arn(region, account, database[0], table_name)
+        excerpt = f"{database[0]}.{table_name}" + (
+            " (direction unstated)" if direction == Direction.UNSTATED else "")
         edges.append(_edge(job_id, target, direction, Evidence(operation, resource, table_path, excerpt)))
-    nodes = []
-    for edge in edges:
-        other = edge.target if edge.source == job_id else edge.source
-        kind = arns.kind_for_arn(other)
-        nodes.append(Node(other, kind, arns.name_for_id(other), stage_for(kind), account if kind == "glue.table"
-                          else "", region if kind == "glue.table" else "", observed=False))
-    return Facts(tuple(nodes), tuple(edges))
+    nodes = tuple(arns.referenced_node(edge.target if edge.source == job_id else edge.source) for edge in edges)
+    return Facts(nodes, tuple(edges))

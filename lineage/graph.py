@@ -107,13 +107,6 @@ def merge_edges(first: Edge, second: Edge) -> Edge:
     return replace(first, evidence=evidence)
 
 
-def _placeholder(node_id: str) -> Node:
-    kind = arns.kind_for_arn(node_id)
-    parsed = arns.parse_arn(node_id)
-    return Node(node_id, kind, arns.name_for_id(node_id), stage_for(kind),
-                parsed.account if parsed else "", parsed.region if parsed else "", observed=False)
-
-
 def build_graph(facts: Iterable[Facts]) -> Graph:
     nodes: dict[str, Node] = {}
     edges: dict[tuple[str, str, EdgeKind], Edge] = {}
@@ -125,7 +118,7 @@ def build_graph(facts: Iterable[Facts]) -> Graph:
     for edge in list(edges.values()):
         for endpoint in (edge.source, edge.target):
             if endpoint not in nodes:
-                nodes[endpoint] = _placeholder(endpoint)
+                nodes[endpoint] = arns.referenced_node(endpoint)
     _attach_locations(nodes, edges)
     graph = Graph(nodes, edges)
     for edge in edges.values():
@@ -144,7 +137,7 @@ def _attach_locations(nodes: dict[str, Node], edges: dict[tuple[str, str, EdgeKi
             continue
         bucket_id = arns.bucket_arn(arns.split_s3_id(node_id)[0])
         if bucket_id not in nodes:
-            nodes[bucket_id] = _placeholder(bucket_id)
+            nodes[bucket_id] = arns.referenced_node(bucket_id)
         bucket = nodes[bucket_id]
         nodes[node_id] = replace(node, account=node.account or bucket.account,
                                  region=node.region or bucket.region, observed=bucket.observed)
