@@ -6,7 +6,7 @@ import json
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 from rich.console import Console
@@ -14,6 +14,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from lineage.model import Scan, Severity, Stage
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from lineage.drift import Drift
 
 console = Console()
 errors = Console(stderr=True)
@@ -27,7 +32,7 @@ def fail(message: str) -> NoReturn:
     raise UserError(message)
 
 
-def _store(db: str):  # noqa: ANN202 - an Engine
+def _store(db: str) -> Engine:
     from store.repository import StoreError, open_store
 
     try:
@@ -376,7 +381,7 @@ def diff(base: str | None, head: str | None, db: str, as_json: bool, fail_on: st
         sys.exit(1)
 
 
-def print_drift(drift) -> None:  # noqa: ANN001 - a Drift
+def print_drift(drift: Drift) -> None:
     console.print(f"[bold]{drift.base} → {drift.head}[/]: {drift.one_line()}", highlight=False)
     table = Table(show_header=True, title_justify="left")
     for column in ("change", "what", "detail"):

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, update
+from sqlalchemy import Engine, RowMapping, Table, create_engine, delete, event, func, insert, select, update
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError, SQLAlchemyError
 
 from lineage.model import CoverageGap, Edge, Finding, Node, Scan, ScanStatus
@@ -96,7 +98,7 @@ def _engine_options(url: str) -> dict[str, object]:
     return {"pool_pre_ping": True}
 
 
-def _sqlite_foreign_keys(connection, _record) -> None:  # noqa: ANN001 - DBAPI objects
+def _sqlite_foreign_keys(connection: Any, _record: Any) -> None:
     cursor = connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
@@ -225,7 +227,7 @@ def load_scan(engine: Engine, scan_id: str | None = None) -> Scan:
         if row is None:
             raise StoreError(f"no scan with id {scan_id!r} (see `lineage scans`)")
 
-        def rows(table):  # noqa: ANN001, ANN202
+        def rows(table: Table) -> Sequence[RowMapping]:
             return connection.execute(select(table).where(table.c.scan_id == scan_id)).mappings().all()
 
         nodes = tuple(sorted((Node.from_dict(r) for r in rows(schema.nodes)), key=lambda n: n.id))
@@ -242,7 +244,7 @@ def load_scan(engine: Engine, scan_id: str | None = None) -> Scan:
 
 
 def list_scans(engine: Engine) -> list[ScanSummary]:
-    def counts(table) -> dict[str, int]:  # noqa: ANN001
+    def counts(table: Table) -> dict[str, int]:
         with engine.connect() as connection:
             return dict(connection.execute(
                 select(table.c.scan_id, func.count()).group_by(table.c.scan_id)
