@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, RowMapping, Table, create_engine, delete, event, func, insert, select, update
+from sqlalchemy import Connection, Engine, RowMapping, Table, create_engine, delete, event, func, insert, select, update
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError, SQLAlchemyError
 
 from lineage.model import CoverageGap, Edge, Finding, Node, Scan, ScanStatus
@@ -140,8 +140,7 @@ def save_scan(engine: Engine, scan: Scan, target: str = "", error: str = "") -> 
 def fail_scan(engine: Engine, scan_id: str, error: str) -> None:
     """Mark a scan failed, with why; its partial data, if any was written, is not kept."""
     with engine.begin() as connection:
-        for table in (schema.nodes, schema.edges, schema.findings, schema.coverage_gaps):
-            connection.execute(delete(table).where(table.c.scan_id == scan_id))
+        _delete_contents(connection, [scan_id])
         connection.execute(update(schema.scans).where(schema.scans.c.id == scan_id).values(
             status=ScanStatus.FAILED.value, finished_at=_now().isoformat(), error=error[:2000]))
 
@@ -277,10 +276,7 @@ def prune(engine: Engine, keep: int | None = None, older_than: timedelta | None 
         too_old = older_than is not None and _started_before(summary.started_at, _now() - older_than)
         if too_many or too_old:
             doomed.append(summary.id)
-    with engine.begin() as connection:
-        for table in (schema.nodes, schema.edges, schema.findings, schema.coverage_gaps):
-            connection.execute(delete(table).where(table.c.scan_id.in_(doomed)))
-        connection.execute(delete(schema.scans).where(schema.scans.c.id.in_(doomed)))
+    delete_scans(engine, doomed)
     return doomed
 
 
@@ -291,8 +287,14 @@ def _started_before(started_at: str, moment: datetime) -> bool:
         return False
 
 
-def delete_scan(engine: Engine, scan_id: str) -> None:
+def _delete_contents(connection: Connection, scan_ids: list[str]) -> None:
+    """Everything a scan found: deleted here, not left to ON DELETE CASCADE, which SQLite applies
+    only on connections that turn foreign keys on."""
+    for table in (schema.nodes, schema.edges, schema.findings, schema.coverage_gaps):
+        connection.execute(delete(table).where(table.c.scan_id.in_(scan_ids)))
+
+
+def delete_scans(engine: Engine, scan_ids: list[str]) -> None:
     with engine.begin() as connection:
-        for table in (schema.nodes, schema.edges, schema.findings, schema.coverage_gaps):
-            connection.execute(delete(table).where(table.c.scan_id == scan_id))
-        connection.execute(delete(schema.scans).where(schema.scans.c.id == scan_id))
+        _delete_contents(connection, scan_ids)
+        connection.execute(delete(schema.scans).where(schema.scans.c.id.in_(scan_ids)))

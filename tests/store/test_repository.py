@@ -17,7 +17,7 @@ from lineage.model import (
     Severity,
     Stage,
 )
-from store.repository import StoreError, delete_scan, list_scans, load_scan, open_store, save_scan
+from store.repository import StoreError, delete_scans, list_scans, load_scan, open_store, save_scan
 
 
 def sample_scan(scan_id: str = "20260101T000000Z-aaaaaa", started: str = "2026-01-01T00:00:00+00:00") -> Scan:
@@ -54,7 +54,7 @@ def test_latest_and_listing_and_delete(database_url) -> None:
     [first, second] = list_scans(engine)
     assert (first.id, first.nodes, first.edges, first.findings, first.gaps) == ("b-new", 2, 1, 1, 2)
     assert second.id == "a-old"
-    delete_scan(engine, "b-new")
+    delete_scans(engine, ["b-new"])
     assert load_scan(engine).id == "a-old"
 
 
