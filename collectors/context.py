@@ -69,7 +69,7 @@ class AwsContext:
         self.gaps: list[CoverageGap] = []
         self.api_calls: Counter[str] = Counter()
         self.successful_calls = 0
-        self.unreachable: str | None = None
+        self.unreachable: str | None = None  # the first error saying no call can succeed
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
         self._config = Config(
@@ -113,6 +113,8 @@ class AwsContext:
             self._gap(client, method, resource, error_text(error))
             return None
         except BotoCoreError as error:
+            if isinstance(error, _UNREACHABLE) and self.unreachable is None:
+                self.unreachable = error_text(error)
             self._gap(client, method, resource, error_text(error))
             return None
         self._succeeded()
@@ -175,15 +177,8 @@ class AwsContext:
         every other call would fail the same way, after the same retries.
         """
         region = self.regions[0] if self.regions else "us-east-1"
-        client = self.client("sts", region)
-        try:
-            self.account = client.get_caller_identity().get("Account", "")
-            self._succeeded()
-        except _UNREACHABLE as error:
-            self.unreachable = error_text(error)
-            self._gap(client, "get_caller_identity", "", self.unreachable)
-        except (ClientError, BotoCoreError) as error:
-            self._gap(client, "get_caller_identity", "", error_text(error))
+        response = self.call(self.client("sts", region), "get_caller_identity")
+        self.account = (response or {}).get("Account", "")
         return self.account
 
     def close(self) -> None:

@@ -77,7 +77,8 @@ def _strength(value: Any) -> int:
     return _ENCRYPTION_STRENGTH.get(value, 1) if isinstance(value, str | None) else 1
 
 
-def _encryption_value(attribute: str, value: Any) -> Any:
+def _encryption_value(value: Any) -> Any:
+    """The algorithm of an S3 encryption, the type of a Step Functions one, or the value itself."""
     if isinstance(value, dict):
         return value.get("algorithm", value.get("type"))
     return value
@@ -86,7 +87,7 @@ def _encryption_value(attribute: str, value: Any) -> Any:
 def describe_change(node: str, attribute: str, before: Any, after: Any) -> AttributeChange:
     """A change with the words an operator needs: what got weaker or stronger, and how."""
     if attribute in ("encryption", "encryption_at_rest", "result_encryption", "kms_key"):
-        old, new = _encryption_value(attribute, before), _encryption_value(attribute, after)
+        old, new = _encryption_value(before), _encryption_value(after)
         if attribute == "kms_key":
             worse = bool(before) and not after
             return AttributeChange(node, attribute, before, after,

@@ -144,11 +144,15 @@ def scan_and_store(options: ScanOptions, engine: Any, progress: Progress | None 
     except BaseException as error:  # interrupted, or a fault no collector caught: never a `running` ghost
         fail_scan(engine, scan_id, f"{type(error).__name__}: {error}".rstrip(": "))
         raise
-    error = ""
-    if scan.status == ScanStatus.FAILED:
-        error = "; ".join(sorted({g.error for g in scan.coverage_gaps})) or "no call succeeded"
-    save_scan(engine, scan, target, error)
+    save_scan(engine, scan, target, failure_reason(scan))
     return scan
+
+
+def failure_reason(scan: Scan) -> str:
+    """Why a failed scan read nothing (its distinct errors); empty for a scan that read something."""
+    if scan.status != ScanStatus.FAILED:
+        return ""
+    return "; ".join(sorted({gap.error for gap in scan.coverage_gaps})) or "no call succeeded"
 
 
 def graph_of(scan: Scan) -> Graph:

@@ -18,13 +18,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import boto3
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from lineage.drift import diff_scans
-from lineage.scan import ScanOptions, scan_and_store, target_key
+from lineage.model import ScanStatus
+from lineage.scan import ScanOptions, failure_reason, scan_and_store, target_key
 from store.repository import StoreError, acquire_lock, latest_scan_ids, load_scan, open_store, release_lock
 from viz.html import render_html
 
@@ -86,8 +88,6 @@ def run_scheduled_scan(config: dict[str, Any]) -> str:
         line = f"scan not run: {error}"
         log.error(line)
         return line
-    import boto3
-
     try:
         session = boto3.Session(profile_name=job.profile)
     except Exception as error:  # noqa: BLE001 - a missing profile is the operator's to fix; keep running
@@ -108,13 +108,14 @@ def run_scheduled_scan(config: dict[str, Any]) -> str:
             line = f"scan failed: {type(error).__name__}: {error}"
             log.error(line)
             return line
+        failed = scan.status == ScanStatus.FAILED
         drift = ""
-        if previous and scan.status.value != "failed":
+        if previous and not failed:
             try:
                 drift = f"; since {previous[0]}: " + diff_scans(load_scan(engine, previous[0]), scan).one_line()
             except StoreError as error:  # pruned meanwhile: the scan itself stands
                 drift = f"; no drift: {error}"
-        if job.html_dir and scan.status.value != "failed":
+        if job.html_dir and not failed:
             try:
                 directory = Path(job.html_dir)
                 directory.mkdir(parents=True, exist_ok=True)
@@ -123,20 +124,16 @@ def run_scheduled_scan(config: dict[str, Any]) -> str:
                 _write_atomically(directory / "latest.html", page)
             except OSError as error:
                 log.error("scan %s is stored, but its view could not be written: %s", scan.id, error)
-        why = ""
-        if scan.status.value == "failed":
-            why = " (" + "; ".join(sorted({g.error for g in scan.coverage_gaps}))[:300] + ")"
+        why = f" ({failure_reason(scan)[:300]})" if failed else ""
         line = (f"scan {scan.id} {scan.status.value}: {len(scan.nodes)} nodes, {len(scan.findings)} findings, "
                 f"{len(scan.coverage_gaps)} coverage gaps, {sum(scan.api_calls.values())} API calls{why}{drift}")
-        (log.error if scan.status.value == "failed" else log.info)(line)
+        (log.error if failed else log.info)(line)
         return line
     finally:
         release_lock(engine, target)
 
 
 def job_id(job: ScheduledScan) -> str:
-    import boto3
-
     return "scan-" + target_key(job.options(), boto3.Session(profile_name=job.profile))
 
 
