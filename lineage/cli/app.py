@@ -1,0 +1,102 @@
+"""The `lineage` command group, its shared options, and how errors reach the user.
+
+Errors a user can make are one line on stderr and exit code 2; anything unexpected is one line too
+(`--debug` shows the traceback). Each command family lives in its own module of this package.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from typing import TYPE_CHECKING, NoReturn
+
+import click
+from rich.console import Console
+
+from lineage.model import Scan
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+console = Console()
+errors = Console(stderr=True)
+
+
+class UserError(click.ClickException):
+    exit_code = 2
+
+
+def fail(message: str) -> NoReturn:
+    raise UserError(message)
+
+
+def open_engine(db: str) -> Engine:
+    from store.repository import StoreError, open_store
+
+    try:
+        return open_store(db)
+    except StoreError as error:
+        fail(str(error))
+
+
+def load_or_fail(db: str, scan_id: str | None) -> Scan:
+    from store.repository import StoreError, load_scan
+
+    engine = open_engine(db)
+    try:
+        return load_scan(engine, scan_id)
+    except StoreError as error:
+        fail(str(error))
+
+
+db_option = click.option("--db", default="sqlite:///lineage.db", show_default=True, metavar="URL",
+                         help="SQLAlchemy URL (or a path to a SQLite file) of the scan store.")
+scan_option = click.option("--scan", "scan_id", metavar="ID", help="A scan id; the latest scan when omitted.")
+
+
+DEBUG_FLAG = "--debug"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="aws-lineage", prog_name="lineage")
+@click.option(DEBUG_FLAG, is_flag=True, help="Show the traceback of an unexpected error (anywhere on the line; "
+              "or set LINEAGE_DEBUG=1).")
+def cli(debug: bool) -> None:
+    """Map how data moves through an AWS estate, and flag where it rests without a lifecycle or
+    encryption."""
+
+
+def first_line(error: BaseException) -> str:
+    """`Type: first line of the message`, for a one-line report."""
+    lines = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: every failure is one line on stderr; usage errors exit 2, unexpected ones 1.
+
+    `--debug` may stand anywhere on the command line, so a user who saw the one line can add it to
+    the same command and run it again.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = DEBUG_FLAG in args or os.environ.get("LINEAGE_DEBUG", "") not in ("", "0")
+    args = [a for a in args if a != DEBUG_FLAG]
+    try:
+        cli.main(args=args, prog_name="lineage", standalone_mode=False)
+    except click.exceptions.Exit as stop:
+        sys.exit(stop.exit_code)
+    except (click.Abort, KeyboardInterrupt):
+        click.echo("lineage: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as error:
+        message = error.format_message().splitlines()[0] if error.format_message() else type(error).__name__
+        click.echo(f"lineage: {message}", err=True)
+        sys.exit(2 if error.exit_code in (1, 2) else error.exit_code)
+    except Exception as error:  # noqa: BLE001 - the last line of defence: one line, never a traceback
+        if debug:
+            traceback.print_exc()
+        click.echo(f"lineage: unexpected error: {first_line(error)}"
+                   + ("" if debug else f" (add {DEBUG_FLAG} to see where)"), err=True)
+        sys.exit(1)
+

@@ -1,0 +1,79 @@
+"""Commands that need no account and no store: `asl`, `rules`, `iam-policy`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from lineage.cli.app import cli, console, errors, fail
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the facts as a lineage-graph/1 document.")
+def asl(file: Path, as_json: bool) -> None:
+    """What one Step Functions definition file (JSON or YAML) reads, writes and invokes, offline."""
+    from lineage.asl import DefinitionError, Machine, load_definition, parse_definition
+    from viz.export import dumps, facts_document
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        fail(f"cannot read {file}: {getattr(error, 'strerror', None) or error}")
+    try:
+        load_definition(text, file.name)
+    except DefinitionError as error:
+        fail(f"{file}: {error}")
+    stem = file.name.split(".")[0] or "definition"
+    machine = Machine(f"arn:aws:states:::stateMachine:{stem}", operation="file")
+    result = parse_definition(text, machine, file.name)
+    if as_json:
+        click.echo(dumps(facts_document(result.facts, result.warnings, str(file))), nl=False)
+        return
+    table = Table(title=f"{file.name}: {len(result.facts.edges)} flow(s)", title_justify="left")
+    for column in ("flow", "resource", "where", "value"):
+        table.add_column(column, overflow="fold")
+    nodes = {n.id: n for n in result.facts.nodes}
+    for edge in result.facts.edges:
+        other = edge.source if edge.target == machine.id else edge.target
+        node = nodes.get(other)
+        label = f"{node.kind} (dynamic)" if node and node.attributes.get("dynamic") else (node.kind if node else "")
+        for evidence in edge.evidence:
+            table.add_row(edge.kind.value, f"{label}\n{other if not other.startswith('dynamic:') else ''}".strip(),
+                          evidence.path, evidence.excerpt)
+    console.print(table)
+    for warning in result.warnings:
+        errors.print(f"warning: {warning}", highlight=False, markup=False)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+def rules(as_json: bool) -> None:
+    """Every rule the scan applies, with its id, severity and remediation."""
+    from lineage.rules import all_rules
+
+    listed = all_rules()
+    if as_json:
+        click.echo(json.dumps([{"id": r.id, "title": r.title, "category": r.category.value,
+                                "severity": r.severity.value, "remediation": r.remediation,
+                                "frameworks": list(r.frameworks)} for r in listed], indent=2))
+        return
+    table = Table(title="Rules", title_justify="left")
+    for column in ("id", "category", "severity", "title"):
+        table.add_column(column, overflow="fold")
+    for item in listed:
+        table.add_row(item.id, item.category.value, item.severity.value, item.title)
+    console.print(table)
+
+
+
+@cli.command("iam-policy")
+def iam_policy() -> None:
+    """The least-privilege, read-only IAM policy the scanner needs."""
+    from lineage.iam import policy_json
+
+    click.echo(policy_json(), nl=False)
+

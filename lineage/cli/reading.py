@@ -1,0 +1,96 @@
+"""Reading stored scans: `findings`, `show`, `export`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from lineage.cli.app import cli, console, db_option, errors, fail, load_or_fail, scan_option
+from lineage.model import Severity
+
+
+@cli.command()
+@db_option
+@scan_option
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.option("--severity", type=click.Choice([s.value for s in Severity]), help="Only this severity and above.")
+def findings(db: str, scan_id: str | None, as_json: bool, severity: str | None) -> None:
+    """The findings of a scan, most severe first."""
+    result = load_or_fail(db, scan_id)
+    selected = [f for f in result.findings if severity is None or f.severity.rank >= Severity(severity).rank]
+    if as_json:
+        click.echo(json.dumps([f.to_dict() for f in selected], indent=2))
+        return
+    table = Table(title=f"Findings of scan {result.id}", title_justify="left")
+    for column in ("severity", "rule", "node", "message"):
+        table.add_column(column, overflow="fold")
+    for finding in selected:
+        table.add_row(finding.severity.value, finding.rule, finding.node, finding.message)
+    console.print(table)
+
+
+@cli.command()
+@click.argument("node")
+@click.option("--upstream", "direction", flag_value="upstream", help="Where its data comes from.")
+@click.option("--downstream", "direction", flag_value="downstream", default=True, help="Where its data goes.")
+@click.option("--depth", type=click.IntRange(1, None), help="Flows to follow at most.")
+@db_option
+@scan_option
+@click.option("--json", "as_json", is_flag=True)
+def show(node: str, direction: str, depth: int | None, db: str, scan_id: str | None, as_json: bool) -> None:
+    """A node's facts and findings, and what lies upstream or downstream of it (id or unique name)."""
+    from lineage.scan import graph_of
+
+    result = load_or_fail(db, scan_id)
+    graph = graph_of(result)
+    matches = [n for n in graph.nodes.values() if node in (n.id, n.name)]
+    if not matches:
+        fail(f"no node {node!r} in scan {result.id}")
+    if len(matches) > 1:
+        fail(f"{node!r} names {len(matches)} nodes; give the id: " + ", ".join(m.id for m in matches[:5]))
+    target = matches[0]
+    reached = graph.walk(target.id, downstream=direction == "downstream", depth=depth)
+    node_findings = [f for f in result.findings if f.node == target.id]
+    if as_json:
+        click.echo(json.dumps({"node": target.to_dict(), "findings": [f.to_dict() for f in node_findings],
+                               direction: [{"id": n, "distance": d, "kind": graph.nodes[n].kind}
+                                           for n, d in reached]}, indent=2))
+        return
+    console.print(f"[bold]{target.name}[/]  {target.kind} · {target.stage.value}"
+                  + ("" if target.observed else " · not scanned"), highlight=False)
+    console.print(target.id, highlight=False, markup=False)
+    for finding in node_findings:
+        console.print(f"  [{finding.severity.value}] {finding.message}", highlight=False, markup=False)
+    table = Table(title=direction, title_justify="left")
+    for column in ("distance", "kind", "node"):
+        table.add_column(column, overflow="fold")
+    for node_id, distance in reached:
+        table.add_row(str(distance), graph.nodes[node_id].kind, node_id)
+    console.print(table)
+
+
+@cli.command()
+@db_option
+@scan_option
+@click.option("--format", "fmt", type=click.Choice(["json", "html"]), default="json", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write; stdout if omitted.")
+def export(db: str, scan_id: str | None, fmt: str, output: Path | None) -> None:
+    """The scan as a `lineage-graph/1` JSON document (or the HTML view)."""
+    from viz.export import dumps, scan_document
+    from viz.html import render_html
+
+    result = load_or_fail(db, scan_id)
+    text = dumps(scan_document(result)) if fmt == "json" else render_html(result)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as error:
+            fail(f"cannot write {output}: {error.strerror}")
+        errors.print(f"wrote {output}", highlight=False)
+

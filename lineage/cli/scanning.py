@@ -1,0 +1,120 @@
+"""`lineage scan` and `lineage schedule`: reading the estate, once or periodically."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from lineage.cli.app import cli, console, db_option, errors, fail, open_engine
+from lineage.model import Scan, Severity, Stage
+
+
+def print_summary(scan: Scan) -> None:
+    stages = Counter(n.stage for n in scan.nodes)
+    severities = Counter(f.severity for f in scan.findings)
+    table = Table(title=f"Scan {scan.id} · {scan.status.value}", show_header=False, title_justify="left")
+    table.add_row("accounts", ", ".join(scan.accounts) or "unknown")
+    table.add_row("regions", ", ".join(scan.regions))
+    table.add_row("nodes", f"{len(scan.nodes)} (" + ", ".join(f"{s.value} {stages.get(s, 0)}" for s in Stage) + ")")
+    table.add_row("flows", str(sum(1 for e in scan.edges if e.kind.is_flow)))
+    table.add_row("findings", f"{len(scan.findings)} (" + ", ".join(
+        f"{s.value} {severities[s]}" for s in sorted(Severity, key=lambda s: -s.rank) if severities.get(s)) + ")")
+    table.add_row("coverage gaps", str(len(scan.coverage_gaps)))
+    table.add_row("API calls", str(sum(scan.api_calls.values())))
+    console.print(table)
+    by_error: dict[str, list[str]] = {}
+    for gap in scan.coverage_gaps:
+        by_error.setdefault(gap.error, []).append(f"{gap.service}:{gap.operation} {gap.resource}".strip())
+    for error, calls in list(by_error.items())[:10]:
+        where = ", ".join(calls[:3]) + (f" and {len(calls) - 3} more" if len(calls) > 3 else "")
+        console.print(f"  gap: {error} ({where})", markup=False, highlight=False)
+    if len(by_error) > 10:
+        console.print(f"  … and {len(by_error) - 10} more kinds of gap (lineage export lists every one)")
+
+
+def perform_scan(profile: str | None, regions: tuple[str, ...], endpoint_url: str | None, db: str,
+                 html: Path | None, workers: int) -> Scan:
+    import boto3
+    from botocore.exceptions import BotoCoreError
+
+    from lineage.scan import ScanOptions, scan_and_store
+    from viz.html import write_html
+
+    engine = open_engine(db)
+    options = ScanOptions(profile=profile, regions=regions, endpoint_url=endpoint_url, workers=workers)
+    try:
+        session = boto3.Session(profile_name=profile)
+    except BotoCoreError as error:  # a profile that does not exist, a malformed config file
+        fail(str(error))
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=errors,
+                  transient=True) as progress:
+        task = progress.add_task("scanning", total=None)
+
+        def advance(label: str, done: int, total: int) -> None:
+            progress.update(task, description=f"read {label}", completed=done, total=total)
+
+        scan = scan_and_store(options, engine, advance, session=session)
+    if html is not None:
+        try:
+            write_html(scan, html)
+        except OSError as error:
+            fail(f"scan {scan.id} is stored, but {html} could not be written: {error.strerror}")
+    return scan
+
+
+@cli.command()
+@click.option("--profile", metavar="P", help="AWS profile to use.")
+@click.option("--region", "regions", multiple=True, metavar="R", help="Region to scan; repeat for more.")
+@click.option("--endpoint-url", metavar="URL", help="Send every call to this endpoint (moto, LocalStack).")
+@db_option
+@click.option("--html", type=click.Path(dir_okay=False, path_type=Path), help="Also write the HTML view here.")
+@click.option("--workers", default=8, show_default=True, type=click.IntRange(1, 64),
+              help="Concurrent AWS calls.")
+def scan(profile: str | None, regions: tuple[str, ...], endpoint_url: str | None, db: str, html: Path | None,
+         workers: int) -> None:
+    """Read the estate's configuration, build the graph, flag the gaps, store the scan."""
+    if endpoint_url and not endpoint_url.startswith(("http://", "https://")):
+        fail(f"--endpoint-url must be an http(s) URL, not {endpoint_url!r}")
+    result = perform_scan(profile, regions, endpoint_url, db, html, workers)
+    print_summary(result)
+    if html is not None:
+        console.print(f"view: {html}")
+    if result.status.value == "failed":
+        sys.exit(1)
+
+
+
+@cli.command()
+@click.option("--every", metavar="INTERVAL", help="Scan every INTERVAL: 30m, 6h, 1d (s, m, h, d).")
+@click.option("--cron", metavar="EXPR", help='Scan on a crontab schedule, in UTC: "0 */6 * * *".')
+@click.option("--profile", metavar="P")
+@click.option("--region", "regions", multiple=True, metavar="R")
+@click.option("--endpoint-url", metavar="URL")
+@db_option
+@click.option("--html-dir", type=click.Path(file_okay=False), help="Write latest.html and one page per scan here.")
+@click.option("--workers", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.option("--now", "run_now", is_flag=True, help="Also scan once right away.")
+def schedule(every: str | None, cron: str | None, profile: str | None, regions: tuple[str, ...],
+             endpoint_url: str | None, db: str, html_dir: str | None, workers: int, run_now: bool) -> None:
+    """Scan periodically until stopped (SIGTERM or Ctrl-C stop it between scans)."""
+    import logging
+
+    from lineage.scheduler import ScheduledScan, make_trigger, serve
+
+    try:
+        make_trigger(every, cron)
+    except ValueError as error:
+        fail(str(error))
+    open_engine(db)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+    for noisy in ("apscheduler", "alembic", "botocore", "boto3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    job = ScheduledScan(db=db, profile=profile, regions=regions, endpoint_url=endpoint_url, workers=workers,
+                        html_dir=html_dir)
+    serve(job, every, cron, run_now=run_now)
+
