@@ -1,0 +1,15 @@
+"""One module per AWS service, each declaring its `COLLECTOR`: the calls it makes, get, transform."""
+
+from __future__ import annotations
+
+from collectors import athena, events, glue, s3, stepfunctions
+from collectors.context import GET_CALLER_IDENTITY
+from collectors.declarations import Call, Collector
+
+COLLECTORS: tuple[Collector, ...] = (s3.COLLECTOR, events.COLLECTOR, stepfunctions.COLLECTOR, glue.COLLECTOR,
+                                     athena.COLLECTOR)
+
+
+def all_calls() -> tuple[Call, ...]:
+    """Every AWS call a scan can make, the identity call first."""
+    return (GET_CALLER_IDENTITY, *(call for collector in COLLECTORS for call in collector.calls))

@@ -1,16 +1,19 @@
 """One context per scan: clients, call counts, retries, concurrency, and coverage gaps.
 
-Every AWS call of every collector goes through `AwsContext.call` or `AwsContext.pages`. An error
-becomes a coverage gap on the scan, never an exception to the caller; an answer that only says a
-configuration does not exist (no lifecycle, no policy) is returned as an `absent` marker, because
-that is a fact about the resource.
+Every AWS call of every collector goes through `AwsContext.call` or `AwsContext.pages`, named by a
+`Call` that its collector declares. Whatever goes wrong with one call — an AWS error, a timeout, an
+answer no parser reads, an answer without the fields a usable one has — becomes a coverage gap on
+the scan naming that operation, never an exception to the caller. An answer that only says a
+configuration does not exist (no lifecycle, no policy) is returned as an `absent` marker, and one
+that says the resource itself is gone (deleted between list and read) as a `gone` marker: both are
+facts about the resource, not gaps.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -25,23 +28,47 @@ from botocore.exceptions import (
     PartialCredentialsError,
 )
 
-from lineage.model import CoverageGap
+from collectors.declarations import Call
+from lineage.model import CoverageGap, Facts
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 ABSENT_KEY = "__absent__"
+GONE_KEY = "__gone__"
 
 # Errors that no other call of the scan could avoid either: no credentials, or nothing answering.
 _UNREACHABLE = (NoCredentialsError, PartialCredentialsError, EndpointConnectionError, ConnectTimeoutError)
 
+# Codes a region answers with when it is not enabled for the account (opt-in regions): every other
+# call there would fail the same way, so the region is said to be unusable once.
+_REGION_NOT_ENABLED = frozenset({"UnrecognizedClientException", "InvalidClientTokenId", "OptInRequired",
+                                 "AuthFailure"})
 
-def error_text(error: Exception) -> str:
-    """`Code: message` of an AWS error, `Type: message` of any other botocore error."""
+
+def _lookup(value: Any, dotted: str) -> Any:
+    for part in dotted.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def missing_fields(answer: Any, required: Iterable[str]) -> list[str]:
+    """The required keys an answer lacks (None counts as lacking)."""
+    return [key for key in required if _lookup(answer, key) is None]
+
+
+def error_text(error: BaseException) -> str:
+    """`Code: message` of an AWS error, `Type: message` of anything else."""
     if isinstance(error, ClientError):
         info = error.response.get("Error", {})
         return f"{info.get('Code', 'ClientError')}: {info.get('Message', '')}"
     return f"{type(error).__name__}: {error}"
+
+
+def error_code(error: BaseException) -> str:
+    return error.response.get("Error", {}).get("Code", "ClientError") if isinstance(error, ClientError) else ""
 
 
 def absent(code: str) -> dict[str, str]:
@@ -51,6 +78,19 @@ def absent(code: str) -> dict[str, str]:
 
 def is_absent(value: Any) -> bool:
     return isinstance(value, dict) and ABSENT_KEY in value
+
+
+def gone(code: str) -> dict[str, str]:
+    """The marker for a resource that no longer exists (deleted between the listing and this call)."""
+    return {GONE_KEY: code}
+
+
+def is_gone(value: Any) -> bool:
+    return isinstance(value, dict) and GONE_KEY in value
+
+
+class _Unusable(Exception):
+    """An answer that arrived but cannot be used: said in the gap, never raised past `call`."""
 
 
 class AwsContext:
@@ -70,6 +110,7 @@ class AwsContext:
         self.api_calls: Counter[str] = Counter()
         self.successful_calls = 0
         self.unreachable: str | None = None  # the first error saying no call can succeed
+        self.regions_not_enabled: dict[str, str] = {}  # region → the error that said so
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
         self._config = Config(
@@ -78,6 +119,10 @@ class AwsContext:
             user_agent_extra="aws-lineage",
         )
         self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="aws")
+
+    @property
+    def home_region(self) -> str:
+        return self.regions[0] if self.regions else "us-east-1"
 
     # -- clients ---------------------------------------------------------------------------------
 
@@ -100,65 +145,109 @@ class AwsContext:
 
     # -- calls -----------------------------------------------------------------------------------
 
-    def call(self, client: Any, method: str, resource: str = "", absent_codes: Iterable[str] = (),
-             **kwargs: Any) -> dict[str, Any] | None:
-        """The response; an `absent` marker for the listed error codes; None (and a gap) on error."""
+    def call(self, call: Call, region: str, resource: str = "", **kwargs: Any) -> dict[str, Any] | None:
+        """The answer; an `absent` or `gone` marker for the codes the call declares; None and a gap
+        for anything else, including an answer that lacks what a usable one has."""
+        if region in self.regions_not_enabled:
+            return None
         try:
-            response = getattr(client, method)(**kwargs)
-        except ClientError as error:
-            code = error.response.get("Error", {}).get("Code", "ClientError")
-            if code in set(absent_codes):
+            answer = self._invoke(call, region, kwargs)
+            if not call.empty_is_an_answer:
+                lacking = missing_fields(answer, call.required)
+                if lacking:
+                    raise _Unusable(f"the answer lacks {', '.join(lacking)}")
+            problem = call.check(answer) if call.check is not None else None
+            if problem:
+                raise _Unusable(problem)
+        except Exception as error:  # noqa: BLE001 - every failure of one call is that call's gap
+            code = error_code(error)
+            if code and code in call.gone:
+                self._succeeded()
+                return gone(code)
+            if code and code in call.absent:
                 self._succeeded()
                 return absent(code)
-            self._gap(client, method, resource, error_text(error))
-            return None
-        except BotoCoreError as error:
-            if isinstance(error, _UNREACHABLE) and self.unreachable is None:
-                self.unreachable = error_text(error)
-            self._gap(client, method, resource, error_text(error))
+            self._failed(call, region, resource, error)
             return None
         self._succeeded()
-        response.pop("ResponseMetadata", None)
-        return response
+        return answer
 
-    def pages(self, client: Any, method: str, result_key: str, resource: str = "",
-              **kwargs: Any) -> list[Any] | None:
-        """All items of a listing, through the paginator when botocore has one, else NextToken."""
+    def pages(self, call: Call, region: str, resource: str = "", **kwargs: Any) -> list[Any] | None:
+        """Every item of a listing (through botocore's paginator when it has one, else NextToken).
+
+        A page without the listing's key is an unusable answer (a gap, and None); an item without
+        a required key is dropped with a gap of its own, so it costs only itself.
+        """
+        if region in self.regions_not_enabled:
+            return None
         items: list[Any] = []
+        malformed: list[str] = []
         try:
-            if client.can_paginate(method):
-                for page in client.get_paginator(method).paginate(**kwargs):
-                    items.extend(page.get(result_key) or [])
+            client = self.client(call.client, region)
+            if client.can_paginate(call.method):
+                pages: Iterable[Mapping[str, Any]] = client.get_paginator(call.method).paginate(**kwargs)
             else:
-                token_kwargs = dict(kwargs)
-                while True:
-                    page = getattr(client, method)(**token_kwargs)
-                    items.extend(page.get(result_key) or [])
-                    token = page.get("NextToken")
-                    if not token:
-                        break
-                    token_kwargs["NextToken"] = token
-        except (ClientError, BotoCoreError) as error:
-            self._gap(client, method, resource, error_text(error))
+                pages = self._token_pages(client, call.method, kwargs)
+            for page in pages:
+                listed = page.get(call.result_key)
+                if not isinstance(listed, list):
+                    raise _Unusable(f"the answer lacks {call.result_key}")
+                for item in listed:
+                    lacking = missing_fields(item, call.required) if call.required else []
+                    if lacking:
+                        malformed.append(f"an item of {call.result_key} lacks {', '.join(lacking)}")
+                    else:
+                        items.append(item)
+        except Exception as error:  # noqa: BLE001 - every failure of one listing is that listing's gap
+            self._failed(call, region, resource, error)
             return None
         self._succeeded()
+        for problem in malformed:
+            self._failed(call, region, resource, _Unusable(problem))
         return items
+
+    def _invoke(self, call: Call, region: str, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+        answer = getattr(self.client(call.client, region), call.method)(**kwargs)
+        answer.pop("ResponseMetadata", None)
+        return answer
+
+    @staticmethod
+    def _token_pages(client: Any, method: str, kwargs: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
+        arguments = dict(kwargs)
+        while True:
+            page = getattr(client, method)(**arguments)
+            yield page
+            token = page.get("NextToken")
+            if not token:
+                return
+            arguments["NextToken"] = token
 
     def _succeeded(self) -> None:
         with self._lock:
             self.successful_calls += 1
 
-    def _gap(self, client: Any, method: str, resource: str, error: str) -> None:
-        operation = client.meta.method_to_api_mapping.get(method, method)
-        gap = CoverageGap(
-            service=client.meta.service_model.signing_name or client.meta.service_model.endpoint_prefix,
-            operation=operation,
-            resource=resource,
-            error=error.strip()[:500],
-            region=client.meta.region_name or "",
-        )
+    def _failed(self, call: Call, region: str, resource: str, error: BaseException) -> None:
+        if isinstance(error, _Unusable):
+            text = f"UnusableAnswer: {error}"
+        elif isinstance(error, ClientError | BotoCoreError):
+            text = error_text(error)
+        else:  # no parser read the body (ResponseParserError), or a parser met a shape it did not expect
+            text = f"UnusableAnswer: {error_text(error)}"
+        if isinstance(error, _UNREACHABLE) and self.unreachable is None:
+            self.unreachable = error_text(error)
+        if error_code(error) in _REGION_NOT_ENABLED and self.account and region != self.home_region:
+            with self._lock:
+                first = region not in self.regions_not_enabled
+                self.regions_not_enabled.setdefault(region, text)
+            if not first:
+                return
+            text = f"region {region} is not enabled for this account, nothing there was read ({text})"
+        self.gap(call.service, call.operation, resource, text, region)
+
+    def gap(self, service: str, operation: str, resource: str, error: str, region: str = "") -> None:
+        """A gap found after the call succeeded: a resource its transform could not read."""
         with self._lock:
-            self.gaps.append(gap)
+            self.gaps.append(CoverageGap(service, operation, resource, error.strip()[:500], region))
 
     # -- concurrency -----------------------------------------------------------------------------
 
@@ -176,10 +265,34 @@ class AwsContext:
         When STS cannot be reached at all, or there are no credentials, `unreachable` says why:
         every other call would fail the same way, after the same retries.
         """
-        region = self.regions[0] if self.regions else "us-east-1"
-        response = self.call(self.client("sts", region), "get_caller_identity")
-        self.account = (response or {}).get("Account", "")
+        response = self.call(GET_CALLER_IDENTITY, self.home_region)
+        self.account = str((response or {}).get("Account", ""))
         return self.account
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
+
+
+GET_CALLER_IDENTITY = Call("sts", "get_caller_identity", required=("Account",))
+
+
+def each_resource(items: Iterable[T], transform: Callable[[T], Facts], call: Call, resource_of: Callable[[T], str],
+                  region: str = "") -> Facts:
+    """`transform` over each resource's answer; one whose shape no transform expected costs only itself.
+
+    Transforms are pure and trust what `AwsContext` let through; this is where a surprise beyond that
+    becomes a coverage gap on the one resource, named by the call that described it.
+    """
+    parts: list[Facts] = []
+    for item in items:
+        try:
+            parts.append(transform(item))
+        except Exception as error:  # noqa: BLE001 - one resource's problem, never the collector's
+            try:
+                resource = str(resource_of(item))
+            except Exception:  # noqa: BLE001 - the answer may lack even its name
+                resource = ""
+            gap = CoverageGap(call.service, call.operation, resource,
+                              f"UnusableAnswer: {error_text(error)}"[:500], region)
+            parts.append(Facts(gaps=(gap,)))
+    return Facts.concat(parts)

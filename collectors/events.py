@@ -10,30 +10,35 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from collectors.context import AwsContext
+from collectors.context import AwsContext, each_resource, is_gone
+from collectors.declarations import Call, Collector, Wanted
 from lineage import arn as arns
 from lineage.model import Edge, EdgeKind, Evidence, Facts, Node, Stage, stage_for
 from lineage.patterns import PatternError, pattern_facts
 
+LIST_EVENT_BUSES = Call("events", "list_event_buses", result_key="EventBuses", required=("Name",))
+DESCRIBE_EVENT_BUS = Call("events", "describe_event_bus", required=("Name",), gone=("ResourceNotFoundException",))
+LIST_RULES = Call("events", "list_rules", result_key="Rules", required=("Name",))
+LIST_TARGETS_BY_RULE = Call("events", "list_targets_by_rule", result_key="Targets", required=("Id", "Arn"))
 
-def get_event_buses(ctx: AwsContext, region: str) -> list[dict[str, Any]]:
-    """`[{"bus": DescribeEventBus, "rules": [{"rule": …, "targets": [...]}]}]` for one region."""
-    client = ctx.client("events", region)
-    buses = ctx.pages(client, "list_event_buses", "EventBuses", resource=region)
-    if buses is None:
-        return []
 
-    def read_bus(bus: dict[str, Any]) -> dict[str, Any]:
-        described = ctx.call(client, "describe_event_bus", bus["Name"], Name=bus["Name"])
-        rules = ctx.pages(client, "list_rules", "Rules", bus["Name"], EventBusName=bus["Name"])
-        return {"bus": described or bus, "rules": rules or []}
+def _read_buses(ctx: AwsContext, region: str, buses: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`[{"bus": DescribeEventBus, "rules": [{"rule": …, "targets": [...]}]}]`; a bus deleted meanwhile
+    is left out."""
 
-    records = ctx.map(read_bus, buses)
+    def read_bus(bus: dict[str, Any]) -> dict[str, Any] | None:
+        described = ctx.call(DESCRIBE_EVENT_BUS, region, bus["Name"], Name=bus["Name"])
+        if is_gone(described):
+            return None
+        rules = ctx.pages(LIST_RULES, region, bus["Name"], EventBusName=bus["Name"])
+        return {"bus": described or bus, "rules": rules or [], **({} if rules is not None else {"unread": True})}
+
+    records = [r for r in ctx.map(read_bus, buses) if r is not None]
 
     def read_targets(item: tuple[str, dict[str, Any]]) -> dict[str, Any]:
         bus_name, rule = item
-        targets = ctx.pages(client, "list_targets_by_rule", "Targets", rule.get("Arn", rule["Name"]),
-                            Rule=rule["Name"], EventBusName=bus_name)
+        targets = ctx.pages(LIST_TARGETS_BY_RULE, region, rule.get("Arn", rule["Name"]), Rule=rule["Name"],
+                            EventBusName=bus_name)
         return {"rule": rule, "targets": targets, "region": region}
 
     # Targets of every rule of every bus on the pool at once, then handed back to their bus in order.
@@ -42,6 +47,18 @@ def get_event_buses(ctx: AwsContext, region: str) -> list[dict[str, Any]]:
     for record in records:
         record["rules"] = [next(with_targets) for _ in record["rules"]]
     return records
+
+
+def get_event_buses(ctx: AwsContext, region: str) -> list[dict[str, Any]]:
+    """Every bus of one region, with its rules and their targets (see `_read_buses`)."""
+    buses = ctx.pages(LIST_EVENT_BUSES, region, region)
+    return [] if buses is None else _read_buses(ctx, region, buses)
+
+
+def get_named_event_buses(ctx: AwsContext, region: str, wanted: Wanted) -> list[dict[str, Any]]:
+    """Buses that other facts name, read one by one when the listing could not be read."""
+    names = sorted({arns.name_for_id(bus) for bus in wanted.get("events.bus", ())})
+    return _read_buses(ctx, region, [{"Name": name} for name in names])
 
 
 # --- transform ----------------------------------------------------------------------------------
@@ -141,20 +158,31 @@ def transform_rule(record: dict[str, Any], bus_id: str, account: str, region: st
     return Facts(tuple(nodes), tuple(edges))
 
 
+def transform_event_bus(record: dict[str, Any], account: str, region: str) -> Facts:
+    bus = record["bus"]
+    bus_id = bus.get("Arn") or arns.event_bus_arn(region, account, bus["Name"])
+    attributes: dict[str, Any] = {
+        "kms_key": bus.get("KmsKeyIdentifier"),
+        "has_policy": bool(bus.get("Policy")),
+        "description": bus.get("Description", ""),
+        "dead_letter_queue": (bus.get("DeadLetterConfig") or {}).get("Arn"),
+    }
+    if record.get("unread"):
+        attributes["unread"] = ["rules"]
+    node = Node(bus_id, "events.bus", bus["Name"], stage_for("events.bus"), account, region, True, attributes)
+    rules = each_resource(record["rules"], lambda rule: transform_rule(rule, bus_id, account, region), LIST_RULES,
+                          lambda rule: rule["rule"]["Name"], region)
+    return Facts((node,)) + rules
+
+
 def transform_event_buses(records: list[dict[str, Any]], account: str, region: str) -> Facts:
-    facts = Facts()
-    for record in records:
-        bus = record["bus"]
-        bus_id = bus.get("Arn") or arns.event_bus_arn(region, account, bus["Name"])
-        attributes = {
-            "kms_key": bus.get("KmsKeyIdentifier"),
-            "has_policy": bool(bus.get("Policy")),
-            "description": bus.get("Description", ""),
-            "dead_letter_queue": (bus.get("DeadLetterConfig") or {}).get("Arn"),
-        }
-        node = Node(bus_id, "events.bus", bus["Name"], stage_for("events.bus"), account, region, True,
-                    attributes)
-        facts = facts + Facts((node,), ())
-        for rule_record in record["rules"]:
-            facts = facts + transform_rule(rule_record, bus_id, account, region)
-    return facts
+    return each_resource(records, lambda record: transform_event_bus(record, account, region), DESCRIBE_EVENT_BUS,
+                         lambda record: record["bus"]["Name"], region)
+
+
+COLLECTOR = Collector(
+    service="events", label="EventBridge",
+    calls=(LIST_EVENT_BUSES, DESCRIBE_EVENT_BUS, LIST_RULES, LIST_TARGETS_BY_RULE),
+    get=get_event_buses, transform=transform_event_buses,
+    listings={"events.bus": LIST_EVENT_BUSES}, get_named=get_named_event_buses,
+)

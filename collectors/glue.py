@@ -6,41 +6,78 @@ from __future__ import annotations
 
 from typing import Any
 
-from collectors.context import AwsContext
+from collectors.context import AwsContext, each_resource, is_gone
+from collectors.declarations import Call, Collector, Wanted
 from lineage import arn as arns
 from lineage.glue_arguments import argument_facts
 from lineage.model import Edge, EdgeKind, Evidence, Facts, Node, stage_for
 from lineage.pii import personal_columns
 
+_GONE = ("EntityNotFoundException",)
+GET_DATABASES = Call("glue", "get_databases", result_key="DatabaseList", required=("Name",))
+GET_TABLES = Call("glue", "get_tables", result_key="TableList", required=("Name",))
+GET_CRAWLERS = Call("glue", "get_crawlers", result_key="Crawlers", required=("Name",))
+GET_JOBS = Call("glue", "get_jobs", result_key="Jobs", required=("Name",))
+GET_TRIGGERS = Call("glue", "get_triggers", result_key="Triggers", required=("Name",))
+LIST_WORKFLOWS = Call("glue", "list_workflows", result_key="Workflows")
+GET_SECURITY_CONFIGURATIONS = Call("glue", "get_security_configurations", result_key="SecurityConfigurations",
+                                   required=("Name",))
+GET_CATALOG_ENCRYPTION = Call("glue", "get_data_catalog_encryption_settings",
+                              required=("DataCatalogEncryptionSettings",))
+# One by one, for what other facts name when a listing could not be read.
+GET_DATABASE = Call("glue", "get_database", required=("Database.Name",), gone=_GONE)
+GET_JOB = Call("glue", "get_job", required=("Job.Name",), gone=_GONE)
+GET_CRAWLER = Call("glue", "get_crawler", required=("Crawler.Name",), gone=_GONE)
 
-def get_glue(ctx: AwsContext, region: str) -> dict[str, Any]:
-    """Raw listings of one region. A listing that failed is missing (and a gap was noted)."""
-    client = ctx.client("glue", region)
-    record: dict[str, Any] = {}
-    listings = {
-        "databases": ("get_databases", "DatabaseList"),
-        "crawlers": ("get_crawlers", "Crawlers"),
-        "jobs": ("get_jobs", "Jobs"),
-        "triggers": ("get_triggers", "Triggers"),
-        "workflows": ("list_workflows", "Workflows"),
-        "security_configurations": ("get_security_configurations", "SecurityConfigurations"),
-    }
-    for key, (method, result_key) in listings.items():
-        items = ctx.pages(client, method, result_key, resource=region)
-        if items is not None:
-            record[key] = items
-    encryption = ctx.call(client, "get_data_catalog_encryption_settings", region)
-    if encryption is not None:
-        record["catalog_encryption"] = encryption.get("DataCatalogEncryptionSettings", {})
+_LISTINGS = {
+    "databases": GET_DATABASES,
+    "crawlers": GET_CRAWLERS,
+    "jobs": GET_JOBS,
+    "triggers": GET_TRIGGERS,
+    "workflows": LIST_WORKFLOWS,
+    "security_configurations": GET_SECURITY_CONFIGURATIONS,
+}
 
+
+def _read_tables(ctx: AwsContext, region: str, databases: list[dict[str, Any]]) -> dict[str, Any]:
     def tables_of(database: dict[str, Any]) -> list[dict[str, Any]] | None:
         if database.get("TargetDatabase"):  # a resource link: its tables live in another catalog
             return []
-        return ctx.pages(client, "get_tables", "TableList", database["Name"], DatabaseName=database["Name"])
+        return ctx.pages(GET_TABLES, region, database["Name"], DatabaseName=database["Name"])
 
-    databases = record.get("databases", [])
-    record["tables"] = dict(zip([d["Name"] for d in databases], ctx.map(tables_of, databases), strict=True))
+    return dict(zip([d["Name"] for d in databases], ctx.map(tables_of, databases), strict=True))
+
+
+def get_glue(ctx: AwsContext, region: str) -> dict[str, Any]:
+    """Raw listings of one region. A listing that failed is missing (and a gap was noted)."""
+    record: dict[str, Any] = {}
+    for key, call in _LISTINGS.items():
+        items = ctx.pages(call, region, region)
+        if items is not None:
+            record[key] = items
+    encryption = ctx.call(GET_CATALOG_ENCRYPTION, region, region)
+    if encryption is not None:
+        record["catalog_encryption"] = encryption["DataCatalogEncryptionSettings"]
+    record["tables"] = _read_tables(ctx, region, record.get("databases", []))
     return record
+
+
+def get_named_glue(ctx: AwsContext, region: str, wanted: Wanted) -> dict[str, Any]:
+    """Databases (with their tables), jobs and crawlers that other facts name, read one by one."""
+
+    def one(call: Call, key: str, **kwargs: str) -> dict[str, Any] | None:
+        answer = ctx.call(call, region, next(iter(kwargs.values())), **kwargs)
+        return None if answer is None or is_gone(answer) else answer[key]
+
+    def named(kind: str) -> list[str]:
+        return sorted({arns.parse_arn(i).resource_name for i in wanted.get(kind, ()) if arns.parse_arn(i)})
+
+    database_names = sorted({name.split("/")[0] for name in named("glue.table") + named("glue.database")})
+    databases = [d for d in ctx.map(lambda n: one(GET_DATABASE, "Database", Name=n), database_names) if d]
+    jobs = [j for j in ctx.map(lambda n: one(GET_JOB, "Job", JobName=n), named("glue.job")) if j]
+    crawlers = [c for c in ctx.map(lambda n: one(GET_CRAWLER, "Crawler", Name=n), named("glue.crawler")) if c]
+    return {"databases": databases, "tables": _read_tables(ctx, region, databases), "jobs": jobs,
+            "crawlers": crawlers}
 
 
 # --- transform ----------------------------------------------------------------------------------
@@ -211,44 +248,70 @@ def _trigger(trigger: dict[str, Any], account: str, region: str) -> Facts:
     return Facts((), tuple(edges))
 
 
+def _catalog(settings: dict[str, Any], security: dict[str, dict[str, Any]], account: str, region: str) -> Node:
+    at_rest = settings.get("EncryptionAtRest") or {}
+    passwords = settings.get("ConnectionPasswordEncryption") or {}
+    attributes = {
+        "encryption_at_rest": at_rest.get("CatalogEncryptionMode", "DISABLED"),
+        "kms_key": at_rest.get("SseAwsKmsKeyId"),
+        "connection_password_encryption": bool(passwords.get("ReturnConnectionPasswordEncrypted")),
+        "security_configurations": security,
+    }
+    return Node(_catalog_id(account, region), "glue.catalog", f"Data Catalog ({region})", stage_for("glue.catalog"),
+                account, region, True, attributes)
+
+
+def _catalog_id(account: str, region: str) -> str:
+    return f"arn:{arns.partition(region)}:glue:{region}:{account}:catalog"
+
+
+def _database(database: dict[str, Any], tables: list[dict[str, Any]] | None, account: str, region: str) -> Facts:
+    database_id = arns.glue_database_arn(region, account, database["Name"])
+    attributes = {"location": database.get("LocationUri", ""), "description": database.get("Description", "")}
+    if database.get("TargetDatabase"):
+        attributes["resource_link"] = database["TargetDatabase"]
+    if tables is None:
+        attributes["unread"] = ["tables"]
+    node = Node(database_id, "glue.database", database["Name"], stage_for("glue.database"), account, region, True,
+                attributes)
+    facts = Facts((node,), (Edge(database_id, _catalog_id(account, region), EdgeKind.PART_OF),))
+    return facts + each_resource(tables or [], lambda table: _table(table, database["Name"], account, region),
+                                 GET_TABLES, lambda table: f"{database['Name']}.{table['Name']}", region)
+
+
+def _workflow(workflow: str, account: str, region: str) -> Facts:
+    workflow_id = arns.glue_workflow_arn(region, account, workflow)
+    return Facts((Node(workflow_id, "glue.workflow", workflow, stage_for("glue.workflow"), account, region, True,
+                       {}),))
+
+
 def transform_glue(record: dict[str, Any], account: str, region: str) -> Facts:
     security = _security_settings(record.get("security_configurations", []))
-    catalog_id = f"arn:aws:glue:{region}:{account}:catalog"
-    facts = Facts()
+    parts: list[Facts] = []
     if "catalog_encryption" in record:
-        settings = record["catalog_encryption"]
-        at_rest = settings.get("EncryptionAtRest") or {}
-        passwords = settings.get("ConnectionPasswordEncryption") or {}
-        attributes = {
-            "encryption_at_rest": at_rest.get("CatalogEncryptionMode", "DISABLED"),
-            "kms_key": at_rest.get("SseAwsKmsKeyId"),
-            "connection_password_encryption": bool(passwords.get("ReturnConnectionPasswordEncrypted")),
-            "security_configurations": security,
-        }
-        facts = facts + Facts((Node(catalog_id, "glue.catalog", f"Data Catalog ({region})",
-                                    stage_for("glue.catalog"), account, region, True, attributes),), ())
-    for database in record.get("databases", []):
-        database_id = arns.glue_database_arn(region, account, database["Name"])
-        attributes = {"location": database.get("LocationUri", ""), "description": database.get("Description", "")}
-        if database.get("TargetDatabase"):
-            attributes["resource_link"] = database["TargetDatabase"]
-        tables = record.get("tables", {}).get(database["Name"])
-        if tables is None:
-            attributes["unread"] = ["tables"]
-        node = Node(database_id, "glue.database", database["Name"], stage_for("glue.database"), account,
-                    region, True, attributes)
-        facts = facts + Facts((node,), (Edge(database_id, catalog_id, EdgeKind.PART_OF),))
-        for table in tables or []:
-            facts = facts + _table(table, database["Name"], account, region)
-    tables_by_database = {db: tables or [] for db, tables in record.get("tables", {}).items()}
-    for crawler in record.get("crawlers", []):
-        facts = facts + _crawler(crawler, tables_by_database, security, account, region)
-    for job in record.get("jobs", []):
-        facts = facts + _job(job, security, account, region)
-    for trigger in record.get("triggers", []):
-        facts = facts + _trigger(trigger, account, region)
-    for workflow in record.get("workflows", []):
-        workflow_id = arns.glue_workflow_arn(region, account, workflow)
-        facts = facts + Facts((Node(workflow_id, "glue.workflow", workflow, stage_for("glue.workflow"),
-                                    account, region, True, {}),), ())
-    return facts
+        parts.append(Facts((_catalog(record["catalog_encryption"], security, account, region),)))
+    tables = record.get("tables", {})
+    parts.append(each_resource(record.get("databases", []),
+                               lambda database: _database(database, tables.get(database["Name"]), account, region),
+                               GET_DATABASES, lambda database: database["Name"], region))
+    tables_by_database = {db: listed or [] for db, listed in tables.items()}
+    parts.append(each_resource(record.get("crawlers", []),
+                               lambda crawler: _crawler(crawler, tables_by_database, security, account, region),
+                               GET_CRAWLERS, lambda crawler: crawler["Name"], region))
+    parts.append(each_resource(record.get("jobs", []), lambda job: _job(job, security, account, region), GET_JOBS,
+                               lambda job: job["Name"], region))
+    parts.append(each_resource(record.get("triggers", []), lambda trigger: _trigger(trigger, account, region),
+                               GET_TRIGGERS, lambda trigger: trigger["Name"], region))
+    parts.append(each_resource(record.get("workflows", []), lambda name: _workflow(name, account, region),
+                               LIST_WORKFLOWS, str, region))
+    return Facts.concat(parts)
+
+
+COLLECTOR = Collector(
+    service="glue", label="Glue",
+    calls=(*_LISTINGS.values(), GET_TABLES, GET_CATALOG_ENCRYPTION, GET_DATABASE, GET_JOB, GET_CRAWLER),
+    get=get_glue, transform=transform_glue,
+    listings={"glue.database": GET_DATABASES, "glue.table": GET_DATABASES, "glue.job": GET_JOBS,
+              "glue.crawler": GET_CRAWLERS},
+    get_named=get_named_glue,
+)

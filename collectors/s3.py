@@ -10,19 +10,39 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from collectors.context import AwsContext, is_absent
+from collectors.context import AwsContext, each_resource, is_absent, is_gone
+from collectors.declarations import Call, Collector, Wanted
 from lineage import arn as arns
 from lineage.model import Edge, EdgeKind, Evidence, Facts, Node, stage_for
 
-# (method, error codes that mean "not configured"): one call per configuration per bucket
-_CONFIGURATION_CALLS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("get_bucket_lifecycle_configuration", ("NoSuchLifecycleConfiguration",)),
-    ("get_bucket_encryption", ("ServerSideEncryptionConfigurationNotFoundError",)),
-    ("get_public_access_block", ("NoSuchPublicAccessBlockConfiguration",)),
-    ("get_bucket_policy", ("NoSuchBucketPolicy",)),
-    ("get_bucket_versioning", ()),
-    ("get_bucket_tagging", ("NoSuchTagSet", "NoSuchTagSetError")),
-    ("get_bucket_notification_configuration", ()),
+
+def _policy_problem(answer: Any) -> str | None:
+    try:
+        document = json.loads(answer.get("Policy", ""))
+    except (TypeError, ValueError):
+        return "the policy document is not JSON"
+    return None if isinstance(document, dict) else "the policy document is not a JSON object"
+
+
+_GONE = ("NoSuchBucket",)
+LIST_BUCKETS = Call("s3", "list_buckets", result_key="Buckets", required=("Name",),
+                    iam_action="s3:ListAllMyBuckets")
+GET_BUCKET_LOCATION = Call("s3", "get_bucket_location", gone=_GONE, empty_is_an_answer=True)
+# One call per configuration per bucket, in the bucket's own region.
+CONFIGURATION_CALLS: tuple[Call, ...] = (
+    Call("s3", "get_bucket_lifecycle_configuration", required=("Rules",), absent=("NoSuchLifecycleConfiguration",),
+         gone=_GONE, iam_action="s3:GetLifecycleConfiguration"),
+    Call("s3", "get_bucket_encryption", required=("ServerSideEncryptionConfiguration",),
+         absent=("ServerSideEncryptionConfigurationNotFoundError",), gone=_GONE,
+         iam_action="s3:GetEncryptionConfiguration"),
+    Call("s3", "get_public_access_block", required=("PublicAccessBlockConfiguration",),
+         absent=("NoSuchPublicAccessBlockConfiguration",), gone=_GONE, iam_action="s3:GetBucketPublicAccessBlock"),
+    Call("s3", "get_bucket_policy", required=("Policy",), absent=("NoSuchBucketPolicy",), gone=_GONE,
+         check=_policy_problem),
+    Call("s3", "get_bucket_versioning", gone=_GONE, empty_is_an_answer=True),
+    Call("s3", "get_bucket_tagging", required=("TagSet",), absent=("NoSuchTagSet", "NoSuchTagSetError"), gone=_GONE),
+    Call("s3", "get_bucket_notification_configuration", gone=_GONE, empty_is_an_answer=True,
+         iam_action="s3:GetBucketNotification"),
 )
 
 
@@ -35,33 +55,41 @@ def _location_region(response: dict[str, Any] | None) -> str | None:
     return "eu-west-1" if constraint == "EU" else constraint
 
 
-def get_buckets(ctx: AwsContext) -> list[dict[str, Any]]:
-    """Raw responses per bucket: `{"Name", "Region", "<method>": response | absent}`.
-
-    A configuration missing from a bucket's record could not be read (a coverage gap was noted).
+def _read_bucket(ctx: AwsContext, name: str, region: str | None, created: str = "") -> dict[str, Any] | None:
+    """The responses of one bucket: `{"Name", "Region", "<method>": response | absent}`; None when the
+    bucket no longer exists. A configuration missing from the record could not be read (a gap was noted).
     """
-    home = ctx.regions[0] if ctx.regions else "us-east-1"
-    listing = ctx.pages(ctx.client("s3", home), "list_buckets", "Buckets")
+    record: dict[str, Any] = {"Name": name, "CreationDate": created}
+    if not region:
+        location = ctx.call(GET_BUCKET_LOCATION, ctx.home_region, name, Bucket=name)
+        if is_gone(location):
+            return None
+        region = _location_region(location)
+    record["Region"] = region or ""
+    for call in CONFIGURATION_CALLS:
+        response = ctx.call(call, region or ctx.home_region, name, Bucket=name)
+        if is_gone(response):
+            return None  # deleted while we read it: it is not part of the estate any more
+        if response is not None:
+            record[call.method] = response
+    return record
+
+
+def get_buckets(ctx: AwsContext, _region: str = "") -> list[dict[str, Any]]:
+    """Every listed bucket's responses (see `_read_bucket`); a bucket deleted meanwhile is left out."""
+    listing = ctx.pages(LIST_BUCKETS, ctx.home_region)
     if listing is None:
         return []
+    records = ctx.map(lambda b: _read_bucket(ctx, b["Name"], b.get("BucketRegion"), str(b.get("CreationDate", ""))),
+                      listing)
+    return [r for r in records if r is not None]
 
-    def read_bucket(bucket: dict[str, Any]) -> dict[str, Any]:
-        name = bucket["Name"]
-        record: dict[str, Any] = {"Name": name, "CreationDate": str(bucket.get("CreationDate", ""))}
-        region = bucket.get("BucketRegion")
-        if not region:
-            region = _location_region(
-                ctx.call(ctx.client("s3", home), "get_bucket_location", name, Bucket=name)
-            )
-        record["Region"] = region or ""
-        client = ctx.client("s3", region or home)
-        for method, absent_codes in _CONFIGURATION_CALLS:
-            response = ctx.call(client, method, name, absent_codes, Bucket=name)
-            if response is not None:
-                record[method] = response
-        return record
 
-    return ctx.map(read_bucket, listing)
+def get_named_buckets(ctx: AwsContext, _region: str, wanted: Wanted) -> list[dict[str, Any]]:
+    """Buckets that other facts name, read one by one when the listing could not be read."""
+    names = sorted({arns.parse_s3_url(i)[0] for ids in wanted.values() for i in ids if arns.parse_s3_url(i)})
+    records = ctx.map(lambda name: _read_bucket(ctx, name, None), names)
+    return [r for r in records if r is not None]
 
 
 # --- transform ----------------------------------------------------------------------------------
@@ -140,36 +168,50 @@ def _is_everyone(principal: Any) -> bool:
     return isinstance(principal, dict) and "*" in _as_list(principal.get("AWS", []))
 
 
+def _condition_values(condition: Any, operators: tuple[str, ...], key: str) -> list[str]:
+    """Values a condition gives `key` under any of `operators`; condition keys ignore case in IAM."""
+    if not isinstance(condition, dict):
+        return []
+    found: list[str] = []
+    for operator in operators:
+        block = condition.get(operator)
+        if not isinstance(block, dict):
+            continue
+        for name, value in block.items():
+            if isinstance(name, str) and name.lower() == key:
+                found.extend(str(v).lower() for v in _as_list(value))
+    return found
+
+
 def policy_facts(document: str) -> dict[str, Any]:
     """What a bucket policy says about transport and encryption, with the statement as evidence."""
     facts: dict[str, Any] = {"tls_only": False, "requires_kms": False, "statements": []}
     try:
         policy = json.loads(document)
     except (json.JSONDecodeError, TypeError):
+        policy = None
+    if not isinstance(policy, dict):
         facts["unreadable"] = True
         return facts
     for statement in _as_list(policy.get("Statement", [])):
         if not isinstance(statement, dict) or statement.get("Effect") != "Deny":
             continue
-        actions = [a.lower() for a in _as_list(statement.get("Action", []))]
-        condition = statement.get("Condition") or {}
-        sid = statement.get("Sid", "")
-        secure = (condition.get("Bool") or {}).get("aws:SecureTransport")
-        if (
-            _is_everyone(statement.get("Principal"))
-            and any(a in ("s3:*", "*") for a in actions)
-            and str(_as_list(secure)[0] if secure is not None else "").lower() == "false"
+        actions = [a.lower() for a in _as_list(statement.get("Action", [])) if isinstance(a, str)]
+        condition = statement.get("Condition")
+        sid = statement.get("Sid", "") if isinstance(statement.get("Sid"), str) else ""
+        # `aws:SecureTransport` is always present, so BoolIfExists denies exactly what Bool does.
+        insecure = _condition_values(condition, ("Bool", "BoolIfExists"), "aws:securetransport")
+        if _is_everyone(statement.get("Principal")) and any(a in ("s3:*", "*") for a in actions) and (
+            "false" in insecure
         ):
             facts["tls_only"] = True
             facts["statements"].append(sid or "deny when aws:SecureTransport is false")
         if any(a in ("s3:putobject", "s3:*", "*") for a in actions):
-            for operator in ("StringNotEquals", "StringNotEqualsIfExists"):
-                required = (condition.get(operator) or {}).get("s3:x-amz-server-side-encryption")
-                if required is not None and any(
-                    str(v).startswith("aws:kms") for v in _as_list(required)
-                ):
-                    facts["requires_kms"] = True
-                    facts["statements"].append(sid or "deny uploads not encrypted with aws:kms")
+            required = _condition_values(condition, ("StringNotEquals", "StringNotEqualsIfExists"),
+                                         "s3:x-amz-server-side-encryption")
+            if any(value.startswith("aws:kms") for value in required):
+                facts["requires_kms"] = True
+                facts["statements"].append(sid or "deny uploads not encrypted with aws:kms")
     return facts
 
 
@@ -183,6 +225,8 @@ def transform_bucket(record: dict[str, Any], account: str) -> Node:
         attributes["tags"] = (
             {} if is_absent(response) else {t["Key"]: t["Value"] for t in response.get("TagSet", [])}
         )
+    else:
+        unread.append("tags")
     if "get_bucket_lifecycle_configuration" in record:
         response = record["get_bucket_lifecycle_configuration"]
         attributes["lifecycle_rules"] = [] if is_absent(response) else lifecycle_rules(response)
@@ -197,6 +241,8 @@ def transform_bucket(record: dict[str, Any], account: str) -> Node:
         attributes["public_access_block"] = (
             None if is_absent(response) else response.get("PublicAccessBlockConfiguration", {})
         )
+    else:
+        unread.append("public_access_block")
     if "get_bucket_policy" in record:
         response = record["get_bucket_policy"]
         attributes["policy"] = (
@@ -213,6 +259,8 @@ def transform_bucket(record: dict[str, Any], account: str) -> Node:
     if "get_bucket_notification_configuration" in record:
         notifications = record["get_bucket_notification_configuration"]
         attributes["eventbridge_notifications"] = "EventBridgeConfiguration" in notifications
+    else:
+        unread.append("notifications")
     if unread:
         attributes["unread"] = unread
     tags = attributes.get("tags") or {}
@@ -228,15 +276,23 @@ def transform_bucket(record: dict[str, Any], account: str) -> Node:
     )
 
 
-def transform_buckets(records: list[dict[str, Any]], account: str) -> Facts:
-    nodes = []
-    edges = []
-    for record in records:
-        node = transform_bucket(record, account)
-        nodes.append(node)
-        if node.attributes.get("eventbridge_notifications") and node.region:
-            bus = arns.event_bus_arn(node.region, account, "default")
-            evidence = Evidence("s3:GetBucketNotificationConfiguration", node.id,
-                                "EventBridgeConfiguration", "{}")
-            edges.append(Edge(node.id, bus, EdgeKind.NOTIFIES, (evidence,)))
-    return Facts(tuple(nodes), tuple(edges))
+def bucket_facts(record: dict[str, Any], account: str) -> Facts:
+    node = transform_bucket(record, account)
+    edges: tuple[Edge, ...] = ()
+    if node.attributes.get("eventbridge_notifications") and node.region:
+        bus = arns.event_bus_arn(node.region, account, "default")
+        evidence = Evidence("s3:GetBucketNotificationConfiguration", node.id, "EventBridgeConfiguration", "{}")
+        edges = (Edge(node.id, bus, EdgeKind.NOTIFIES, (evidence,)),)
+    return Facts((node,), edges)
+
+
+def transform_buckets(records: list[dict[str, Any]], account: str, _region: str = "") -> Facts:
+    return each_resource(records, lambda record: bucket_facts(record, account), LIST_BUCKETS,
+                         lambda record: record.get("Name", ""))
+
+
+COLLECTOR = Collector(
+    service="s3", label="S3 buckets", calls=(LIST_BUCKETS, GET_BUCKET_LOCATION, *CONFIGURATION_CALLS),
+    get=get_buckets, transform=transform_buckets, regional=False,
+    listings={"s3.bucket": LIST_BUCKETS, "s3.location": LIST_BUCKETS}, get_named=get_named_buckets,
+)

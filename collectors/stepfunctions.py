@@ -4,30 +4,54 @@ from __future__ import annotations
 
 from typing import Any
 
-from collectors.context import AwsContext
+from collectors.context import AwsContext, each_resource, is_gone
+from collectors.declarations import Call, Collector, Wanted
 from lineage.asl import Machine, parse_definition
 from lineage.model import Facts, Node, stage_for
 
+LIST_STATE_MACHINES = Call("stepfunctions", "list_state_machines", result_key="stateMachines",
+                           required=("stateMachineArn",))
+DESCRIBE_STATE_MACHINE = Call("stepfunctions", "describe_state_machine", required=("stateMachineArn", "definition"),
+                              gone=("StateMachineDoesNotExist",))
 
-def get_state_machines(ctx: AwsContext, region: str) -> list[dict[str, Any]]:
-    client = ctx.client("stepfunctions", region)
-    listing = ctx.pages(client, "list_state_machines", "stateMachines", resource=region)
-    if listing is None:
-        return []
 
-    def describe(machine: dict[str, Any]) -> dict[str, Any]:
+def _describe(ctx: AwsContext, region: str, machines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each machine as described; one that could not be described is kept as listed, marked unread;
+    one deleted meanwhile is left out."""
+
+    def describe(machine: dict[str, Any]) -> dict[str, Any] | None:
         arn = machine["stateMachineArn"]
-        described = ctx.call(client, "describe_state_machine", arn, stateMachineArn=arn)
+        described = ctx.call(DESCRIBE_STATE_MACHINE, region, arn, stateMachineArn=arn)
+        if is_gone(described):
+            return None
         return described if described is not None else {**machine, "unread": True}
 
-    return ctx.map(describe, listing)
+    return [d for d in ctx.map(describe, machines) if d is not None]
+
+
+def get_state_machines(ctx: AwsContext, region: str) -> list[dict[str, Any]]:
+    listing = ctx.pages(LIST_STATE_MACHINES, region, region)
+    return [] if listing is None else _describe(ctx, region, listing)
+
+
+def get_named_state_machines(ctx: AwsContext, region: str, wanted: Wanted) -> list[dict[str, Any]]:
+    """Machines that other facts name, described one by one when the listing could not be read."""
+    arns = sorted(set(wanted.get("states.state_machine", ())))
+    return _describe(ctx, region, [{"stateMachineArn": arn} for arn in arns])
 
 
 def transform_state_machine(described: dict[str, Any], account: str, region: str) -> Facts:
     arn = described["stateMachineArn"]
+    name = described.get("name") or arn.rsplit(":", 1)[-1]
+    if described.get("unread"):
+        # Listed but not described: nothing about its configuration is known, so nothing is judged.
+        attributes: dict[str, Any] = {"unread": ["definition", "configuration"]}
+        node = Node(arn, "states.state_machine", name, stage_for("states.state_machine"), account, region, True,
+                    attributes)
+        return Facts((node,))
     logging = described.get("loggingConfiguration") or {}
     encryption = described.get("encryptionConfiguration") or {}
-    attributes: dict[str, Any] = {
+    attributes = {
         "type": described.get("type", ""),
         "status": described.get("status", ""),
         "role": described.get("roleArn", ""),
@@ -46,23 +70,23 @@ def transform_state_machine(described: dict[str, Any], account: str, region: str
             "kms_key": encryption.get("kmsKeyId"),
         },
     }
-    facts = Facts()
-    if described.get("unread"):
-        attributes["unread"] = ["definition", "configuration"]
-    else:
-        result = parse_definition(described.get("definition", ""), Machine(arn, region, account))
-        attributes["integrations"] = sorted(set(result.integrations))
-        attributes["control_calls"] = sorted(set(result.control_calls))
-        if result.warnings:
-            attributes["warnings"] = result.warnings
-        facts = result.facts
-    node = Node(arn, "states.state_machine", described.get("name", arn.rsplit(":", 1)[-1]),
-                stage_for("states.state_machine"), account, region, True, attributes)
-    return Facts((node,), ()) + facts
+    result = parse_definition(described.get("definition", ""), Machine(arn, region, account))
+    attributes["integrations"] = sorted(set(result.integrations))
+    attributes["control_calls"] = sorted(set(result.control_calls))
+    if result.warnings:
+        attributes["warnings"] = result.warnings
+    node = Node(arn, "states.state_machine", name, stage_for("states.state_machine"), account, region, True,
+                attributes)
+    return Facts((node,)) + result.facts
 
 
 def transform_state_machines(records: list[dict[str, Any]], account: str, region: str) -> Facts:
-    facts = Facts()
-    for described in records:
-        facts = facts + transform_state_machine(described, account, region)
-    return facts
+    return each_resource(records, lambda described: transform_state_machine(described, account, region),
+                         DESCRIBE_STATE_MACHINE, lambda described: described["stateMachineArn"], region)
+
+
+COLLECTOR = Collector(
+    service="states", label="Step Functions", calls=(LIST_STATE_MACHINES, DESCRIBE_STATE_MACHINE),
+    get=get_state_machines, transform=transform_state_machines,
+    listings={"states.state_machine": LIST_STATE_MACHINES}, get_named=get_named_state_machines,
+)

@@ -44,19 +44,51 @@ def parse_arn(value: str) -> Arn | None:
     return Arn(partition, service, region, account, resource)
 
 
+# --- partitions and dynamic references ----------------------------------------------------------
+
+# Region prefixes of the partitions other than `aws`; the ARNs of a region's resources carry its partition.
+_PARTITION_BY_REGION_PREFIX = (("cn-", "aws-cn"), ("us-gov-", "aws-us-gov"), ("us-isob-", "aws-iso-b"),
+                               ("us-isof-", "aws-iso-f"), ("eu-isoe-", "aws-iso-e"), ("us-iso-", "aws-iso"))
+
+DYNAMIC_PREFIX = "dynamic:"
+
+
+def partition(region: str) -> str:
+    """The ARN partition of a region: `aws-cn` for `cn-north-1`, `aws` for any commercial region."""
+    return next((name for prefix, name in _PARTITION_BY_REGION_PREFIX if region.startswith(prefix)), "aws")
+
+
+def build_arn(service: str, region: str, account: str, resource: str) -> str:
+    """An ARN in the partition of its region."""
+    return f"arn:{partition(region)}:{service}:{region}:{account}:{resource}"
+
+
+def dynamic_id(owner: str, path: str) -> str:
+    """A place known only at run time: `dynamic:<owner id>#<path inside the owner's document>`."""
+    return f"{DYNAMIC_PREFIX}{owner}#{path}"
+
+
+def is_dynamic(node_id: str) -> bool:
+    return node_id.startswith(DYNAMIC_PREFIX)
+
+
 # --- S3 -----------------------------------------------------------------------------------------
 
 _S3_SCHEMES = ("s3", "s3a", "s3n")
+# S3 ARNs of every partition. Bucket names carry no partition, so a dataset's id is always written in
+# the `aws` partition (`arn:aws:s3:::BUCKET/PREFIX`): paths from URLs and ARNs meet at one node.
+_S3_ARN = re.compile(r"^arn:aws(?:-[a-z-]+)?:s3:::")
+_CANONICAL_S3 = "arn:aws:s3:::"
 
 
 def bucket_arn(bucket: str) -> str:
-    return f"arn:aws:s3:::{bucket}"
+    return f"{_CANONICAL_S3}{bucket}"
 
 
 def s3_location_id(bucket: str, prefix: str = "") -> str:
     """`arn:aws:s3:::BUCKET/PREFIX`, prefix without leading or trailing `/`; the bucket when empty."""
     prefix = prefix.strip("/")
-    return f"arn:aws:s3:::{bucket}/{prefix}" if prefix else bucket_arn(bucket)
+    return f"{_CANONICAL_S3}{bucket}/{prefix}" if prefix else bucket_arn(bucket)
 
 
 def parse_s3_url(value: str) -> tuple[str, str] | None:
@@ -64,9 +96,9 @@ def parse_s3_url(value: str) -> tuple[str, str] | None:
     if not isinstance(value, str):
         return None
     value = value.strip()
-    if value.startswith("arn:aws:s3:::"):
-        rest = value[len("arn:aws:s3:::") :]
-        bucket, _, prefix = rest.partition("/")
+    arn = _S3_ARN.match(value)
+    if arn:
+        bucket, _, prefix = value[arn.end() :].partition("/")
         return (bucket, prefix.strip("/")) if bucket else None
     parsed = urlparse(value)
     if parsed.scheme not in _S3_SCHEMES or not parsed.netloc:
@@ -74,9 +106,17 @@ def parse_s3_url(value: str) -> tuple[str, str] | None:
     return parsed.netloc, parsed.path.strip("/")
 
 
+def s3_parts(node_id: str) -> tuple[str, str] | None:
+    """(bucket, prefix) of a canonical S3 node id; None for any other id, a dynamic one included."""
+    if not node_id.startswith(_CANONICAL_S3):
+        return None
+    bucket, _, prefix = node_id[len(_CANONICAL_S3) :].partition("/")
+    return (bucket, prefix) if bucket else None
+
+
 def split_s3_id(node_id: str) -> tuple[str, str]:
-    """(bucket, prefix) of a canonical S3 id."""
-    parsed = parse_s3_url(node_id)
+    """(bucket, prefix) of a canonical S3 id; `ValueError` for any other id."""
+    parsed = s3_parts(node_id)
     if parsed is None:
         raise ValueError(f"not an S3 id: {node_id}")
     return parsed
@@ -86,68 +126,68 @@ def split_s3_id(node_id: str) -> tuple[str, str]:
 
 
 def state_machine_arn(region: str, account: str, name: str) -> str:
-    return f"arn:aws:states:{region}:{account}:stateMachine:{name}"
+    return f"arn:{partition(region)}:states:{region}:{account}:stateMachine:{name}"
 
 
 def lambda_function_arn(region: str, account: str, name: str) -> str:
-    return f"arn:aws:lambda:{region}:{account}:function:{name}"
+    return f"arn:{partition(region)}:lambda:{region}:{account}:function:{name}"
 
 
 def glue_job_arn(region: str, account: str, name: str) -> str:
-    return f"arn:aws:glue:{region}:{account}:job/{name}"
+    return f"arn:{partition(region)}:glue:{region}:{account}:job/{name}"
 
 
 def glue_crawler_arn(region: str, account: str, name: str) -> str:
-    return f"arn:aws:glue:{region}:{account}:crawler/{name}"
+    return f"arn:{partition(region)}:glue:{region}:{account}:crawler/{name}"
 
 
 def glue_database_arn(region: str, account: str, database: str) -> str:
-    return f"arn:aws:glue:{region}:{account}:database/{database.lower()}"
+    return f"arn:{partition(region)}:glue:{region}:{account}:database/{database.lower()}"
 
 
 def glue_table_arn(region: str, account: str, database: str, table: str) -> str:
     # The catalog folds database and table names to lower case; so does the id.
-    return f"arn:aws:glue:{region}:{account}:table/{database.lower()}/{table.lower()}"
+    return f"arn:{partition(region)}:glue:{region}:{account}:table/{database.lower()}/{table.lower()}"
 
 
 def glue_workflow_arn(region: str, account: str, name: str) -> str:
-    return f"arn:aws:glue:{region}:{account}:workflow/{name}"
+    return f"arn:{partition(region)}:glue:{region}:{account}:workflow/{name}"
 
 
 def glue_trigger_arn(region: str, account: str, name: str) -> str:
-    return f"arn:aws:glue:{region}:{account}:trigger/{name}"
+    return f"arn:{partition(region)}:glue:{region}:{account}:trigger/{name}"
 
 
 def dynamodb_table_arn(region: str, account: str, name: str) -> str:
-    return f"arn:aws:dynamodb:{region}:{account}:table/{name}"
+    return f"arn:{partition(region)}:dynamodb:{region}:{account}:table/{name}"
 
 
 def sqs_queue_arn(region: str, account: str, name: str) -> str:
-    return f"arn:aws:sqs:{region}:{account}:{name}"
+    return f"arn:{partition(region)}:sqs:{region}:{account}:{name}"
 
 
 def sns_topic_arn(region: str, account: str, name: str) -> str:
-    return f"arn:aws:sns:{region}:{account}:{name}"
+    return f"arn:{partition(region)}:sns:{region}:{account}:{name}"
 
 
 def event_bus_arn(region: str, account: str, name: str) -> str:
-    return f"arn:aws:events:{region}:{account}:event-bus/{name}"
+    return f"arn:{partition(region)}:events:{region}:{account}:event-bus/{name}"
 
 
 def event_rule_arn(region: str, account: str, bus: str, name: str) -> str:
     # AWS names rules on the default bus without the bus, and rules on any other bus with it.
     if bus in ("", "default"):
-        return f"arn:aws:events:{region}:{account}:rule/{name}"
-    return f"arn:aws:events:{region}:{account}:rule/{bus}/{name}"
+        return f"arn:{partition(region)}:events:{region}:{account}:rule/{name}"
+    return f"arn:{partition(region)}:events:{region}:{account}:rule/{bus}/{name}"
 
 
 def event_source_id(region: str, account: str, source: str) -> str:
     """A producer of events named by a pattern's `source`; not an AWS resource, so a tracker id."""
-    return f"arn:aws:events:{region}:{account}:source/{source}"
+    return f"arn:{partition(region)}:events:{region}:{account}:source/{source}"
 
 
 def athena_workgroup_arn(region: str, account: str, name: str) -> str:
-    return f"arn:aws:athena:{region}:{account}:workgroup/{name}"
+    return f"arn:{partition(region)}:athena:{region}:{account}:workgroup/{name}"
 
 
 def queue_url_to_arn(url: str) -> str | None:
@@ -200,8 +240,9 @@ _KIND_BY_ARN: dict[tuple[str, str], str] = {
 
 def kind_for_arn(value: str) -> str:
     """The node kind an ARN names; `external` when the tracker has no name for it."""
-    if value.startswith("arn:aws:s3:::"):
-        return "s3.location" if "/" in value[len("arn:aws:s3:::") :] else "s3.bucket"
+    parts = parse_s3_url(value) if _S3_ARN.match(value) else None
+    if parts is not None:
+        return "s3.location" if parts[1] else "s3.bucket"
     arn = parse_arn(value)
     if arn is None:
         return "external"
@@ -214,8 +255,9 @@ def kind_for_arn(value: str) -> str:
 
 def name_for_id(value: str) -> str:
     """A short human name for a node id."""
-    if value.startswith("arn:aws:s3:::"):
-        return value[len("arn:aws:s3:::") :]
+    parts = parse_s3_url(value) if _S3_ARN.match(value) else None
+    if parts is not None:
+        return f"{parts[0]}/{parts[1]}" if parts[1] else parts[0]
     arn = parse_arn(value)
     if arn is None:
         return value

@@ -81,7 +81,7 @@ class _Walk:
 
     def dynamic(self, kind: str, direction: EdgeKind, path: str, expression: Any) -> None:
         """A reference whose value is known only at run time: a node that says so."""
-        target = f"dynamic:{self.machine.id}#{path}"
+        target = arns.dynamic_id(self.machine.id, path)
         self.link(target, kind, direction, self.evidence(path, expression, dynamic=True),
                   {"dynamic": True, "expression": expression if isinstance(expression, str)
                    else json.dumps(expression)})
@@ -267,7 +267,7 @@ def _walk_integration(walk: _Walk, block: Mapping[str, Any], path: str, language
         walk.control_calls.append(integration)
         return
     else:
-        node = f"arn:aws:{service}:{walk.machine.region}:{walk.machine.account}:service"
+        node = arns.build_arn(service, walk.machine.region, walk.machine.account, "service")
         walk.link(node, "external", EdgeKind.INVOKES, walk.evidence(resource_path, resource))
     if forced == "" and service not in ("s3",):
         args.s3_paths_by_name()
@@ -629,7 +629,7 @@ def _ecs(args: _Args) -> None:
         if value.startswith("arn:"):
             return value
         machine = args.walk.machine
-        return f"arn:aws:ecs:{machine.region}:{machine.account}:task-definition/{value}"
+        return arns.build_arn("ecs", machine.region, machine.account, f"task-definition/{value}")
 
     args.reference("TaskDefinition", "ecs.task_definition", EdgeKind.INVOKES, resolve)
 
@@ -639,7 +639,7 @@ def _batch(args: _Args) -> None:
         if value.startswith("arn:"):
             return value
         machine = args.walk.machine
-        return f"arn:aws:batch:{machine.region}:{machine.account}:job-queue/{value}"
+        return arns.build_arn("batch", machine.region, machine.account, f"job-queue/{value}")
 
     args.reference("JobQueue", "batch.job_queue", EdgeKind.INVOKES, resolve)
 
@@ -648,7 +648,7 @@ def _bedrock(args: _Args) -> None:
     def resolve(value: str) -> str | None:
         if value.startswith("arn:"):
             return value
-        return f"arn:aws:bedrock:{args.walk.machine.region}::foundation-model/{value}"
+        return arns.build_arn("bedrock", args.walk.machine.region, "", f"foundation-model/{value}")
 
     args.reference("ModelId", "bedrock.model", EdgeKind.INVOKES, resolve)
     for name, direction in (("Input", EdgeKind.READS), ("Output", EdgeKind.WRITES)):
@@ -674,7 +674,7 @@ def _stream(kind: str, field_name: str, service: str) -> Callable[[_Args], None]
         def resolve(value: str) -> str | None:
             if value.startswith("arn:"):
                 return value
-            return f"arn:aws:{service}:{machine.region}:{machine.account}:{segment}/{value}"
+            return arns.build_arn(service, machine.region, machine.account, f"{segment}/{value}")
 
         name = field_name if args.raw(field_name) or not args.raw("StreamARN") else "StreamARN"
         args.reference(name, kind, EdgeKind.WRITES, resolve)

@@ -4,6 +4,10 @@ Resolution: the same id from several collectors is one node (an observed node's 
 to an id no collector read becomes an unobserved node so the flow stays whole; every S3 location
 belongs to its bucket. Joins: a table and the location holding its data are the same data, and two
 S3 paths of which one contains the other share objects; queries follow both as equivalences.
+
+A place known only at run time (`dynamic:` id) is a node like any other, but never a bucket and never
+the same data as anything: it is an unknown place. A fact no step can place is the step's gap in
+`Graph.problems`, and the graph is built from everything else.
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ from typing import Any
 import networkx as nx
 
 from lineage import arn as arns
-from lineage.model import Edge, EdgeKind, Facts, Node, stage_for
+from lineage.intake import admit
+from lineage.isolation import Problems
+from lineage.model import CoverageGap, Edge, EdgeKind, Facts, Node, stage_for
 
 PII_TAG = "lineage:pii"
 
@@ -28,6 +34,7 @@ class Graph:
     _in: dict[str, list[Edge]] = field(default_factory=dict, repr=False)
     _out: dict[str, list[Edge]] = field(default_factory=dict, repr=False)
     _same_data: dict[str, set[str]] = field(default_factory=dict, repr=False)
+    problems: list[CoverageGap] = field(default_factory=list)  # facts that could not be placed, and why
 
     # -- structure -------------------------------------------------------------------------------
 
@@ -46,10 +53,8 @@ class Graph:
         return self._same_data.get(node_id, set())
 
     def bucket_of(self, node_id: str) -> Node | None:
-        if not node_id.startswith("arn:aws:s3:::"):
-            return None
-        bucket, _ = arns.split_s3_id(node_id)
-        return self.nodes.get(arns.bucket_arn(bucket))
+        parts = arns.s3_parts(node_id)
+        return self.nodes.get(arns.bucket_arn(parts[0])) if parts else None
 
     # -- queries ---------------------------------------------------------------------------------
 
@@ -108,49 +113,54 @@ def merge_edges(first: Edge, second: Edge) -> Edge:
 
 
 def build_graph(facts: Iterable[Facts]) -> Graph:
+    problems = Problems()
+    admitted_nodes, admitted_edges = admit(facts, problems)
     nodes: dict[str, Node] = {}
     edges: dict[tuple[str, str, EdgeKind], Edge] = {}
-    for batch in facts:
-        for node in batch.nodes:
+    for node in admitted_nodes:
+        with problems.guard("graph.merge", node.id, node.region):
             nodes[node.id] = merge_nodes(nodes[node.id], node) if node.id in nodes else node
-        for edge in batch.edges:
+    for edge in admitted_edges:
+        with problems.guard("graph.merge", f"{edge.source} → {edge.target}"):
             edges[edge.key] = merge_edges(edges[edge.key], edge) if edge.key in edges else edge
     for edge in list(edges.values()):
         for endpoint in (edge.source, edge.target):
             if endpoint not in nodes:
                 nodes[endpoint] = arns.referenced_node(endpoint)
-    _attach_locations(nodes, edges)
+    for node_id in [i for i, n in nodes.items() if n.kind == "s3.location"]:
+        with problems.guard("graph.attach_location", node_id):
+            _attach_location(nodes, edges, node_id)
     graph = Graph(nodes, edges)
     for edge in edges.values():
         if edge.kind.is_flow:
             graph._out.setdefault(edge.source, []).append(edge)
             graph._in.setdefault(edge.target, []).append(edge)
     graph._same_data = _same_data(nodes, edges)
-    _propagate_personal_data(graph)
+    _propagate_personal_data(graph, problems)
+    graph.problems = problems.gaps
     return graph
 
 
-def _attach_locations(nodes: dict[str, Node], edges: dict[tuple[str, str, EdgeKind], Edge]) -> None:
-    """Every S3 location is part of its bucket, and takes the bucket's account and region."""
-    for node_id, node in list(nodes.items()):
-        if node.kind != "s3.location":
-            continue
-        bucket_id = arns.bucket_arn(arns.split_s3_id(node_id)[0])
-        if bucket_id not in nodes:
-            nodes[bucket_id] = arns.referenced_node(bucket_id)
-        bucket = nodes[bucket_id]
-        nodes[node_id] = replace(node, account=node.account or bucket.account,
-                                 region=node.region or bucket.region, observed=bucket.observed)
-        edge = Edge(node_id, bucket_id, EdgeKind.PART_OF)
-        edges.setdefault(edge.key, edge)
+def _attach_location(nodes: dict[str, Node], edges: dict[tuple[str, str, EdgeKind], Edge], node_id: str) -> None:
+    """An S3 location is part of its bucket, and takes the bucket's account and region."""
+    parts = arns.s3_parts(node_id)
+    if parts is None:  # a dynamic location, or a path whose id is not an S3 one: no bucket to belong to
+        return
+    bucket_id = arns.bucket_arn(parts[0])
+    if bucket_id not in nodes:
+        nodes[bucket_id] = arns.referenced_node(bucket_id)
+    bucket, node = nodes[bucket_id], nodes[node_id]
+    nodes[node_id] = replace(node, account=node.account or bucket.account, region=node.region or bucket.region,
+                             observed=bucket.observed)
+    edge = Edge(node_id, bucket_id, EdgeKind.PART_OF)
+    edges.setdefault(edge.key, edge)
 
 
-def _s3_contains(outer: str, inner: str) -> bool:
-    outer_bucket, outer_prefix = arns.split_s3_id(outer)
-    inner_bucket, inner_prefix = arns.split_s3_id(inner)
-    if outer_bucket != inner_bucket:
+def _s3_contains(outer: tuple[str, str], inner: tuple[str, str]) -> bool:
+    """Whether the path `inner` (bucket, prefix) lies within `outer`: `raw` holds `raw/x`, not `rawdata`."""
+    if outer[0] != inner[0]:
         return False
-    return not outer_prefix or f"{inner_prefix}/".startswith(f"{outer_prefix}/")
+    return not outer[1] or f"{inner[1]}/".startswith(f"{outer[1]}/")
 
 
 def _same_data(nodes: dict[str, Node], edges: dict[tuple[str, str, EdgeKind], Edge]) -> dict[str, set[str]]:
@@ -163,41 +173,52 @@ def _same_data(nodes: dict[str, Node], edges: dict[tuple[str, str, EdgeKind], Ed
     for source, target, kind in edges:
         if kind == EdgeKind.STORED_AT:
             join(source, target)
-    by_bucket: dict[str, list[str]] = {}
-    for node_id, node in nodes.items():
-        if node.kind in ("s3.location", "s3.bucket"):
-            by_bucket.setdefault(arns.split_s3_id(node_id)[0], []).append(node_id)
+    by_bucket: dict[str, list[tuple[str, tuple[str, str]]]] = {}
+    for node_id in nodes:
+        parts = arns.s3_parts(node_id)
+        if parts is not None:
+            by_bucket.setdefault(parts[0], []).append((node_id, parts))
     for paths in by_bucket.values():
-        for index, first in enumerate(paths):
-            for second in paths[index + 1 :]:
-                if _s3_contains(first, second) or _s3_contains(second, first):
+        for index, (first, first_parts) in enumerate(paths):
+            for second, second_parts in paths[index + 1 :]:
+                if _s3_contains(first_parts, second_parts) or _s3_contains(second_parts, first_parts):
                     join(first, second)
     return same
 
 
-def _personal_data_sources(graph: Graph) -> Iterator[tuple[str, list[str]]]:
+def _personal_data_sources(graph: Graph, problems: Problems) -> Iterator[tuple[str, list[str]]]:
     for node_id, node in graph.nodes.items():
-        categories = sorted({c["category"] for c in node.attributes.get("personal_columns", [])})
-        tags = node.attributes.get("tags") or {}
-        if str(tags.get(PII_TAG, "")).lower() in ("true", "yes"):
-            categories = sorted(set(categories) | {"declared"})
+        categories: list[str] = []
+        with problems.guard("personal_data.sources", node_id, node.region):
+            categories = personal_categories(node)
         if categories:
             yield node_id, categories
 
 
-def _propagate_personal_data(graph: Graph) -> None:
+def personal_categories(node: Node) -> list[str]:
+    """The personal-data categories a node declares itself (columns, the `lineage:pii` tag)."""
+    columns = node.attributes.get("personal_columns") or []
+    categories = {str(c["category"]) for c in columns if isinstance(c, dict) and c.get("category")}
+    tags = node.attributes.get("tags") or {}
+    if isinstance(tags, dict) and str(tags.get(PII_TAG, "")).strip().lower() in ("true", "yes"):
+        categories.add("declared")
+    return sorted(categories)
+
+
+def _propagate_personal_data(graph: Graph, problems: Problems) -> None:
     """Mark every node personal data reaches: downstream, the same data elsewhere, its writers."""
     reached: dict[str, dict[str, Any]] = {}
-    for origin, categories in _personal_data_sources(graph):
-        holders = {origin} | graph.same_data(origin)
-        touched = set(holders)
-        for holder in holders:
-            touched.update(edge.source for edge in graph.flows_in(holder) if edge.kind == EdgeKind.WRITES)
-        touched.update(node for node, _ in graph.walk(origin, downstream=True))
-        for node_id in touched:
-            entry = reached.setdefault(node_id, {"categories": set(), "origins": set()})
-            entry["categories"].update(categories)
-            entry["origins"].add(origin)
+    for origin, categories in _personal_data_sources(graph, problems):
+        with problems.guard("personal_data.propagate", origin):
+            holders = {origin} | graph.same_data(origin)
+            touched = set(holders)
+            for holder in holders:
+                touched.update(edge.source for edge in graph.flows_in(holder) if edge.kind == EdgeKind.WRITES)
+            touched.update(node for node, _ in graph.walk(origin, downstream=True))
+            for node_id in touched:
+                entry = reached.setdefault(node_id, {"categories": set(), "origins": set()})
+                entry["categories"].update(categories)
+                entry["origins"].add(origin)
     for node_id, entry in reached.items():
         node = graph.nodes[node_id]
         personal = {"categories": sorted(entry["categories"]), "origins": sorted(entry["origins"])}

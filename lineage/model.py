@@ -7,7 +7,7 @@ can be compared, stored and exported without knowing where it came from.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -270,13 +270,27 @@ class CoverageGap:
 
 @dataclass(frozen=True, slots=True)
 class Facts:
-    """What one collector (or one parsed document) saw: nodes and edges, nothing judged yet."""
+    """What one collector (or one parsed document) saw: nodes and edges, nothing judged yet, and the
+    gaps met while reading them (a resource whose answer had a shape no transform expected)."""
 
     nodes: tuple[Node, ...] = ()
     edges: tuple[Edge, ...] = ()
+    gaps: tuple[CoverageGap, ...] = ()
 
     def __add__(self, other: Facts) -> Facts:
-        return Facts(self.nodes + other.nodes, self.edges + other.edges)
+        return Facts(self.nodes + other.nodes, self.edges + other.edges, self.gaps + other.gaps)
+
+    @classmethod
+    def concat(cls, parts: Iterable[Facts]) -> Facts:
+        """Many facts as one, in linear time (repeated `+` copies every tuple again)."""
+        nodes: list[Node] = []
+        edges: list[Edge] = []
+        gaps: list[CoverageGap] = []
+        for part in parts:
+            nodes.extend(part.nodes)
+            edges.extend(part.edges)
+            gaps.extend(part.gaps)
+        return cls(tuple(nodes), tuple(edges), tuple(gaps))
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,25 +1,37 @@
-"""A scan, wired: collectors (concurrently) → facts → graph → rules → one `Scan`."""
+"""A scan, wired: collectors (concurrently) → facts → graph → rules → one `Scan`.
+
+Every stage keeps a bad input that input's problem: a call that fails is a coverage gap of its
+collector, a resource whose answer no transform expected costs only that resource, a fact the graph
+cannot place and a rule that fails on a node are gaps of service `lineage`. A scan therefore always
+holds what it read; only the store failing to write it fails it (`scan_and_store`).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
+import traceback
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 
-from collectors import athena, events, glue, s3, stepfunctions
+from collectors import COLLECTORS
 from collectors.context import AwsContext
+from collectors.declarations import Collector
+from lineage import arn as arns
 from lineage.graph import Graph, build_graph
-from lineage.model import CoverageGap, Facts, Scan, ScanStatus
+from lineage.isolation import Problems
+from lineage.model import CoverageGap, Facts, Finding, Node, Scan, ScanStatus
 from lineage.rules import evaluate
 from store.repository import begin_scan, fail_scan, save_scan
 
 DEFAULT_REGION = "us-east-1"
+GLOBAL = "global"  # the region label of a collector that is not regional (S3 lists every bucket at once)
+MAX_FOLLOW_UP_ROUNDS = 3  # a resource read by name can name others; three rounds reach any real chain
 
 Progress = Callable[[str, int, int], None]  # (what finished, done, total)
 
@@ -34,10 +46,12 @@ class ScanOptions:
 
 @dataclass(frozen=True, slots=True)
 class _Task:
-    label: str
-    service: str
-    region: str
-    run: Callable[[], Facts]
+    collector: Collector
+    region: str  # GLOBAL for a collector that is not regional
+
+    @property
+    def label(self) -> str:
+        return self.collector.label if self.region == GLOBAL else f"{self.collector.label} {self.region}"
 
 
 def new_scan_id(now: datetime) -> str:
@@ -49,40 +63,127 @@ def now_utc() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def _tasks(ctx: AwsContext) -> list[_Task]:
-    account = ctx.account
-    tasks = [_Task("S3 buckets", "s3", "global", lambda: s3.transform_buckets(s3.get_buckets(ctx), account))]
-    for region in ctx.regions:
-        tasks += [
-            _Task(f"EventBridge {region}", "events", region,
-                  lambda r=region: events.transform_event_buses(events.get_event_buses(ctx, r), account, r)),
-            _Task(f"Step Functions {region}", "states", region,
-                  lambda r=region: stepfunctions.transform_state_machines(
-                      stepfunctions.get_state_machines(ctx, r), account, r)),
-            _Task(f"Glue {region}", "glue", region,
-                  lambda r=region: glue.transform_glue(glue.get_glue(ctx, r), account, r)),
-            _Task(f"Athena {region}", "athena", region,
-                  lambda r=region: athena.transform_athena(athena.get_athena(ctx, r), account, r)),
-        ]
+def _tasks(ctx: AwsContext, collectors: Sequence[Collector]) -> list[_Task]:
+    tasks: list[_Task] = []
+    for collector in collectors:
+        regions = ctx.regions if collector.regional else (GLOBAL,)
+        tasks.extend(_Task(collector, region) for region in regions)
     return tasks
 
 
-def collect(ctx: AwsContext, progress: Progress | None = None) -> list[Facts]:
-    """Every collector, concurrently; one that breaks is a coverage gap, not a failed scan."""
-    tasks = _tasks(ctx)
+def _run(ctx: AwsContext, task: _Task, read: Callable[[], Any]) -> Facts:
+    """Get then transform one task; what neither foresaw is a gap of the task, never the scan's end."""
+    region = task.region if task.region != GLOBAL else ""
+    try:
+        return task.collector.transform(read(), ctx.account, region)
+    except Exception as error:  # noqa: BLE001 - a collector's own bug costs that collector, not the scan
+        return Facts(gaps=(CoverageGap(task.collector.service, "collect", task.region,
+                                       f"UnexpectedError: {type(error).__name__}: {error}"[:500], region),))
+
+
+def _run_all(ctx: AwsContext, jobs: list[tuple[_Task, Callable[[], Any]]],
+             progress: Progress | None = None) -> list[Facts]:
+    if not jobs:
+        return []
     results: list[Facts] = []
-    with ThreadPoolExecutor(max_workers=len(tasks), thread_name_prefix="collector") as pool:
-        futures = {pool.submit(task.run): task for task in tasks}
+    with ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="collector") as pool:
+        futures = {pool.submit(_run, ctx, task, read): task for task, read in jobs}
         for done, future in enumerate(as_completed(futures), start=1):
-            task = futures[future]
-            try:
-                results.append(future.result())
-            except Exception as error:  # a response shape no transform expected: keep the rest
-                ctx.gaps.append(CoverageGap(task.service, "transform", task.region,
-                                            f"{type(error).__name__}: {error}", task.region))
+            results.append(future.result())
             if progress:
-                progress(task.label, done, len(tasks))
+                progress(futures[future].label, done, len(jobs))
     return results
+
+
+def _listing_failed(ctx: AwsContext, task: _Task, kind: str) -> bool:
+    call = task.collector.listings[kind]
+    region = ctx.home_region if task.region == GLOBAL else task.region
+    return any(g.service == call.service and g.operation == call.operation and g.region == region
+               for g in ctx.gaps)
+
+
+def _referenced(facts: Iterable[Facts], ctx: AwsContext, task: _Task, kinds: set[str]) -> dict[str, set[str]]:
+    """Ids of resources of `kinds` that facts name but no collector read, in this task's account and region."""
+    observed = {n.id for batch in facts for n in batch.nodes if n.observed}
+    wanted: dict[str, set[str]] = {}
+    for batch in facts:
+        for node in batch.nodes:
+            if node.kind not in kinds or node.observed or node.id in observed or arns.is_dynamic(node.id):
+                continue
+            if task.region != GLOBAL and (node.region != task.region or node.account not in ("", ctx.account)):
+                continue
+            wanted.setdefault(node.kind, set()).add(node.id)
+    return wanted
+
+
+def _edge_endpoints(facts: Iterable[Facts]) -> list[Facts]:
+    """Endpoints of edges as the unobserved nodes the graph will make of them, so references are seen."""
+    known = {n.id for batch in facts for n in batch.nodes}
+    nodes = {}
+    for batch in facts:
+        for edge in batch.edges:
+            for endpoint in (edge.source, edge.target):
+                if endpoint not in known and endpoint not in nodes:
+                    nodes[endpoint] = arns.referenced_node(endpoint)
+    return [Facts(tuple(nodes.values()))]
+
+
+def collect(ctx: AwsContext, progress: Progress | None = None,
+            collectors: Sequence[Collector] = COLLECTORS) -> list[Facts]:
+    """Every collector, concurrently. Then, where a listing failed, what the facts name is read by name,
+    round after round while new names appear."""
+    tasks = _tasks(ctx, collectors)
+    results = _run_all(ctx, [(t, lambda t=t: t.collector.get(ctx, t.region)) for t in tasks], progress)
+    attempted: set[str] = set()
+    for _ in range(MAX_FOLLOW_UP_ROUNDS):
+        known = results + _edge_endpoints(results)
+        jobs = []
+        for task in tasks:
+            if task.collector.get_named is None:
+                continue
+            unlisted = {kind for kind in task.collector.listings if _listing_failed(ctx, task, kind)}
+            wanted = {kind: ids - attempted for kind, ids in _referenced(known, ctx, task, unlisted).items()}
+            wanted = {kind: sorted(ids) for kind, ids in wanted.items() if ids}
+            if wanted:
+                attempted.update(i for ids in wanted.values() for i in ids)
+                jobs.append((task, lambda t=task, w=wanted: t.collector.get_named(ctx, t.region, w)))
+        if not jobs:
+            break
+        results += _run_all(ctx, jobs)
+    return results
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """What the pipeline made of the facts: the graph, its findings, and every gap met on the way."""
+
+    graph: Graph
+    findings: list[Finding]
+    gaps: list[CoverageGap] = field(default_factory=list)
+
+
+def analyse(facts: Sequence[Facts]) -> Analysis:
+    """Facts → graph → rules, pure. A stage that fails as a whole (a bug, not a bad fact) is a gap, and
+    what it would have added is missing; what was read is never lost."""
+    problems = Problems()
+    gaps = [gap for batch in facts for gap in batch.gaps]
+    built: Graph | None = None
+    with problems.guard("graph"):
+        built = build_graph(facts)
+    graph = built if built is not None else _unresolved(facts)  # the stage failed: keep the facts as read
+    findings: list[Finding] = []
+    with problems.guard("rules"):
+        evaluation = evaluate(graph)
+        findings, gaps = evaluation.findings, gaps + evaluation.gaps
+    return Analysis(graph, findings, gaps + graph.problems + problems.gaps)
+
+
+def _unresolved(facts: Sequence[Facts]) -> Graph:
+    nodes: dict[str, Node] = {}
+    for batch in facts:
+        for node in batch.nodes:
+            nodes.setdefault(node.id, node)
+    return Graph(nodes, {edge.key: edge for batch in facts for edge in batch.edges})
 
 
 def scan_regions(options: ScanOptions, session: Any) -> tuple[str, ...]:
@@ -96,6 +197,13 @@ def target_key(options: ScanOptions, session: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def _accounts(ctx: AwsContext, nodes: Iterable[Node]) -> tuple[str, ...]:
+    """The scanned account; when STS could not say, the accounts of what was read."""
+    if ctx.account:
+        return (ctx.account,)
+    return tuple(sorted({n.account for n in nodes if n.observed and n.account}))
+
+
 def run_scan(options: ScanOptions, progress: Progress | None = None, session: Any | None = None,
              scan_id: str | None = None, started: datetime | None = None) -> tuple[Scan, Graph]:
     started = started or now_utc()
@@ -107,11 +215,12 @@ def run_scan(options: ScanOptions, progress: Progress | None = None, session: An
         facts = collect(ctx, progress) if ctx.unreachable is None else []
     finally:
         ctx.close()
-    graph = build_graph(facts)
-    findings = evaluate(graph)
+    analysis = analyse(facts)
+    graph = analysis.graph
+    gaps = tuple(ctx.gaps) + tuple(analysis.gaps)
     if ctx.successful_calls == 0:
         status = ScanStatus.FAILED
-    elif ctx.gaps:
+    elif gaps:
         status = ScanStatus.PARTIAL
     else:
         status = ScanStatus.COMPLETE
@@ -120,12 +229,12 @@ def run_scan(options: ScanOptions, progress: Progress | None = None, session: An
         started_at=started.isoformat(),
         finished_at=now_utc().isoformat(),
         status=status,
-        accounts=(ctx.account,) if ctx.account else (),
+        accounts=_accounts(ctx, graph.nodes.values()),
         regions=tuple(regions),
         nodes=tuple(sorted(graph.nodes.values(), key=lambda n: n.id)),
         edges=tuple(sorted(graph.edges.values(), key=lambda e: (e.source, e.target, e.kind.value))),
-        findings=tuple(findings),
-        coverage_gaps=tuple(ctx.gaps),
+        findings=tuple(analysis.findings),
+        coverage_gaps=gaps,
         api_calls=dict(sorted(ctx.api_calls.items())),
     )
     return scan, graph
@@ -133,7 +242,8 @@ def run_scan(options: ScanOptions, progress: Progress | None = None, session: An
 
 def scan_and_store(options: ScanOptions, engine: Any, progress: Progress | None = None,
                    session: Any | None = None) -> Scan:
-    """Record the scan as running, run it, and write it whole; whatever stops it, it ends `failed`."""
+    """Record the scan as running, run it, and write it whole; whatever stops it, it ends `failed`,
+    with the reason and where it arose kept in its record."""
     session = session or boto3.Session(profile_name=options.profile)
     started = now_utc()
     scan_id = new_scan_id(started)
@@ -141,8 +251,9 @@ def scan_and_store(options: ScanOptions, engine: Any, progress: Progress | None 
     begin_scan(engine, scan_id, started.isoformat(), target)
     try:
         scan, _ = run_scan(options, progress, session, scan_id=scan_id, started=started)
-    except BaseException as error:  # interrupted, or a fault no collector caught: never a `running` ghost
-        fail_scan(engine, scan_id, f"{type(error).__name__}: {error}".rstrip(": "))
+    except BaseException as error:  # interrupted, or a fault nothing caught: never a `running` ghost
+        reason = f"{type(error).__name__}: {error}".rstrip(": ")
+        fail_scan(engine, scan_id, f"{reason}\n{traceback.format_exc()}")
         raise
     save_scan(engine, scan, target, failure_reason(scan))
     return scan

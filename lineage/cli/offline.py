@@ -73,7 +73,8 @@ def rules(as_json: bool) -> None:
 @cli.command("iam-policy")
 def iam_policy() -> None:
     """The least-privilege, read-only IAM policy the scanner needs."""
+    from collectors import all_calls
     from lineage.iam import policy_json
 
-    click.echo(policy_json(), nl=False)
+    click.echo(policy_json(call.action for call in all_calls()), nl=False)
 

@@ -1,17 +1,26 @@
-"""Rules: each declares its id, title, category, severity and remediation beside its check.
+"""Rules: each declares its id, title, category, severity, remediation and the kinds of node it judges
+beside its check.
 
-A check is a pure function of the graph yielding `Hit`s; `evaluate` turns hits into findings, one
-step more severe where the node carries personal data (for the categories where that matters).
+A check is a pure function of the graph and one node, yielding `Hit`s. The runner (`evaluate`) hands
+each rule the nodes of its kinds, turns hits into findings — one step more severe where the node
+carries personal data, for the categories where that matters — and keeps a failure of one check on one
+node that pair's coverage gap: the other nodes, and the other rules, are judged as usual.
+
+Two guarantees live here rather than in each check: a node only referenced (not read from AWS) is
+judged only by rules that ask for such nodes, and a place known only at run time (`dynamic:`) only
+by rules that ask for those — it is an unknown place, never a bucket.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from lineage import arn as arns
 from lineage.graph import Graph, carries_personal_data
-from lineage.model import Category, Evidence, Finding, Severity
+from lineage.isolation import Problems
+from lineage.model import Category, CoverageGap, Evidence, Finding, Node, Severity
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +30,7 @@ class Hit:
     evidence: tuple[Evidence, ...] = ()
 
 
-Check = Callable[[Graph], Iterable[Hit]]
+Check = Callable[[Graph, Node], Iterable[Hit]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,18 +41,37 @@ class Rule:
     severity: Severity
     remediation: str
     check: Check
+    kinds: frozenset[str]  # node kinds the check is given; ANY_KIND for every node
     frameworks: tuple[str, ...] = ()
+    unobserved: bool = False  # also judge nodes only referenced, never read
+    dynamic: bool = False  # judge places known only at run time (and only those)
+
+    def applies_to(self, node: Node) -> bool:
+        if node.kind not in self.kinds and ANY_KIND not in self.kinds:
+            return False
+        if arns.is_dynamic(node.id) or node.attributes.get("dynamic"):
+            return self.dynamic
+        return not self.dynamic and (node.observed or self.unobserved)
 
 
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    findings: list[Finding]
+    gaps: list[CoverageGap] = field(default_factory=list)  # checks that failed on a node
+
+
+ANY_KIND = "*"
 RULES: list[Rule] = []
 
 _RAISED_WITH_PERSONAL_DATA = frozenset({Category.LIFECYCLE, Category.ENCRYPTION, Category.EXPOSURE})
 
 
-def rule(id: str, title: str, category: Category, severity: Severity, remediation: str,
-         frameworks: tuple[str, ...] = ()) -> Callable[[Check], Check]:
+def rule(id: str, title: str, category: Category, severity: Severity, remediation: str, kinds: Iterable[str],
+         frameworks: tuple[str, ...] = (), unobserved: bool = False,
+         dynamic: bool = False) -> Callable[[Check], Check]:
     def register(check: Check) -> Check:
-        RULES.append(Rule(id, title, category, severity, remediation, check, frameworks))
+        RULES.append(Rule(id, title, category, severity, remediation, check, frozenset(kinds), frameworks,
+                          unobserved, dynamic))
         return check
 
     return register
@@ -54,22 +82,38 @@ def finding_id(rule_id: str, node: str) -> str:
     return hashlib.sha256(f"{rule_id}\x00{node}".encode()).hexdigest()[:16]
 
 
-def evaluate(graph: Graph, rules: Iterable[Rule] | None = None) -> list[Finding]:
+def _finding(graph: Graph, current: Rule, hit: Hit) -> Finding:
+    severity = current.severity
+    node = graph.nodes.get(hit.node)
+    message = hit.message
+    if node is not None and current.category in _RAISED_WITH_PERSONAL_DATA and carries_personal_data(node):
+        severity = severity.raised()
+        categories = ", ".join(node.attributes["personal_data"]["categories"])
+        message = f"{message} Personal data ({categories}) reaches this node."
+    identifier = finding_id(current.id, hit.node)
+    return Finding(identifier, current.id, current.category, severity, hit.node, message, current.remediation,
+                   hit.evidence)
+
+
+def evaluate(graph: Graph, rules: Iterable[Rule] | None = None) -> Evaluation:
     _load_families()
+    by_kind: dict[str, list[Node]] = {}
+    for node in graph.nodes.values():
+        by_kind.setdefault(node.kind, []).append(node)
+    problems = Problems()
     findings: dict[str, Finding] = {}
     for current in rules if rules is not None else RULES:
-        for hit in current.check(graph):
-            severity = current.severity
-            node = graph.nodes.get(hit.node)
-            message = hit.message
-            if node is not None and current.category in _RAISED_WITH_PERSONAL_DATA and carries_personal_data(node):
-                severity = severity.raised()
-                categories = ", ".join(node.attributes["personal_data"]["categories"])
-                message = f"{message} Personal data ({categories}) reaches this node."
-            identifier = finding_id(current.id, hit.node)
-            findings[identifier] = Finding(identifier, current.id, current.category, severity, hit.node,
-                                           message, current.remediation, hit.evidence)
-    return sorted(findings.values(), key=lambda f: (-f.severity.rank, f.rule, f.node))
+        kinds = sorted(by_kind) if ANY_KIND in current.kinds else sorted(current.kinds)
+        for kind in kinds:
+            for node in by_kind.get(kind, ()):
+                if not current.applies_to(node):
+                    continue
+                with problems.guard(current.id, node.id, node.region):
+                    # Whole before kept: a check that fails half-way leaves no half of its hits.
+                    for finding in [_finding(graph, current, hit) for hit in current.check(graph, node)]:
+                        findings[finding.id] = finding
+    ordered = sorted(findings.values(), key=lambda f: (-f.severity.rank, f.rule, f.node))
+    return Evaluation(ordered, problems.gaps)
 
 
 def all_rules() -> list[Rule]:

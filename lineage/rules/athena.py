@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lineage.graph import Graph
-from lineage.model import Category, Evidence, Severity
+from lineage.model import Category, Evidence, Node, Severity
 from lineage.rules import Hit, rule
 
 
@@ -18,15 +18,15 @@ from lineage.rules import Hit, rule
         "Set the workgroup's ResultConfiguration.EncryptionConfiguration to SSE_KMS (or at least SSE_S3) "
         "and EnforceWorkGroupConfiguration so clients cannot override it."
     ),
+    kinds=("athena.workgroup",),
 )
-def results_not_encrypted(graph: Graph) -> Iterator[Hit]:
-    for node in graph.nodes.values():
-        if node.kind != "athena.workgroup" or not node.observed or "result_encryption" not in node.attributes:
-            continue
-        if not node.attributes.get("output_location") and not graph.on_a_flow(node.id):
-            continue  # an idle workgroup with no result location of its own writes nothing yet
-        if not node.attributes.get("result_encryption"):
-            yield Hit(node.id, f"Workgroup {node.name} sets no encryption for query results: copies of the "
-                      "data it reads rest at its output location as the bucket's default leaves them.",
-                      (Evidence("athena:GetWorkGroup", node.id,
-                                "Configuration.ResultConfiguration.EncryptionConfiguration", "not set"),))
+def results_not_encrypted(graph: Graph, node: Node) -> Iterator[Hit]:
+    if "result_encryption" not in node.attributes:
+        return  # the configuration could not be read
+    if not node.attributes.get("output_location") and not graph.on_a_flow(node.id):
+        return  # an idle workgroup with no result location of its own writes nothing yet
+    if not node.attributes.get("result_encryption"):
+        yield Hit(node.id, f"Workgroup {node.name} sets no encryption for query results: copies of the "
+                  "data it reads rest at its output location as the bucket's default leaves them.",
+                  (Evidence("athena:GetWorkGroup", node.id,
+                            "Configuration.ResultConfiguration.EncryptionConfiguration", "not set"),))

@@ -1,12 +1,13 @@
-"""Personal data: where it is declared or named, so every place it reaches can be shown."""
+"""Personal data: where it is declared or named, so every place it reaches can be shown, and where it
+goes beyond what can be judged: out of the scanned estate, or to a place known only at run time."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from lineage.graph import Graph
-from lineage.model import Category, Evidence, Severity
-from lineage.rules import Hit, rule
+from lineage.model import Category, EdgeKind, Evidence, Node, Severity
+from lineage.rules import ANY_KIND, Hit, rule
 
 
 @rule(
@@ -18,19 +19,19 @@ from lineage.rules import Hit, rule
         "Confirm the classification; record the lawful basis and retention, and make sure every place "
         "listed downstream is encrypted with a key of yours and expires the data."
     ),
+    kinds=("glue.table",),
     frameworks=("GDPR Art. 30",),
 )
-def personal_data_held(graph: Graph) -> Iterator[Hit]:
-    for node in graph.nodes.values():
-        columns = node.attributes.get("personal_columns") or []
-        if not columns:
-            continue
-        reached = [n for n, _ in graph.walk(node.id) if graph.nodes[n].kind not in ("s3.bucket",)]
-        listed = ", ".join(f"{c['column']} ({c['category']})" for c in columns)
-        evidence = tuple(Evidence("glue:GetTables", node.id, "StorageDescriptor.Columns", f"{c['column']}: "
-                                  f"{c['category']}") for c in columns[:5])
-        yield Hit(node.id, f"Table {node.name} holds personal data in {listed}; it reaches {len(reached)} "
-                  "node(s) downstream.", evidence)
+def personal_data_held(graph: Graph, node: Node) -> Iterator[Hit]:
+    columns = node.attributes.get("personal_columns") or []
+    if not columns:
+        return
+    reached = [n for n, _ in graph.walk(node.id) if graph.nodes[n].kind not in ("s3.bucket",)]
+    listed = ", ".join(f"{c['column']} ({c['category']})" for c in columns)
+    evidence = tuple(Evidence("glue:GetTables", node.id, "StorageDescriptor.Columns", f"{c['column']}: "
+                              f"{c['category']}") for c in columns[:5])
+    yield Hit(node.id, f"Table {node.name} holds personal data in {listed}; it reaches {len(reached)} "
+              "node(s) downstream.", evidence)
 
 
 @rule(
@@ -40,13 +41,45 @@ def personal_data_held(graph: Graph) -> Iterator[Hit]:
     severity=Severity.HIGH,
     remediation="Confirm the destination may receive personal data and is covered by an agreement; "
     "minimise or pseudonymise what is sent.",
+    kinds=("external",),
     frameworks=("GDPR Art. 44",),
+    unobserved=True,
 )
-def personal_data_leaves_estate(graph: Graph) -> Iterator[Hit]:
-    for node in graph.nodes.values():
-        if node.kind != "external" or not node.attributes.get("personal_data") or node.attributes.get("dynamic"):
-            continue
-        evidence = tuple(e for edge in graph.flows_in(node.id) for e in edge.evidence[:1])
-        origins = ", ".join(node.attributes["personal_data"]["origins"])
-        yield Hit(node.id, f"Personal data from {origins} flows to {node.name}, outside what was scanned.",
-                  evidence[:5])
+def personal_data_leaves_estate(graph: Graph, node: Node) -> Iterator[Hit]:
+    if not node.attributes.get("personal_data"):
+        return
+    evidence = tuple(e for edge in graph.flows_in(node.id) for e in edge.evidence[:1])
+    origins = ", ".join(node.attributes["personal_data"]["origins"])
+    yield Hit(node.id, f"Personal data from {origins} flows to {node.name}, outside what was scanned.",
+              evidence[:5])
+
+
+_INTO = frozenset({EdgeKind.WRITES, EdgeKind.ROUTES, EdgeKind.NOTIFIES})
+
+
+def flows_into_unknown_place(graph: Graph, node: Node) -> list[Evidence]:
+    """Evidence of each flow that puts data into a place known only at run time."""
+    return [e for edge in graph.flows_in(node.id) if edge.kind in _INTO for e in edge.evidence[:1]]
+
+
+@rule(
+    id="pii.personal_data_to_unknown_destination",
+    title="Personal data flows to a destination known only at run time",
+    category=Category.PII,
+    severity=Severity.MEDIUM,
+    remediation="Name the destination in the definition, or constrain the values it can take (a Choice on "
+    "allowed buckets, an IAM policy scoped to them), so where personal data rests can be shown and judged.",
+    kinds=(ANY_KIND,),
+    frameworks=("GDPR Art. 30",),
+    unobserved=True,
+    dynamic=True,
+)
+def personal_data_to_unknown_destination(graph: Graph, node: Node) -> Iterator[Hit]:
+    personal = node.attributes.get("personal_data")
+    evidence = flows_into_unknown_place(graph, node)
+    if not personal or not evidence:
+        return
+    expression = node.attributes.get("expression", "")
+    yield Hit(node.id, f"Personal data ({', '.join(personal['categories'])}) from {', '.join(personal['origins'])} "
+              f"is written to a {node.kind} chosen at run time by {expression!s:.120}: where it rests, and whether "
+              "that place is encrypted and expires it, cannot be shown from configuration.", tuple(evidence[:5]))

@@ -11,12 +11,6 @@ from lineage.model import Category, Evidence, Node, Severity
 from lineage.rules import Hit, rule
 
 
-def _observed_buckets(graph: Graph) -> Iterator[Node]:
-    for node in graph.nodes.values():
-        if node.kind == "s3.bucket" and node.observed:
-            yield node
-
-
 def covering_rules(rules: list[dict[str, Any]], prefix: str) -> list[dict[str, Any]]:
     """Enabled rules that expire every current object under `prefix`.
 
@@ -51,35 +45,39 @@ def _flow_evidence(graph: Graph, node_id: str) -> tuple[Evidence, ...]:
         "expires current objects after the retention the data needs: "
         "aws s3api put-bucket-lifecycle-configuration --bucket BUCKET --lifecycle-configuration file://rules.json"
     ),
+    kinds=("s3.location", "s3.bucket"),
     frameworks=("GDPR Art. 5(1)(e)", "ISO 27001 A.8.10"),
 )
-def location_without_lifecycle(graph: Graph) -> Iterator[Hit]:
-    for node in list(graph.nodes.values()):
-        if node.kind not in ("s3.location", "s3.bucket") or not graph.on_a_flow(node.id):
-            continue
-        if node.kind == "s3.bucket" and not (graph.flows_in(node.id) or graph.flows_out(node.id)):
-            continue  # only paths inside it are on a flow; each is judged for itself
-        bucket = graph.bucket_of(node.id)
-        if bucket is None or not bucket.observed or "lifecycle_rules" not in bucket.attributes:
-            continue
-        _, prefix = arns.split_s3_id(node.id)
-        rules = bucket.attributes["lifecycle_rules"]
-        if covering_rules(rules, prefix):
-            continue
-        where = f"s3://{bucket.name}/{prefix}" if prefix else f"s3://{bucket.name}"
-        if not rules:
-            reason = "the bucket has no lifecycle configuration"
-        else:
-            names = ", ".join(f"{r['id'] or '(unnamed)'} (prefix {r['prefix']!r}"
-                              + (", tags" if r.get("tags") else "")
-                              + (", disabled" if not r.get("enabled") else "")
-                              + (", no expiration" if r.get("expiration_days") is None
-                                 and r.get("expiration_date") is None else "") + ")"
-                              for r in rules)
-            reason = f"none of the bucket's lifecycle rules covers it: {names}"
-        evidence = (Evidence("s3:GetBucketLifecycleConfiguration", bucket.id, "Rules",
-                             f"{len(rules)} rule(s)"),) + _flow_evidence(graph, node.id)
-        yield Hit(node.id, f"{where} is on a data flow and no lifecycle rule expires it: {reason}.", evidence)
+def location_without_lifecycle(graph: Graph, node: Node) -> Iterator[Hit]:
+    if not graph.on_a_flow(node.id):
+        return
+    if node.kind == "s3.bucket" and not (graph.flows_in(node.id) or graph.flows_out(node.id)):
+        return  # only paths inside it are on a flow; each is judged for itself
+    bucket = graph.bucket_of(node.id)
+    if bucket is None or not bucket.observed or "lifecycle_rules" not in bucket.attributes:
+        return
+    _, prefix = arns.split_s3_id(node.id)
+    rules = bucket.attributes["lifecycle_rules"]
+    if covering_rules(rules, prefix):
+        return
+    where = f"s3://{bucket.name}/{prefix}" if prefix else f"s3://{bucket.name}"
+    if not rules:
+        reason = "the bucket has no lifecycle configuration"
+    else:
+        reason = "none of the bucket's lifecycle rules covers it: " + ", ".join(_why_not(r) for r in rules)
+    evidence = (Evidence("s3:GetBucketLifecycleConfiguration", bucket.id, "Rules",
+                         f"{len(rules)} rule(s)"),) + _flow_evidence(graph, node.id)
+    yield Hit(node.id, f"{where} is on a data flow and no lifecycle rule expires it: {reason}.", evidence)
+
+
+def _why_not(candidate: dict[str, Any]) -> str:
+    reasons = [f"prefix {candidate.get('prefix', '')!r}"]
+    reasons += ["tags"] if candidate.get("tags") else []
+    reasons += ["object size"] if candidate.get("size") else []
+    reasons += ["disabled"] if not candidate.get("enabled") else []
+    if candidate.get("expiration_days") is None and candidate.get("expiration_date") is None:
+        reasons.append("no expiration")
+    return f"{candidate.get('id') or '(unnamed)'} ({', '.join(reasons)})"
 
 
 @rule(
@@ -91,21 +89,21 @@ def location_without_lifecycle(graph: Graph) -> Iterator[Hit]:
         "Add a lifecycle rule over the whole bucket with NoncurrentVersionExpiration "
         "(NoncurrentDays) so overwritten and deleted data does not rest indefinitely."
     ),
+    kinds=("s3.bucket",),
     frameworks=("GDPR Art. 17",),
 )
-def versioning_without_noncurrent_expiration(graph: Graph) -> Iterator[Hit]:
-    for bucket in _observed_buckets(graph):
-        if bucket.attributes.get("versioning") not in ("Enabled", "Suspended"):
-            continue
-        rules = bucket.attributes.get("lifecycle_rules")
-        if rules is None:
-            continue
-        if any(r.get("enabled") and r.get("noncurrent_expiration_days") is not None and not r.get("prefix")
-               and not r.get("tags") and not r.get("size") for r in rules):
-            continue
-        evidence = (Evidence("s3:GetBucketVersioning", bucket.id, "Status", bucket.attributes["versioning"]),)
-        yield Hit(bucket.id, f"Bucket {bucket.name} is versioned ({bucket.attributes['versioning']}) and no "
-                  "whole-bucket lifecycle rule expires noncurrent versions.", evidence)
+def versioning_without_noncurrent_expiration(graph: Graph, bucket: Node) -> Iterator[Hit]:
+    if bucket.attributes.get("versioning") not in ("Enabled", "Suspended"):
+        return
+    rules = bucket.attributes.get("lifecycle_rules")
+    if rules is None:
+        return
+    if any(r.get("enabled") and r.get("noncurrent_expiration_days") is not None and not r.get("prefix")
+           and not r.get("tags") and not r.get("size") for r in rules):
+        return
+    evidence = (Evidence("s3:GetBucketVersioning", bucket.id, "Status", bucket.attributes["versioning"]),)
+    yield Hit(bucket.id, f"Bucket {bucket.name} is versioned ({bucket.attributes['versioning']}) and no "
+              "whole-bucket lifecycle rule expires noncurrent versions.", evidence)
 
 
 @rule(
@@ -117,18 +115,17 @@ def versioning_without_noncurrent_expiration(graph: Graph) -> Iterator[Hit]:
         'Add to the bucket policy: {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": '
         '["arn:aws:s3:::BUCKET", "arn:aws:s3:::BUCKET/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}}'
     ),
+    kinds=("s3.bucket",),
     frameworks=("CIS AWS 2.1.1", "PCI DSS 4.2.1"),
 )
-def no_tls_only_policy(graph: Graph) -> Iterator[Hit]:
-    for bucket in _observed_buckets(graph):
-        policy = bucket.attributes.get("policy")
-        if policy is None or policy.get("tls_only"):
-            continue
-        state = "has no bucket policy" if not policy.get("present") else "has a policy without a TLS-only deny"
-        evidence = (Evidence("s3:GetBucketPolicy", bucket.id, "Statement",
-                             "no policy" if not policy.get("present") else "no Deny on aws:SecureTransport=false"),)
-        yield Hit(bucket.id, f"Bucket {bucket.name} {state}: data can be read and written over plain HTTP.",
-                  evidence)
+def no_tls_only_policy(graph: Graph, bucket: Node) -> Iterator[Hit]:
+    policy = bucket.attributes.get("policy")
+    if policy is None or policy.get("tls_only"):
+        return
+    state = "has no bucket policy" if not policy.get("present") else "has a policy without a TLS-only deny"
+    evidence = (Evidence("s3:GetBucketPolicy", bucket.id, "Statement",
+                         "no policy" if not policy.get("present") else "no Deny on aws:SecureTransport=false"),)
+    yield Hit(bucket.id, f"Bucket {bucket.name} {state}: data can be read and written over plain HTTP.", evidence)
 
 
 @rule(
@@ -141,15 +138,15 @@ def no_tls_only_policy(graph: Graph) -> Iterator[Hit]:
         "--server-side-encryption-configuration '{\"Rules\":[{\"ApplyServerSideEncryptionByDefault\":"
         "{\"SSEAlgorithm\":\"aws:kms\",\"KMSMasterKeyID\":\"KEY\"},\"BucketKeyEnabled\":true}]}'"
     ),
+    kinds=("s3.bucket",),
 )
-def no_default_encryption(graph: Graph) -> Iterator[Hit]:
-    for bucket in _observed_buckets(graph):
-        encryption = bucket.attributes.get("encryption")
-        if encryption is not None and encryption.get("algorithm") is None:
-            evidence = (Evidence("s3:GetBucketEncryption", bucket.id, "ServerSideEncryptionConfiguration",
-                                 "not configured"),)
-            yield Hit(bucket.id, f"Bucket {bucket.name} reports no default encryption: objects uploaded "
-                      "without encryption headers rest unencrypted where the endpoint allows it.", evidence)
+def no_default_encryption(graph: Graph, bucket: Node) -> Iterator[Hit]:
+    encryption = bucket.attributes.get("encryption")
+    if encryption is not None and encryption.get("algorithm") is None:
+        evidence = (Evidence("s3:GetBucketEncryption", bucket.id, "ServerSideEncryptionConfiguration",
+                             "not configured"),)
+        yield Hit(bucket.id, f"Bucket {bucket.name} reports no default encryption: objects uploaded "
+                  "without encryption headers rest unencrypted where the endpoint allows it.", evidence)
 
 
 @rule(
@@ -161,15 +158,15 @@ def no_default_encryption(graph: Graph) -> Iterator[Hit]:
         "Where the data needs key control or an audit trail of key use, switch default encryption to "
         "SSE-KMS with a customer managed key and enable S3 Bucket Keys to keep KMS costs down."
     ),
+    kinds=("s3.bucket",),
 )
-def sse_s3_only(graph: Graph) -> Iterator[Hit]:
-    for bucket in _observed_buckets(graph):
-        encryption = bucket.attributes.get("encryption") or {}
-        if encryption.get("algorithm") == "AES256":
-            evidence = (Evidence("s3:GetBucketEncryption", bucket.id,
-                                 "Rules[0].ApplyServerSideEncryptionByDefault.SSEAlgorithm", "AES256"),)
-            yield Hit(bucket.id, f"Bucket {bucket.name} uses SSE-S3 (AES256): encrypted at rest with keys AWS "
-                      "manages; no key policy limits who can decrypt and key use is not logged.", evidence)
+def sse_s3_only(graph: Graph, bucket: Node) -> Iterator[Hit]:
+    encryption = bucket.attributes.get("encryption") or {}
+    if encryption.get("algorithm") == "AES256":
+        evidence = (Evidence("s3:GetBucketEncryption", bucket.id,
+                             "Rules[0].ApplyServerSideEncryptionByDefault.SSEAlgorithm", "AES256"),)
+        yield Hit(bucket.id, f"Bucket {bucket.name} uses SSE-S3 (AES256): encrypted at rest with keys AWS "
+                  "manages; no key policy limits who can decrypt and key use is not logged.", evidence)
 
 
 @rule(
@@ -181,19 +178,20 @@ def sse_s3_only(graph: Graph) -> Iterator[Hit]:
         "Set the bucket's default encryption to aws:kms with the intended key so that writers which "
         "send no encryption header are encrypted as the policy requires instead of rejected or weaker."
     ),
+    kinds=("s3.bucket",),
 )
-def encryption_weaker_than_policy(graph: Graph) -> Iterator[Hit]:
-    for bucket in _observed_buckets(graph):
-        policy = bucket.attributes.get("policy") or {}
-        algorithm = (bucket.attributes.get("encryption") or {}).get("algorithm")
-        if policy.get("requires_kms") and not str(algorithm or "").startswith("aws:kms"):
-            evidence = (
-                Evidence("s3:GetBucketPolicy", bucket.id, "Statement",
-                         "; ".join(policy.get("statements", []))[:200]),
-                Evidence("s3:GetBucketEncryption", bucket.id, "SSEAlgorithm", str(algorithm)),
-            )
-            yield Hit(bucket.id, f"Bucket {bucket.name}'s policy requires aws:kms but its default encryption is "
-                      f"{algorithm or 'not set'}.", evidence)
+def encryption_weaker_than_policy(graph: Graph, bucket: Node) -> Iterator[Hit]:
+    policy = bucket.attributes.get("policy") or {}
+    if "encryption" not in bucket.attributes:
+        return  # the default encryption could not be read: nothing to compare the policy with
+    algorithm = (bucket.attributes.get("encryption") or {}).get("algorithm")
+    if policy.get("requires_kms") and not str(algorithm or "").startswith("aws:kms"):
+        evidence = (
+            Evidence("s3:GetBucketPolicy", bucket.id, "Statement", "; ".join(policy.get("statements", []))[:200]),
+            Evidence("s3:GetBucketEncryption", bucket.id, "SSEAlgorithm", str(algorithm)),
+        )
+        yield Hit(bucket.id, f"Bucket {bucket.name}'s policy requires aws:kms but its default encryption is "
+                  f"{algorithm or 'not set'}.", evidence)
 
 
 @rule(
@@ -202,17 +200,17 @@ def encryption_weaker_than_policy(graph: Graph) -> Iterator[Hit]:
     category=Category.EXPOSURE,
     severity=Severity.MEDIUM,
     remediation="Turn on all four settings of the bucket's public access block (and the account's).",
+    kinds=("s3.bucket",),
     frameworks=("CIS AWS 2.1.4",),
 )
-def public_access_not_blocked(graph: Graph) -> Iterator[Hit]:
-    for bucket in _observed_buckets(graph):
-        if "public_access_block" not in bucket.attributes:
-            continue
-        block = bucket.attributes["public_access_block"]
-        missing = [k for k in ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
-                   if not (block or {}).get(k)]
-        if missing:
-            evidence = (Evidence("s3:GetPublicAccessBlock", bucket.id, "PublicAccessBlockConfiguration",
-                                 "not configured" if block is None else f"off: {', '.join(missing)}"),)
-            yield Hit(bucket.id, f"Bucket {bucket.name} does not block public access ({', '.join(missing)} off).",
-                      evidence)
+def public_access_not_blocked(graph: Graph, bucket: Node) -> Iterator[Hit]:
+    if "public_access_block" not in bucket.attributes:
+        return
+    block = bucket.attributes["public_access_block"]
+    missing = [k for k in ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+               if not (block or {}).get(k)]
+    if missing:
+        evidence = (Evidence("s3:GetPublicAccessBlock", bucket.id, "PublicAccessBlockConfiguration",
+                             "not configured" if block is None else f"off: {', '.join(missing)}"),)
+        yield Hit(bucket.id, f"Bucket {bucket.name} does not block public access ({', '.join(missing)} off).",
+                  evidence)

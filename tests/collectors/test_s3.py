@@ -65,7 +65,8 @@ def test_eventbridge_notifications_are_a_flow_to_the_default_bus() -> None:
 
 def test_configuration_that_could_not_be_read_is_said_to_be_unread_not_assumed_absent() -> None:
     node = s3.transform_bucket({"Name": "b", "Region": "us-east-1"}, "1")
-    assert set(node.attributes["unread"]) == {"lifecycle", "encryption", "policy", "versioning"}
+    assert set(node.attributes["unread"]) == {"lifecycle", "encryption", "policy", "versioning", "tags",
+                                              "public_access_block", "notifications"}
     assert "lifecycle_rules" not in node.attributes and "encryption" not in node.attributes
 
 

@@ -41,7 +41,7 @@ def job_writes(location: str, *nodes: Node) -> list:
 
 
 def rules_hit(graph, rule_id: str) -> dict[str, Any]:
-    return {f.node: f for f in evaluate(graph) if f.rule == rule_id}
+    return {f.node: f for f in evaluate(graph).findings if f.rule == rule_id}
 
 
 @pytest.mark.parametrize(

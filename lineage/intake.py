@@ -1,0 +1,145 @@
+"""Facts as they may arrive → facts every later stage can hold, store and show.
+
+A collector, a parsed document or an imported export can hand the graph a value no stage expects: a
+datetime among attributes, a NUL character PostgreSQL refuses, a lone surrogate no encoder writes, an
+id that is not a string, a structure nested deeper than a JSON encoder will go. Each is made plain
+here, once, and said in a gap; a fact that cannot be placed at all (no id) is dropped with a gap.
+Everything after this point may rely on plain, JSON-serialisable data.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from lineage.isolation import Problems
+from lineage.model import Edge, EdgeKind, Evidence, Facts, Node, Stage, stage_for
+
+STEP = "intake"
+MAX_DEPTH = 64  # deeper than any configuration AWS returns; beyond it a value is kept as text
+_REPLACEMENT = "\ufffd"
+
+
+def clean_text(value: str) -> str:
+    """The text without NUL characters and lone surrogates (each becomes U+FFFD)."""
+    if "\x00" in value:
+        value = value.replace("\x00", _REPLACEMENT)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        value = "".join(_REPLACEMENT if 0xD800 <= ord(c) <= 0xDFFF else c for c in value)
+    return value
+
+
+def _short(value: Any) -> str:
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - a value whose repr fails is still described
+        text = f"<{type(value).__name__}>"
+    return clean_text(text[:200])
+
+
+def plain(value: Any, notes: list[str], path: str = "", depth: int = 0) -> Any:
+    """`value` as plain JSON data (str, int, finite float, bool, None, list, dict with str keys).
+
+    What had to change is said in `notes`; tuples becoming lists is not a change worth saying.
+    """
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        cleaned = clean_text(value)
+        if cleaned is not value:
+            notes.append(f"{path or 'value'}: characters no store keeps were replaced")
+        return cleaned
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return value
+        notes.append(f"{path or 'value'}: {value!r} is not a JSON number; kept as text")
+        return str(value)
+    if depth >= MAX_DEPTH:
+        notes.append(f"{path or 'value'}: nested deeper than {MAX_DEPTH} levels; kept as text")
+        return _short(value)
+    if isinstance(value, Mapping):
+        result: dict[str, Any] = {}
+        for key, item in value.items():
+            name = key if isinstance(key, str) else str(key)
+            name = clean_text(name)
+            result[name] = plain(item, notes, f"{path}.{name}" if path else name, depth + 1)
+        return result
+    if isinstance(value, list | tuple):
+        return [plain(item, notes, f"{path}[{index}]", depth + 1) for index, item in enumerate(value)]
+    notes.append(f"{path or 'value'}: a {type(value).__name__} is not plain data; kept as text")
+    return _short(value)
+
+
+def _text_field(value: Any, name: str, notes: list[str]) -> str:
+    if isinstance(value, str):
+        return clean_text(value)
+    notes.append(f"{name}: a {type(value).__name__}, not text")
+    return "" if value is None else _short(value)
+
+
+def admit_node(node: Any, problems: Problems) -> Node | None:
+    if not isinstance(node, Node) or not isinstance(node.id, str) or not node.id.strip():
+        problems.add(STEP, _short(getattr(node, "id", node)), "a node without an id cannot be placed; dropped")
+        return None
+    notes: list[str] = []
+    node_id = clean_text(node.id)
+    kind = _text_field(node.kind, "kind", notes) or "external"
+    stage = node.stage if isinstance(node.stage, Stage) else stage_for(kind)
+    attributes = node.attributes if isinstance(node.attributes, Mapping) else {}
+    if not isinstance(node.attributes, Mapping):
+        notes.append(f"attributes: a {type(node.attributes).__name__}, not a mapping; dropped")
+    admitted = replace(
+        node, id=node_id, kind=kind, stage=stage, name=_text_field(node.name, "name", notes),
+        account=_text_field(node.account, "account", notes), region=_text_field(node.region, "region", notes),
+        observed=bool(node.observed), attributes=plain(attributes, notes, "attributes"),
+    )
+    for note in notes:
+        problems.add(STEP, node_id, note, admitted.region)
+    return admitted
+
+
+def _admit_evidence(evidence: Any, notes: list[str]) -> Evidence | None:
+    if not isinstance(evidence, Evidence):
+        notes.append(f"evidence: a {type(evidence).__name__}, not evidence; dropped")
+        return None
+    return Evidence(*(_text_field(getattr(evidence, name), f"evidence.{name}", notes)
+                      for name in ("operation", "resource", "path", "excerpt")), bool(evidence.dynamic))
+
+
+def admit_edge(edge: Any, problems: Problems) -> Edge | None:
+    endpoints = (getattr(edge, "source", None), getattr(edge, "target", None))
+    if not isinstance(edge, Edge) or not all(isinstance(e, str) and e.strip() for e in endpoints):
+        problems.add(STEP, _short(endpoints), "an edge without both ends cannot be placed; dropped")
+        return None
+    if not isinstance(edge.kind, EdgeKind):
+        problems.add(STEP, f"{edge.source} → {edge.target}", f"{_short(edge.kind)} is not a kind of edge; dropped")
+        return None
+    notes: list[str] = []
+    raw = edge.evidence if isinstance(edge.evidence, tuple | list) else ()
+    evidence = tuple(e for e in (_admit_evidence(item, notes) for item in raw) if e is not None)
+    admitted = Edge(clean_text(edge.source), clean_text(edge.target), edge.kind, evidence)
+    for note in notes:
+        problems.add(STEP, f"{admitted.source} → {admitted.target}", note)
+    return admitted
+
+
+def admit(facts: Iterable[Facts], problems: Problems) -> tuple[list[Node], list[Edge]]:
+    """Every node and edge that can be placed, made plain; the rest said in `problems`."""
+    nodes: list[Node] = []
+    edges: list[Edge] = []
+    for batch in facts:
+        for node in batch.nodes:
+            with problems.guard(STEP, _short(getattr(node, "id", ""))):
+                if (admitted := admit_node(node, problems)) is not None:
+                    nodes.append(admitted)
+        for edge in batch.edges:
+            with problems.guard(STEP, _short(getattr(edge, "key", ""))):
+                if (admitted_edge := admit_edge(edge, problems)) is not None:
+                    edges.append(admitted_edge)
+    return nodes, edges
