@@ -14,10 +14,18 @@ from lineage.cli.app import cli, console, errors, fail
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the facts as a lineage-graph/1 document.")
-def asl(file: Path, as_json: bool) -> None:
+@click.option("--arn", "machine_arn", metavar="ARN",
+              help="The state machine's ARN: bare names in the definition resolve in its account and region, "
+                   "as a scan of the deployed machine resolves them.")
+def asl(file: Path, as_json: bool, machine_arn: str | None) -> None:
     """What one Step Functions definition file (JSON or YAML) reads, writes and invokes, offline."""
+    from lineage.arn import kind_for_arn, parse_arn
     from lineage.asl import DefinitionError, Machine, load_definition, parse_definition
     from viz.export import dumps, facts_document
+
+    parsed_arn = parse_arn(machine_arn) if machine_arn else None
+    if machine_arn and (parsed_arn is None or kind_for_arn(machine_arn) != "states.state_machine"):
+        fail(f"--arn {machine_arn!r} is not a state machine ARN (arn:aws:states:REGION:ACCOUNT:stateMachine:NAME)")
 
     try:
         text = file.read_text(encoding="utf-8")
@@ -27,8 +35,11 @@ def asl(file: Path, as_json: bool) -> None:
         load_definition(text, file.name)
     except DefinitionError as error:
         fail(f"{file}: {error}")
-    stem = file.name.split(".")[0] or "definition"
-    machine = Machine(f"arn:aws:states:::stateMachine:{stem}", operation="file")
+    if parsed_arn is not None and machine_arn is not None:
+        machine = Machine(machine_arn, parsed_arn.region, parsed_arn.account, operation="file")
+    else:
+        stem = file.name.split(".")[0] or "definition"
+        machine = Machine(f"arn:aws:states:::stateMachine:{stem}", operation="file")
     result = parse_definition(text, machine, file.name)
     if as_json:
         click.echo(dumps(facts_document(result.facts, result.warnings, str(file))), nl=False)
