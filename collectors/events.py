@@ -104,6 +104,7 @@ def transform_rule(record: dict[str, Any], bus_id: str, account: str, region: st
     nodes: list[Node] = []
     edges: list[Edge] = []
     warnings: list[str] = []
+    matchers: list[dict[str, Any]] = []
     pattern_text = rule.get("EventPattern")
     schedule = rule.get("ScheduleExpression")
     if pattern_text:
@@ -121,6 +122,7 @@ def transform_rule(record: dict[str, Any], bus_id: str, account: str, region: st
             for bucket in facts.buckets:
                 evidence = Evidence("events:ListRules", rule_id, "EventPattern.detail.bucket.name", bucket)
                 edges.append(Edge(arns.bucket_arn(bucket), rule_id, EdgeKind.NOTIFIES, (evidence,)))
+            matchers = [matcher.to_dict() for matcher in facts.bucket_matchers]
     edges.append(Edge(bus_id, rule_id, EdgeKind.ROUTES,
                       (Evidence("events:ListRules", rule_id, "EventBusName", rule.get("EventBusName", "")),)))
     targets = record.get("targets")
@@ -148,6 +150,8 @@ def transform_rule(record: dict[str, Any], bus_id: str, account: str, region: st
         "managed_by": rule.get("ManagedBy"),
         "targets": summaries,
     }
+    if matchers:  # the graph ties the buckets they match to the rule, once it knows the buckets
+        attributes["bucket_matchers"] = matchers
     if targets is None:
         attributes["unread"] = ["targets"]
     if warnings:

@@ -24,6 +24,10 @@ from lineage.model import Edge, EdgeKind, Evidence, Facts, Node
 from lineage.sql import tables_read, tables_written
 
 STATE_TYPES = frozenset({"Task", "Pass", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map"})
+# Branches and iterators nest a few levels in real definitions; beyond this many, a warning says where
+# reading stopped (ids and paths grow with every level, so an unbounded walk could exhaust memory).
+MAX_NESTING = 100
+EXCERPT_LENGTH = 200
 _TEMPLATE = re.compile(r"\$\{[^}]+\}")
 _JSONATA = re.compile(r"^\s*\{%.*%\}\s*$", re.S)
 _RESOURCE = re.compile(r"^arn:[^:]+:states:[^:]*:[^:]*:(?P<integration>.+)$")
@@ -65,8 +69,7 @@ class _Walk:
     control_calls: list[str] = field(default_factory=list)
 
     def evidence(self, path: str, excerpt: Any, dynamic: bool = False) -> Evidence:
-        text = excerpt if isinstance(excerpt, str) else json.dumps(excerpt, default=str)
-        return Evidence(self.machine.operation, self.machine.id, path, text[:200], dynamic)
+        return Evidence(self.machine.operation, self.machine.id, path, _text(excerpt)[:EXCERPT_LENGTH], dynamic)
 
     def link(self, target: str, kind: str, direction: EdgeKind, evidence: Evidence,
              attributes: Mapping[str, Any] | None = None) -> None:
@@ -83,11 +86,12 @@ class _Walk:
         """A reference whose value is known only at run time: a node that says so."""
         target = arns.dynamic_id(self.machine.id, path)
         self.link(target, kind, direction, self.evidence(path, expression, dynamic=True),
-                  {"dynamic": True, "expression": expression if isinstance(expression, str)
-                   else json.dumps(expression)})
+                  {"dynamic": True, "expression": _text(expression)[:1000]})
 
     def warn(self, path: str, message: str) -> None:
-        self.warnings.append(f"{path}: {message}" if path else message)
+        if len(path) > 400:  # deep nesting makes long paths; where it starts and ends says enough
+            path = f"{path[:200]}…{path[-200:]}"
+        self.warnings.append((f"{path}: {message}" if path else message)[:1000])
 
     def add(self, facts: Facts) -> None:
         """Facts between other resources that the definition states (a job's arguments)."""
@@ -107,6 +111,13 @@ def load_definition(text: str, filename: str = "") -> tuple[dict[str, Any], list
     Templates (SAM, CDK, Terraform) leave `${Name}` outside strings where a number or object will be
     substituted; such a placeholder is read as a string so the rest of the definition still counts.
     """
+    try:
+        return _load(text, filename)
+    except RecursionError:
+        raise DefinitionError("nested too deeply for the JSON reader (more than about a thousand levels)") from None
+
+
+def _load(text: str, filename: str) -> tuple[dict[str, Any], list[str]]:
     warnings: list[str] = []
     if filename.endswith((".yaml", ".yml")):
         try:
@@ -142,6 +153,17 @@ def load_definition(text: str, filename: str = "") -> tuple[dict[str, Any], list
     return data, warnings
 
 
+def _text(value: Any) -> str:
+    """A value as written, as short text: strings as they are, anything else as JSON (or its repr when
+    it is nested too deeply for the encoder)."""
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, default=str)[:10_000]
+    except (RecursionError, ValueError, TypeError):
+        return repr(value)[:EXCERPT_LENGTH] if not isinstance(value, dict | list) else f"<{type(value).__name__}>"
+
+
 def _first_line(error: Exception) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
@@ -158,17 +180,39 @@ def parse_definition(definition: str | Mapping[str, Any], machine: Machine,
             data, load_warnings = load_definition(definition, filename)
         except DefinitionError as error:
             return AslResult(Facts(), [str(error)], [], [])
-    else:
+    elif isinstance(definition, Mapping):
         data = dict(definition)
+    else:
+        return AslResult(Facts(), ["a definition is a JSON object with `StartAt` and `States`"], [], [])
     walk = _Walk(machine, str(data.get("QueryLanguage", "JSONPath")))
     walk.warnings.extend(load_warnings)
-    _walk_machine(walk, data, "")
+    _walk_document(walk, data)
     nodes = tuple(walk.nodes.values())
     edges = tuple(Edge(s, t, k, tuple(ev)) for (s, t, k), ev in walk.edges.items())
     return AslResult(Facts(nodes, edges), walk.warnings, walk.integrations, walk.control_calls)
 
 
-def _walk_machine(walk: _Walk, data: Mapping[str, Any], path: str) -> None:
+# A branch or iterator inside another: (its definition, its path, the query language it inherits).
+_Nested = tuple[Mapping[str, Any], str, str]
+
+
+def _walk_document(walk: _Walk, data: Mapping[str, Any]) -> None:
+    """Every state of every branch and iterator, in document order, without recursion: a definition
+    nested deeper than Python's stack is walked like any other, down to `MAX_NESTING` levels."""
+    stack: list[Iterator[_Nested]] = [_walk_machine(walk, data, "", walk.query_language)]
+    while stack:
+        nested = next(stack[-1], None)
+        if nested is None:
+            stack.pop()
+        elif len(stack) > MAX_NESTING:
+            walk.warn(nested[1], f"nested more than {MAX_NESTING} branches or iterators deep; what lies "
+                      "deeper was not read")
+        else:
+            stack.append(_walk_machine(walk, *nested))
+
+
+def _walk_machine(walk: _Walk, data: Mapping[str, Any], path: str, inherited: str) -> Iterator[_Nested]:
+    """The states of one (sub-)machine; a branch or iterator it holds is handed back to be walked next."""
     states = data.get("States")
     start = data.get("StartAt")
     if not isinstance(states, dict) or not states:
@@ -178,20 +222,21 @@ def _walk_machine(walk: _Walk, data: Mapping[str, Any], path: str) -> None:
         walk.warn(path, "`StartAt` is missing")
     elif start not in states:
         walk.warn(path, f"`StartAt` names `{start}`, which is not a state")
-    language = str(data.get("QueryLanguage", walk.query_language))
+    language = str(data.get("QueryLanguage", inherited))
     for name, state in states.items():
         state_path = f"{path}.States.{name}" if path else f"States.{name}"
         if not isinstance(state, dict):
             walk.warn(state_path, "a state is an object")
             continue
-        _walk_state(walk, state, state_path, str(state.get("QueryLanguage", language)), states)
+        yield from _walk_state(walk, state, state_path, str(state.get("QueryLanguage", language)), states)
 
 
 def _walk_state(walk: _Walk, state: Mapping[str, Any], path: str, language: str,
-                siblings: Mapping[str, Any]) -> None:
+                siblings: Mapping[str, Any]) -> Iterator[_Nested]:
     kind = state.get("Type")
-    if kind not in STATE_TYPES:
-        walk.warn(path, f"unknown state type {kind!r}" if kind else "no `Type`")
+    if not isinstance(kind, str) or kind not in STATE_TYPES:
+        shown = repr(kind[:100]) if isinstance(kind, str) else _text(kind)[:100]
+        walk.warn(path, f"unknown state type {shown}" if kind else "no `Type`")
         return
     following = state.get("Next")
     if isinstance(following, str) and following not in siblings:
@@ -205,20 +250,20 @@ def _walk_state(walk: _Walk, state: Mapping[str, Any], path: str, language: str,
             return
         for index, branch in enumerate(branches):
             if isinstance(branch, dict):
-                _walk_machine(walk, {"QueryLanguage": language, **branch}, f"{path}.Branches[{index}]")
+                yield branch, f"{path}.Branches[{index}]", language
     elif kind == "Map":
-        _walk_map(walk, state, path, language)
+        yield from _walk_map(walk, state, path, language)
     elif kind == "Choice" and not isinstance(state.get("Choices"), list):
         walk.warn(path, "a Choice state needs `Choices`")
 
 
-def _walk_map(walk: _Walk, state: Mapping[str, Any], path: str, language: str) -> None:
+def _walk_map(walk: _Walk, state: Mapping[str, Any], path: str, language: str) -> Iterator[_Nested]:
     processor_key = "ItemProcessor" if "ItemProcessor" in state else "Iterator"
     processor = state.get(processor_key)
     if not isinstance(processor, dict):
         walk.warn(path, "a Map state needs `ItemProcessor` (or `Iterator`)")
     else:
-        _walk_machine(walk, {"QueryLanguage": language, **processor}, f"{path}.{processor_key}")
+        yield processor, f"{path}.{processor_key}", language
     for key in ("ItemReader", "ResultWriter"):
         block = state.get(key)
         if isinstance(block, dict) and isinstance(block.get("Resource"), str):
@@ -375,16 +420,19 @@ class _Args:
                            self.walk.evidence(path, excerpt))
 
 
-def _string_leaves(value: Any, path: str, name: str = "") -> Iterator[tuple[str, str, str]]:
-    if isinstance(value, str):
-        yield value, path, name
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if isinstance(key, str) and not key.endswith(".$"):
-                yield from _string_leaves(item, f"{path}.{key}", key)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _string_leaves(item, f"{path}[{index}]", name)
+def _string_leaves(value: Any, path: str) -> Iterator[tuple[str, str, str]]:
+    """(text, path, name of the field holding it) of every string inside `value`, in document order;
+    fields whose name ends in `.$` are expressions, not values. Iterative: arguments can nest deeply."""
+    stack: list[tuple[Any, str, str]] = [(value, path, "")]
+    while stack:
+        item, item_path, name = stack.pop()
+        if isinstance(item, str):
+            yield item, item_path, name
+        elif isinstance(item, dict):
+            stack.extend((child, f"{item_path}.{key}", key) for key, child in reversed(list(item.items()))
+                         if isinstance(key, str) and not key.endswith(".$"))
+        elif isinstance(item, list):
+            stack.extend((child, f"{item_path}[{index}]", name) for index, child in reversed(list(enumerate(item))))
 
 
 # --- Integrations -------------------------------------------------------------------------------

@@ -122,9 +122,22 @@ def describe_change(node: str, attribute: str, before: Any, after: Any) -> Attri
                                "personal data now reaches it" if after and not before
                                else "personal data no longer reaches it" if before and not after
                                else "personal data categories changed", bool(after) and not before)
+    return plain_change(node, attribute, before, after)
+
+
+def plain_change(node: str, attribute: str, before: Any, after: Any) -> AttributeChange:
+    """A change said as the values themselves, for attributes with no words of their own."""
     text_before = json.dumps(before, sort_keys=True, default=str)[:60]
     text_after = json.dumps(after, sort_keys=True, default=str)[:60]
     return AttributeChange(node, attribute, before, after, f"{attribute}: {text_before} → {text_after}", False)
+
+
+def _change(node: str, attribute: str, before: Any, after: Any) -> AttributeChange:
+    """The change in words; a value of a shape the words do not expect is still reported, plainly."""
+    try:
+        return describe_change(node, attribute, before, after)
+    except Exception:  # noqa: BLE001 - an odd value costs its wording, never the diff
+        return plain_change(node, attribute, before, after)
 
 
 def diff_scans(base: Scan, head: Scan) -> Drift:
@@ -139,7 +152,7 @@ def diff_scans(base: Scan, head: Scan) -> Drift:
         before, after = old_nodes[node_id].attributes, new_nodes[node_id].attributes
         for attribute in sorted((before.keys() | after.keys()) - _IGNORED_ATTRIBUTES):
             if before.get(attribute) != after.get(attribute):
-                changes.append(describe_change(node_id, attribute, before.get(attribute), after.get(attribute)))
+                changes.append(_change(node_id, attribute, before.get(attribute), after.get(attribute)))
     return Drift(
         base=base.id, head=head.id,
         nodes_added=tuple(sorted(new_nodes.keys() - old_nodes.keys())),

@@ -12,6 +12,7 @@ the same data as anything: it is an unknown place. A fact no step can place is t
 
 from __future__ import annotations
 
+import json
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -22,7 +23,8 @@ import networkx as nx
 from lineage import arn as arns
 from lineage.intake import admit
 from lineage.isolation import Problems
-from lineage.model import CoverageGap, Edge, EdgeKind, Facts, Node, stage_for
+from lineage.model import CoverageGap, Edge, EdgeKind, Evidence, Facts, Node, stage_for
+from lineage.patterns import BucketMatcher
 
 PII_TAG = "lineage:pii"
 
@@ -130,6 +132,10 @@ def build_graph(facts: Iterable[Facts]) -> Graph:
     for node_id in [i for i, n in nodes.items() if n.kind == "s3.location"]:
         with problems.guard("graph.attach_location", node_id):
             _attach_location(nodes, edges, node_id)
+    buckets = [n for n in nodes.values() if n.kind == "s3.bucket" and n.observed]
+    for rule in [n for n in nodes.values() if n.kind == "events.rule" and n.attributes.get("bucket_matchers")]:
+        with problems.guard("graph.match_buckets", rule.id, rule.region):
+            _match_buckets(rule, buckets, edges)
     graph = Graph(nodes, edges)
     for edge in edges.values():
         if edge.kind.is_flow:
@@ -154,6 +160,19 @@ def _attach_location(nodes: dict[str, Node], edges: dict[tuple[str, str, EdgeKin
                              observed=bucket.observed)
     edge = Edge(node_id, bucket_id, EdgeKind.PART_OF)
     edges.setdefault(edge.key, edge)
+
+
+def _match_buckets(rule: Node, buckets: list[Node], edges: dict[tuple[str, str, EdgeKind], Edge]) -> None:
+    """A rule whose pattern matches bucket names by prefix, suffix, wildcard… hears from each bucket that
+    matches: the pattern is the evidence."""
+    for data in rule.attributes["bucket_matchers"]:
+        matcher = BucketMatcher.from_dict(data)
+        excerpt = f"{matcher.operator}: {json.dumps(matcher.operand)}"[:200]
+        for bucket in buckets:
+            if matcher.matches(bucket.name):
+                evidence = Evidence("events:ListRules", rule.id, "EventPattern", excerpt)
+                edge = Edge(bucket.id, rule.id, EdgeKind.NOTIFIES, (evidence,))
+                edges[edge.key] = merge_edges(edges[edge.key], edge) if edge.key in edges else edge
 
 
 def _s3_contains(outer: tuple[str, str], inner: tuple[str, str]) -> bool:

@@ -24,17 +24,26 @@ def describe_error(error: BaseException) -> str:
 
 
 @dataclass(slots=True)
+class Outcome:
+    """What became of a guarded block: `failed` is set when its exception was turned into a gap."""
+
+    failed: bool = False
+
+
+@dataclass(slots=True)
 class Problems:
     """The gaps one stage met; `guard` is where a failure on one item becomes one of them."""
 
     gaps: list[CoverageGap] = field(default_factory=list)
 
     @contextmanager
-    def guard(self, step: str, resource: str = "", region: str = "") -> Iterator[None]:
+    def guard(self, step: str, resource: str = "", region: str = "") -> Iterator[Outcome]:
         """Run the block; an exception in it is recorded against `step` and `resource` and goes no further."""
+        outcome = Outcome()
         try:
-            yield
+            yield outcome
         except Exception as error:  # noqa: BLE001 - the purpose: one item's failure stays that item's
+            outcome.failed = True
             self.gaps.append(CoverageGap(SERVICE, step, resource, describe_error(error), region))
 
     def add(self, step: str, resource: str, message: str, region: str = "") -> None:

@@ -8,6 +8,7 @@ holds what it read; only the store failing to write it fails it (`scan_and_store
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 import traceback
@@ -24,10 +25,10 @@ from collectors.context import AwsContext
 from collectors.declarations import Collector
 from lineage import arn as arns
 from lineage.graph import Graph, build_graph
-from lineage.isolation import Problems
+from lineage.isolation import Problems, describe_error
 from lineage.model import CoverageGap, Facts, Finding, Node, Scan, ScanStatus
 from lineage.rules import evaluate
-from store.repository import begin_scan, fail_scan, save_scan
+from store.repository import StoreError, begin_scan, fail_scan, save_scan
 
 DEFAULT_REGION = "us-east-1"
 GLOBAL = "global"  # the region label of a collector that is not regional (S3 lists every bucket at once)
@@ -252,11 +253,23 @@ def scan_and_store(options: ScanOptions, engine: Any, progress: Progress | None 
     try:
         scan, _ = run_scan(options, progress, session, scan_id=scan_id, started=started)
     except BaseException as error:  # interrupted, or a fault nothing caught: never a `running` ghost
-        reason = f"{type(error).__name__}: {error}".rstrip(": ")
-        fail_scan(engine, scan_id, f"{reason}\n{traceback.format_exc()}")
+        _record_failure(engine, scan_id, error)
         raise
-    save_scan(engine, scan, target, failure_reason(scan))
+    try:
+        save_scan(engine, scan, target, failure_reason(scan))
+    except Exception as error:  # noqa: BLE001 - the one failure that fails a scan: said in one line
+        _record_failure(engine, scan_id, error)
+        raise StoreError(f"scan {scan_id} was read but could not be stored: {describe_error(error)}") from error
     return scan
+
+
+def _record_failure(engine: Any, scan_id: str, error: BaseException) -> None:
+    """Mark the scan failed with the reason and where it arose; when the store itself is what failed, the
+    record stays `running` until the next `open_store` finds its process gone and fails it."""
+    reason = f"{type(error).__name__}: {error}".rstrip(": ")
+    where = "".join(traceback.format_exception(error))
+    with contextlib.suppress(Exception):  # the store is down: the scan is recovered as abandoned later
+        fail_scan(engine, scan_id, f"{reason}\n{where}")
 
 
 def failure_reason(scan: Scan) -> str:

@@ -25,6 +25,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from lineage.drift import diff_scans
+from lineage.isolation import Problems
 from lineage.model import ScanStatus
 from lineage.scan import ScanOptions, failure_reason, scan_and_store, target_key
 from store.repository import StoreError, acquire_lock, latest_scan_ids, load_scan, open_store, release_lock
@@ -119,7 +120,11 @@ def run_scheduled_scan(config: dict[str, Any]) -> str:
             try:
                 directory = Path(job.html_dir)
                 directory.mkdir(parents=True, exist_ok=True)
-                page = render_html(scan)
+                problems = Problems()
+                page = render_html(scan, problems)
+                if problems.gaps:
+                    log.warning("scan %s: %d node(s) or edge(s) not shown in full in its view", scan.id,
+                                len(problems.gaps))
                 _write_atomically(directory / f"scan-{scan.id}.html", page)
                 _write_atomically(directory / "latest.html", page)
             except OSError as error:

@@ -17,6 +17,7 @@ import pyvis
 from jinja2 import Environment, PackageLoader, select_autoescape
 from pyvis.network import Network
 
+from lineage.isolation import Problems
 from lineage.model import Finding, Node, Scan, Severity, Stage
 
 STAGE_COLOURS = {
@@ -74,36 +75,48 @@ def _tooltip(node: Node, findings: list[Finding]) -> str:
     return "\n".join(lines)
 
 
-def _network(scan: Scan) -> Network:
+def _node_options(node: Node, findings: list[Finding]) -> dict[str, Any]:
+    worst = max((f.severity for f in findings), key=lambda s: s.rank, default=None)
+    colour: dict[str, Any] = {"background": STAGE_COLOURS[node.stage], "border": STAGE_COLOURS[node.stage]}
+    if worst is not None:
+        colour["border"] = _SEVERITY_BORDER[worst]
+    return {
+        "label": node.name if len(node.name) <= 40 else node.name[:37] + "…",
+        "title": _tooltip(node, findings),
+        "shape": SHAPE_BY_SERVICE.get(node.kind.split(".")[0], "dot"),
+        "size": 14,
+        "color": colour,
+        "borderWidth": 4 if worst is not None else 1,
+        "opacity": 1.0 if node.observed else 0.55,
+        "font": {"color": "#212529"},
+    }
+
+
+def _network(scan: Scan, problems: Problems) -> Network:
+    """The nodes and edges as vis-network draws them; one that cannot be drawn in full is drawn plainly
+    (its id, and a note of why) and said in `problems`, so one odd attribute never costs the page."""
     findings_by_node: dict[str, list[Finding]] = {}
     for finding in scan.findings:
         findings_by_node.setdefault(finding.node, []).append(finding)
     network = Network(directed=True, cdn_resources="remote")
     for node in scan.nodes:
-        findings = findings_by_node.get(node.id, [])
-        worst = max((f.severity for f in findings), key=lambda s: s.rank, default=None)
-        colour: dict[str, Any] = {"background": STAGE_COLOURS[node.stage], "border": STAGE_COLOURS[node.stage]}
-        if worst is not None:
-            colour["border"] = _SEVERITY_BORDER[worst]
-        network.add_node(
-            node.id,
-            label=node.name if len(node.name) <= 40 else node.name[:37] + "…",
-            title=_tooltip(node, findings),
-            shape=SHAPE_BY_SERVICE.get(node.kind.split(".")[0], "dot"),
-            size=14,
-            color=colour,
-            borderWidth=4 if worst is not None else 1,
-            opacity=1.0 if node.observed else 0.55,
-            font={"color": "#212529"},
-        )
+        with problems.guard("view.node", node.id, node.region) as drawn:
+            network.add_node(node.id, **_node_options(node, findings_by_node.get(node.id, [])))
+        if drawn.failed:
+            network.add_node(node.id, label=node.id[:40], title=f"{node.id}\n(could not be shown in full: "
+                             f"{problems.gaps[-1].error})", shape="dot", size=10)
+    shown = set(network.get_nodes())
     for edge in scan.edges:
-        structural = not edge.kind.is_flow
-        network.add_edge(
-            edge.source, edge.target, title=edge.kind.value + "".join(
-                f"\n{e.operation} {e.path}: {e.excerpt}" for e in edge.evidence[:3]),
-            label=edge.kind.value, dashes=structural, arrows="to" if not structural else "",
-            color="#adb5bd" if structural else "#495057",
-        )
+        with problems.guard("view.edge", f"{edge.source} → {edge.target}"):
+            if edge.source not in shown or edge.target not in shown:
+                raise ValueError("an end of this edge is not a node of the scan")
+            structural = not edge.kind.is_flow
+            network.add_edge(
+                edge.source, edge.target, title=edge.kind.value + "".join(
+                    f"\n{e.operation} {e.path}: {e.excerpt}" for e in edge.evidence[:3]),
+                label=edge.kind.value, dashes=structural, arrows="to" if not structural else "",
+                color="#adb5bd" if structural else "#495057",
+            )
     return network
 
 
@@ -114,8 +127,10 @@ def _script_json(value: Any) -> str:
         "\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-def render_html(scan: Scan) -> str:
-    network = _network(scan)
+def render_html(scan: Scan, problems: Problems | None = None) -> str:
+    """The page; what could not be shown in full is listed on it and, when given, in `problems`."""
+    problems = problems if problems is not None else Problems()
+    network = _network(scan, problems)
     script, style = vis_assets()
     environment = Environment(loader=PackageLoader("viz", "templates"), autoescape=select_autoescape(["html"]))
     template = environment.get_template("graph.html")
@@ -132,11 +147,12 @@ def render_html(scan: Scan) -> str:
         shapes=SHAPE_BY_SERVICE,
         stage_counts=counts,
         severity_counts=severities,
+        view_problems=problems.gaps,
     )
 
 
-def write_html(scan: Scan, path: Path) -> Path:
-    path.write_text(render_html(scan), encoding="utf-8")
+def write_html(scan: Scan, path: Path, problems: Problems | None = None) -> Path:
+    path.write_text(render_html(scan, problems), encoding="utf-8")
     return path
 
 

@@ -27,8 +27,18 @@ class UserError(click.ClickException):
     exit_code = 2
 
 
+class Failure(click.ClickException):
+    """Something outside the user's command failed (the store could not write): one line, exit code 1."""
+
+    exit_code = 1
+
+
 def fail(message: str) -> NoReturn:
     raise UserError(message)
+
+
+def stop(message: str) -> NoReturn:
+    raise Failure(message)
 
 
 def open_engine(db: str) -> Engine:
@@ -92,6 +102,8 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as error:
         message = error.format_message().splitlines()[0] if error.format_message() else type(error).__name__
         click.echo(f"lineage: {message}", err=True)
+        if isinstance(error, Failure):
+            sys.exit(1)
         sys.exit(2 if error.exit_code in (1, 2) else error.exit_code)
     except Exception as error:  # noqa: BLE001 - the last line of defence: one line, never a traceback
         if debug:

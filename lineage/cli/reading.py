@@ -80,11 +80,15 @@ def show(node: str, direction: str, depth: int | None, db: str, scan_id: str | N
               help="File to write; stdout if omitted.")
 def export(db: str, scan_id: str | None, fmt: str, output: Path | None) -> None:
     """The scan as a `lineage-graph/1` JSON document (or the HTML view)."""
+    from lineage.cli.scanning import warn_view_problems
+    from lineage.isolation import Problems
     from viz.export import dumps, scan_document
     from viz.html import render_html
 
     result = load_or_fail(db, scan_id)
-    text = dumps(scan_document(result)) if fmt == "json" else render_html(result)
+    problems = Problems()
+    text = dumps(scan_document(result)) if fmt == "json" else render_html(result, problems)
+    warn_view_problems(problems)
     if output is None:
         click.echo(text, nl=False)
     else:

@@ -10,7 +10,8 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from lineage.cli.app import cli, console, db_option, errors, fail, open_engine
+from lineage.cli.app import cli, console, db_option, errors, fail, open_engine, stop
+from lineage.isolation import Problems
 from lineage.model import Scan, Severity, Stage
 
 
@@ -43,6 +44,7 @@ def perform_scan(profile: str | None, regions: tuple[str, ...], endpoint_url: st
     from botocore.exceptions import BotoCoreError
 
     from lineage.scan import ScanOptions, scan_and_store
+    from store.repository import StoreError
     from viz.html import write_html
 
     engine = open_engine(db)
@@ -58,13 +60,24 @@ def perform_scan(profile: str | None, regions: tuple[str, ...], endpoint_url: st
         def advance(label: str, done: int, total: int) -> None:
             progress.update(task, description=f"read {label}", completed=done, total=total)
 
-        scan = scan_and_store(options, engine, advance, session=session)
-    if html is not None:
         try:
-            write_html(scan, html)
+            scan = scan_and_store(options, engine, advance, session=session)
+        except StoreError as error:
+            stop(str(error))
+    if html is not None:
+        problems = Problems()
+        try:
+            write_html(scan, html, problems)
         except OSError as error:
             fail(f"scan {scan.id} is stored, but {html} could not be written: {error.strerror}")
+        warn_view_problems(problems)
     return scan
+
+
+def warn_view_problems(problems: Problems) -> None:
+    if problems.gaps:
+        errors.print(f"warning: {len(problems.gaps)} node(s) or edge(s) could not be shown in full; the page lists "
+                     "them", highlight=False)
 
 
 @cli.command()

@@ -243,3 +243,41 @@ def test_every_corpus_definition_yields_facts_or_a_clean_warning(path, corpus) -
         assert not node.observed
         if node.id.startswith("dynamic:"):
             assert node.attributes["dynamic"] is True and node.attributes["expression"]
+
+
+def _nested_text(depth: int) -> str:
+    """`depth` Parallel states one inside the other around a Task writing to a dynamic bucket; built as
+    text because the JSON encoder itself stops at Python's recursion limit."""
+    text = json.dumps(task("arn:aws:states:::aws-sdk:s3:putObject", {"Bucket.$": "$.b", "Key": "k"}))
+    for _ in range(depth):
+        text = '{"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true, "Branches": [' + text + ']}}}'
+    return text
+
+
+def test_nesting_deeper_than_the_stack_is_walked_without_recursion() -> None:
+    result = parse_definition(_nested_text(60), MACHINE)
+    [edge] = result.facts.edges
+    assert edge.target.startswith("dynamic:") and result.warnings == []
+
+
+def test_nesting_beyond_the_limit_says_where_reading_stopped() -> None:
+    from lineage.asl import MAX_NESTING
+
+    result = parse_definition(_nested_text(MAX_NESTING + 20), MACHINE)
+    assert result.facts.edges == ()
+    [warning] = result.warnings
+    assert f"nested more than {MAX_NESTING}" in warning and len(warning) < 1000
+
+
+def test_a_definition_deeper_than_the_json_reader_goes_is_a_warning_not_a_recursion_error() -> None:
+    result = parse_definition(_nested_text(2000), MACHINE)
+    assert result.facts.edges == () and result.warnings == [
+        "nested too deeply for the JSON reader (more than about a thousand levels)"]
+
+
+def test_odd_values_where_objects_are_expected_are_warnings() -> None:
+    odd = {"StartAt": "A", "States": {"A": {"Type": ["Task"]}, "B": {"Type": "Parallel", "Branches": "x"},
+                                      "C": {"Type": "Map", "ItemProcessor": 7}, "D": 3}}
+    result = parse_definition(odd, MACHINE)
+    assert len(result.warnings) == 4 and result.facts.edges == ()
+    assert parse_definition(["not", "a", "definition"], MACHINE).warnings  # type: ignore[arg-type]

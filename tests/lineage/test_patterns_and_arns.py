@@ -90,3 +90,49 @@ def test_argument_direction(name, direction) -> None:
 )
 def test_personal_columns(name, comment, parameters, expected) -> None:
     assert classify_column(name, comment, parameters) == expected
+
+
+def test_s3_patterns_name_buckets_by_name_by_arn_and_by_matcher() -> None:
+    facts = pattern_facts({
+        "source": ["aws.s3"],
+        "detail": {"bucket": {"name": ["exact-name", {"prefix": "raw-"}, {"wildcard": "lake-*-eu"}]}},
+        "resources": ["arn:aws:s3:::from-resources", {"prefix": "arn:aws:s3:::landing-"}],
+    })
+    assert facts.buckets == ("exact-name", "from-resources")
+    by_operator = {(m.operator, json.dumps(m.operand)) for m in facts.bucket_matchers}
+    assert by_operator == {("prefix", '"raw-"'), ("wildcard", '"lake-*-eu"'), ("prefix", '"landing-"')}
+
+
+@pytest.mark.parametrize(
+    ("operator", "operand", "matching", "not_matching"),
+    [
+        ("prefix", "raw-", "raw-events", "landing-raw-"),
+        ("suffix", "-eu", "lake-eu", "eu-lake"),
+        ("wildcard", "lake-*-eu", "lake-sales-eu", "lake-sales-us"),
+        ("wildcard", "a?c", "a?c", "abc"),  # only `*` is special in event patterns
+        ("equals-ignore-case", "Raw", "raw", "raw2"),
+        ("anything-but", ["tmp"], "raw", "tmp"),
+        ("anything-but", {"prefix": "tmp-"}, "raw", "tmp-1"),
+    ],
+)
+def test_bucket_matchers_match_as_event_patterns_do(operator, operand, matching, not_matching) -> None:
+    from lineage.patterns import BucketMatcher
+
+    matcher = BucketMatcher(operator, operand)
+    assert matcher.matches(matching) and not matcher.matches(not_matching)
+
+
+def test_a_rule_matching_buckets_by_prefix_hears_from_each_matching_bucket_it_was_scanned_with() -> None:
+    from collectors.events import transform_rule
+    from lineage.graph import build_graph
+    from lineage.model import Facts, Node, Stage
+
+    pattern = json.dumps({"source": ["aws.s3"], "detail": {"bucket": {"name": [{"prefix": "raw-"}]}}})
+    rule_arn = "arn:aws:events:eu-west-1:1:rule/r"
+    rule = transform_rule({"rule": {"Name": "r", "Arn": rule_arn, "EventPattern": pattern}, "targets": []},
+                          "arn:aws:events:eu-west-1:1:event-bus/default", "1", "eu-west-1")
+    buckets = tuple(Node(arns.bucket_arn(name), "s3.bucket", name, Stage.STORAGE, "1", "eu-west-1", True)
+                    for name in ("raw-a", "raw-b", "curated"))
+    graph = build_graph([rule, Facts(buckets)])
+    heard = {e.source for e in graph.flows_in(rule_arn) if e.kind.value == "notifies"}
+    assert heard == {"arn:aws:s3:::raw-a", "arn:aws:s3:::raw-b"}
