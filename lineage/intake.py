@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from lineage.isolation import Problems
-from lineage.model import Edge, EdgeKind, Evidence, Facts, Node, Stage, stage_for
+from lineage.model import CoverageGap, Edge, EdgeKind, Evidence, Facts, Node, Stage, stage_for
 
 STEP = "intake"
 MAX_DEPTH = 64  # deeper than any configuration AWS returns; beyond it a value is kept as text
@@ -127,6 +127,12 @@ def admit_edge(edge: Any, problems: Problems) -> Edge | None:
     for note in notes:
         problems.add(STEP, f"{admitted.source} → {admitted.target}", note)
     return admitted
+
+
+def admit_gap(gap: CoverageGap) -> CoverageGap:
+    """A gap's text as every store keeps it (an AWS error message can hold any character)."""
+    return CoverageGap(*(clean_text(str(getattr(gap, name))) for name in ("service", "operation", "resource",
+                                                                          "error", "region")))
 
 
 def admit(facts: Iterable[Facts], problems: Problems) -> tuple[list[Node], list[Edge]]:

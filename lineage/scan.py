@@ -25,6 +25,7 @@ from collectors.context import AwsContext
 from collectors.declarations import Collector
 from lineage import arn as arns
 from lineage.graph import Graph, build_graph
+from lineage.intake import admit_gap
 from lineage.isolation import Problems, describe_error
 from lineage.model import CoverageGap, Facts, Finding, Node, Scan, ScanStatus
 from lineage.rules import evaluate
@@ -217,28 +218,35 @@ def run_scan(options: ScanOptions, progress: Progress | None = None, session: An
     finally:
         ctx.close()
     analysis = analyse(facts)
-    graph = analysis.graph
-    gaps = tuple(ctx.gaps) + tuple(analysis.gaps)
-    if ctx.successful_calls == 0:
+    scan = scan_of(analysis, scan_id or new_scan_id(started), started, tuple(regions), ctx.gaps,
+                   dict(ctx.api_calls), ctx.successful_calls > 0, _accounts(ctx, analysis.graph.nodes.values()))
+    return scan, analysis.graph
+
+
+def scan_of(analysis: Analysis, scan_id: str, started: datetime, regions: tuple[str, ...],
+            call_gaps: Iterable[CoverageGap], api_calls: dict[str, int], read_anything: bool,
+            accounts: tuple[str, ...]) -> Scan:
+    """The one `Scan` of an analysis: sorted as the store gives it back, its status from its gaps."""
+    gaps = tuple(admit_gap(gap) for gap in (*call_gaps, *analysis.gaps))
+    if not read_anything:
         status = ScanStatus.FAILED
     elif gaps:
         status = ScanStatus.PARTIAL
     else:
         status = ScanStatus.COMPLETE
-    scan = Scan(
-        id=scan_id or new_scan_id(started),
+    return Scan(
+        id=scan_id,
         started_at=started.isoformat(),
         finished_at=now_utc().isoformat(),
         status=status,
-        accounts=_accounts(ctx, graph.nodes.values()),
-        regions=tuple(regions),
-        nodes=tuple(sorted(graph.nodes.values(), key=lambda n: n.id)),
-        edges=tuple(sorted(graph.edges.values(), key=lambda e: (e.source, e.target, e.kind.value))),
+        accounts=accounts,
+        regions=regions,
+        nodes=tuple(sorted(analysis.graph.nodes.values(), key=lambda n: n.id)),
+        edges=tuple(sorted(analysis.graph.edges.values(), key=lambda e: (e.source, e.target, e.kind.value))),
         findings=tuple(analysis.findings),
         coverage_gaps=gaps,
-        api_calls=dict(sorted(ctx.api_calls.items())),
+        api_calls=dict(sorted(api_calls.items())),
     )
-    return scan, graph
 
 
 def scan_and_store(options: ScanOptions, engine: Any, progress: Progress | None = None,
