@@ -19,8 +19,9 @@ from lineage.model import Scan
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-console = Console()
-errors = Console(stderr=True)
+# Strings from AWS reach the terminal: never read as rich markup (`[/x]` in a bucket name is text).
+console = Console(markup=False, highlight=False)
+errors = Console(stderr=True, markup=False, highlight=False)
 
 
 class UserError(click.ClickException):

@@ -26,7 +26,7 @@ def demo(out: Path) -> None:
     paths, scan_result = run_demo(out)
     print_summary(scan_result)
     for path in paths:
-        console.print(f"wrote {path}", highlight=False)
+        console.print(f"wrote {path}")
 
 
 
@@ -45,8 +45,7 @@ def demo_server(host: str, port: int) -> None:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    errors.print(f"serving the demo estate on http://{host}:{port} (account 123456789012, us-east-1)",
-                 highlight=False)
+    errors.print(f"serving the demo estate on http://{host}:{port} (account 123456789012, us-east-1)")
     try:
         serve_demo_estate(host, port, stop)
     except OSError as error:

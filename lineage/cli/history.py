@@ -32,7 +32,7 @@ def scans(db: str, as_json: bool) -> None:
         table.add_column(column, overflow="fold")
     for item in summaries:
         table.add_row(item.id, item.started_at, item.status, str(item.nodes), str(item.edges), str(item.findings),
-                      str(item.gaps), item.error[:80])
+                      str(item.gaps), (item.error.splitlines() or [""])[0][:80])
     console.print(table)
 
 
@@ -52,8 +52,7 @@ def prune(db: str, keep: int | None, older_than: str | None) -> None:
     except ValueError as error:
         fail(f"--older-than: {error}")
     removed = prune_scans(open_engine(db), keep=keep, older_than=age)
-    console.print(f"removed {len(removed)} scan(s)" + (": " + ", ".join(removed) if removed else ""),
-                  highlight=False)
+    console.print(f"removed {len(removed)} scan(s)" + (": " + ", ".join(removed) if removed else ""))
 
 
 @cli.command()
@@ -89,7 +88,7 @@ def diff(base: str | None, head: str | None, db: str, as_json: bool, fail_on: st
 
 
 def print_drift(drift: Drift) -> None:
-    console.print(f"[bold]{drift.base} → {drift.head}[/]: {drift.one_line()}", highlight=False)
+    console.print(f"{drift.base} → {drift.head}: {drift.one_line()}", style="bold")
     table = Table(show_header=True, title_justify="left")
     for column in ("change", "what", "detail"):
         table.add_column(column, overflow="fold")
@@ -129,5 +128,5 @@ def db_upgrade(db: str) -> None:
         engine = open_store(db, upgrade=True)
     except StoreError as error:
         fail(str(error))
-    console.print(f"database at schema revision {migrate.current_revision(engine)}", highlight=False)
+    console.print(f"database at schema revision {migrate.current_revision(engine)}")
 

@@ -57,7 +57,7 @@ def asl(file: Path, as_json: bool, machine_arn: str | None) -> None:
                           evidence.path, evidence.excerpt)
     console.print(table)
     for warning in result.warnings:
-        errors.print(f"warning: {warning}", highlight=False, markup=False)
+        errors.print(f"warning: {warning}")
 
 
 @cli.command()

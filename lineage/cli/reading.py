@@ -1,4 +1,4 @@
-"""Reading stored scans: `findings`, `show`, `export`."""
+"""Reading stored scans: `findings`, `gaps`, `show`, `export`."""
 
 from __future__ import annotations
 
@@ -33,6 +33,28 @@ def findings(db: str, scan_id: str | None, as_json: bool, severity: str | None) 
 
 
 @cli.command()
+@db_option
+@scan_option
+@click.option("--json", "as_json", is_flag=True, help="Print the gaps as JSON.")
+def gaps(db: str, scan_id: str | None, as_json: bool) -> None:
+    """What a scan could not read, and why: each AWS call that failed, each resource whose answer was
+    unusable, each fact the tracker could not place (service `lineage`)."""
+    result = load_or_fail(db, scan_id)
+    if as_json:
+        click.echo(json.dumps([g.to_dict() for g in result.coverage_gaps], indent=2))
+        return
+    if not result.coverage_gaps:
+        console.print(f"scan {result.id} is {result.status.value}: nothing it tried to read was missed")
+        return
+    table = Table(title=f"Coverage gaps of scan {result.id} ({result.status.value})", title_justify="left")
+    for column in ("service", "operation", "resource", "region", "error"):
+        table.add_column(column, overflow="fold")
+    for gap in result.coverage_gaps:
+        table.add_row(gap.service, gap.operation, gap.resource, gap.region, gap.error)
+    console.print(table)
+
+
+@cli.command()
 @click.argument("node")
 @click.option("--upstream", "direction", flag_value="upstream", help="Where its data comes from.")
 @click.option("--downstream", "direction", flag_value="downstream", default=True, help="Where its data goes.")
@@ -59,11 +81,11 @@ def show(node: str, direction: str, depth: int | None, db: str, scan_id: str | N
                                direction: [{"id": n, "distance": d, "kind": graph.nodes[n].kind}
                                            for n, d in reached]}, indent=2))
         return
-    console.print(f"[bold]{target.name}[/]  {target.kind} · {target.stage.value}"
-                  + ("" if target.observed else " · not scanned"), highlight=False)
-    console.print(target.id, highlight=False, markup=False)
+    console.print(f"{target.name}  {target.kind} · {target.stage.value}"
+                  + ("" if target.observed else " · not scanned"), style="bold")
+    console.print(target.id)
     for finding in node_findings:
-        console.print(f"  [{finding.severity.value}] {finding.message}", highlight=False, markup=False)
+        console.print(f"  [{finding.severity.value}] {finding.message}")
     table = Table(title=direction, title_justify="left")
     for column in ("distance", "kind", "node"):
         table.add_column(column, overflow="fold")
@@ -96,5 +118,5 @@ def export(db: str, scan_id: str | None, fmt: str, output: Path | None) -> None:
             output.write_text(text, encoding="utf-8")
         except OSError as error:
             fail(f"cannot write {output}: {error.strerror}")
-        errors.print(f"wrote {output}", highlight=False)
+        errors.print(f"wrote {output}")
 

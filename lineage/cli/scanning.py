@@ -33,9 +33,11 @@ def print_summary(scan: Scan) -> None:
         by_error.setdefault(gap.error, []).append(f"{gap.service}:{gap.operation} {gap.resource}".strip())
     for error, calls in list(by_error.items())[:10]:
         where = ", ".join(calls[:3]) + (f" and {len(calls) - 3} more" if len(calls) > 3 else "")
-        console.print(f"  gap: {error} ({where})", markup=False, highlight=False)
+        console.print(f"  gap: {error} ({where})")
     if len(by_error) > 10:
-        console.print(f"  … and {len(by_error) - 10} more kinds of gap (lineage export lists every one)")
+        console.print(f"  … and {len(by_error) - 10} more kinds of gap")
+    if scan.coverage_gaps:
+        console.print(f"  every gap: lineage gaps --scan {scan.id}")
 
 
 def perform_scan(profile: str | None, regions: tuple[str, ...], endpoint_url: str | None, db: str,
@@ -77,7 +79,7 @@ def perform_scan(profile: str | None, regions: tuple[str, ...], endpoint_url: st
 def warn_view_problems(problems: Problems) -> None:
     if problems.gaps:
         errors.print(f"warning: {len(problems.gaps)} node(s) or edge(s) could not be shown in full; the page lists "
-                     "them", highlight=False)
+                     "them")
 
 
 @cli.command()
