@@ -26,7 +26,7 @@ from lineage.sql import tables_read, tables_written
 STATE_TYPES = frozenset({"Task", "Pass", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map"})
 # Branches and iterators nest a few levels in real definitions; beyond this many, a warning says where
 # reading stopped (ids and paths grow with every level, so an unbounded walk could exhaust memory).
-MAX_NESTING = 100
+MAX_NESTING = 250
 EXCERPT_LENGTH = 200
 _TEMPLATE = re.compile(r"\$\{[^}]+\}")
 _JSONATA = re.compile(r"^\s*\{%.*%\}\s*$", re.S)

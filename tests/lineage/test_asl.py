@@ -263,7 +263,10 @@ def test_nesting_deeper_than_the_stack_is_walked_without_recursion() -> None:
 def test_nesting_beyond_the_limit_says_where_reading_stopped() -> None:
     from lineage.asl import MAX_NESTING
 
-    result = parse_definition(_nested_text(MAX_NESTING + 20), MACHINE)
+    definition: dict[str, Any] = task("arn:aws:states:::aws-sdk:s3:putObject", {"Bucket": "deep", "Key": "k"})
+    for _ in range(MAX_NESTING + 20):  # as objects: deeper than any JSON text the reader would take
+        definition = {"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": True, "Branches": [definition]}}}
+    result = parse_definition(definition, MACHINE)
     assert result.facts.edges == ()
     [warning] = result.warnings
     assert f"nested more than {MAX_NESTING}" in warning and len(warning) < 1000
