@@ -217,6 +217,7 @@ _KIND_BY_ARN: dict[tuple[str, str], str] = {
     ("glue", "job"): "glue.job",
     ("glue", "crawler"): "glue.crawler",
     ("glue", "table"): "glue.table",
+    ("glue", "catalog"): "glue.catalog",
     ("glue", "database"): "glue.database",
     ("glue", "workflow"): "glue.workflow",
     ("glue", "trigger"): "glue.trigger",

@@ -2,8 +2,10 @@
 
 Resolution: the same id from several collectors is one node (an observed node's facts win); an edge
 to an id no collector read becomes an unobserved node so the flow stays whole; every S3 location
-belongs to its bucket. Joins: a table and the location holding its data are the same data, and two
-S3 paths of which one contains the other share objects; queries follow both as equivalences.
+belongs to its bucket. Joins: a table and the location holding its data are the same data; an S3 path
+holds what every path inside it holds. Queries follow both at no cost, containment one way at a time:
+from `s3://b/x` up to `s3://b` (the bucket holds what `x` holds) and down to `s3://b/x/y`, but never up
+and then down again — `s3://b/y` shares nothing with `s3://b/x`.
 
 A place known only at run time (`dynamic:` id) is a node like any other, but never a bucket and never
 the same data as anything: it is an unknown place. A fact no step can place is the step's gap in
@@ -27,6 +29,7 @@ from lineage.model import CoverageGap, Edge, EdgeKind, Evidence, Facts, Node, st
 from lineage.patterns import BucketMatcher
 
 PII_TAG = "lineage:pii"
+_ANY_WAY, _UP, _DOWN = "any", "up", "down"  # how a walk last moved through S3 containment
 
 
 @dataclass(slots=True)
@@ -35,7 +38,9 @@ class Graph:
     edges: dict[tuple[str, str, EdgeKind], Edge]
     _in: dict[str, list[Edge]] = field(default_factory=dict, repr=False)
     _out: dict[str, list[Edge]] = field(default_factory=dict, repr=False)
-    _same_data: dict[str, set[str]] = field(default_factory=dict, repr=False)
+    _equivalent: dict[str, set[str]] = field(default_factory=dict, repr=False)  # a table ↔ its location
+    _containers: dict[str, set[str]] = field(default_factory=dict, repr=False)  # S3 paths holding this one
+    _contained: dict[str, set[str]] = field(default_factory=dict, repr=False)  # S3 paths inside this one
     problems: list[CoverageGap] = field(default_factory=list)  # facts that could not be placed, and why
 
     # -- structure -------------------------------------------------------------------------------
@@ -51,8 +56,18 @@ class Graph:
         return any(self.flows_in(n) or self.flows_out(n) for n in self.same_data(node_id) | {node_id})
 
     def same_data(self, node_id: str) -> set[str]:
-        """Nodes that hold (some of) the same objects: a table's location, overlapping S3 paths."""
-        return self._same_data.get(node_id, set())
+        """Nodes that hold (some of) the same objects: a table's location, the S3 paths holding this one
+        and those inside it — not its siblings."""
+        return self.equivalents(node_id) | self.containers(node_id) | self.contained(node_id)
+
+    def equivalents(self, node_id: str) -> set[str]:
+        return self._equivalent.get(node_id, set())
+
+    def containers(self, node_id: str) -> set[str]:
+        return self._containers.get(node_id, set())
+
+    def contained(self, node_id: str) -> set[str]:
+        return self._contained.get(node_id, set())
 
     def bucket_of(self, node_id: str) -> Node | None:
         parts = arns.s3_parts(node_id)
@@ -61,27 +76,39 @@ class Graph:
     # -- queries ---------------------------------------------------------------------------------
 
     def walk(self, start: str, downstream: bool = True, depth: int | None = None) -> list[tuple[str, int]]:
-        """Nodes reachable from `start` along flows, with their distance; equivalences cost nothing."""
+        """Nodes reachable from `start` along flows, with their distance; the same data costs nothing.
+
+        Containment is followed one way at a time (see the module's docstring): each step remembers
+        whether it went up to a container or down into a path, and a flow starts afresh.
+        """
         if start not in self.nodes:
             raise KeyError(start)
-        seen = {start: 0}
-        queue = deque([start])
+        distance = {start: 0}
+        seen = {(start, _ANY_WAY)}
+        queue: deque[tuple[str, int, str]] = deque([(start, 0, _ANY_WAY)])
+
+        def visit(node: str, steps: int, way: str, free: bool) -> None:
+            if (node, way) in seen:
+                return
+            seen.add((node, way))
+            distance[node] = min(distance.get(node, steps), steps)
+            (queue.appendleft if free else queue.append)((node, steps, way))
+
         while queue:
-            current = queue.popleft()
-            distance = seen[current]
-            for other in self.same_data(current):
-                if other not in seen:
-                    seen[other] = distance
-                    queue.appendleft(other)
-            if depth is not None and distance >= depth:
+            current, steps, way = queue.popleft()
+            for other in self.equivalents(current):
+                visit(other, steps, way, free=True)
+            if way in (_ANY_WAY, _UP):
+                for other in self.containers(current):
+                    visit(other, steps, _UP, free=True)
+            if way in (_ANY_WAY, _DOWN):
+                for other in self.contained(current):
+                    visit(other, steps, _DOWN, free=True)
+            if depth is not None and steps >= depth:
                 continue
-            edges = self.flows_out(current) if downstream else self.flows_in(current)
-            for edge in edges:
-                other = edge.target if downstream else edge.source
-                if other not in seen:
-                    seen[other] = distance + 1
-                    queue.append(other)
-        return sorted(((n, d) for n, d in seen.items() if n != start), key=lambda item: (item[1], item[0]))
+            for edge in self.flows_out(current) if downstream else self.flows_in(current):
+                visit(edge.target if downstream else edge.source, steps + 1, _ANY_WAY, free=False)
+        return sorted(((n, d) for n, d in distance.items() if n != start), key=lambda item: (item[1], item[0]))
 
     def to_networkx(self) -> nx.MultiDiGraph:
         """Every node and edge (structure included), for graph algorithms beyond these queries."""
@@ -141,7 +168,7 @@ def build_graph(facts: Iterable[Facts]) -> Graph:
         if edge.kind.is_flow:
             graph._out.setdefault(edge.source, []).append(edge)
             graph._in.setdefault(edge.target, []).append(edge)
-    graph._same_data = _same_data(nodes, edges)
+    graph._equivalent, graph._containers, graph._contained = _same_data(nodes, edges)
     _propagate_personal_data(graph, problems)
     graph.problems = problems.gaps
     return graph
@@ -182,27 +209,29 @@ def _s3_contains(outer: tuple[str, str], inner: tuple[str, str]) -> bool:
     return not outer[1] or f"{inner[1]}/".startswith(f"{outer[1]}/")
 
 
-def _same_data(nodes: dict[str, Node], edges: dict[tuple[str, str, EdgeKind], Edge]) -> dict[str, set[str]]:
-    same: dict[str, set[str]] = {}
-
-    def join(a: str, b: str) -> None:
-        same.setdefault(a, set()).add(b)
-        same.setdefault(b, set()).add(a)
-
+def _same_data(nodes: dict[str, Node], edges: dict[tuple[str, str, EdgeKind], Edge]
+               ) -> tuple[dict[str, set[str]], dict[str, set[str]], dict[str, set[str]]]:
+    """(equivalent, containers, contained): a table and its location; for S3 paths, those that hold each
+    path and those each path holds."""
+    equivalent: dict[str, set[str]] = {}
+    containers: dict[str, set[str]] = {}
+    contained: dict[str, set[str]] = {}
     for source, target, kind in edges:
         if kind == EdgeKind.STORED_AT:
-            join(source, target)
+            equivalent.setdefault(source, set()).add(target)
+            equivalent.setdefault(target, set()).add(source)
     by_bucket: dict[str, list[tuple[str, tuple[str, str]]]] = {}
     for node_id in nodes:
         parts = arns.s3_parts(node_id)
         if parts is not None:
             by_bucket.setdefault(parts[0], []).append((node_id, parts))
     for paths in by_bucket.values():
-        for index, (first, first_parts) in enumerate(paths):
-            for second, second_parts in paths[index + 1 :]:
-                if _s3_contains(first_parts, second_parts) or _s3_contains(second_parts, first_parts):
-                    join(first, second)
-    return same
+        for outer, outer_parts in paths:
+            for inner, inner_parts in paths:
+                if outer != inner and _s3_contains(outer_parts, inner_parts):
+                    containers.setdefault(inner, set()).add(outer)
+                    contained.setdefault(outer, set()).add(inner)
+    return equivalent, containers, contained
 
 
 def _personal_data_sources(graph: Graph, problems: Problems) -> Iterator[tuple[str, list[str]]]:
@@ -229,8 +258,11 @@ def _propagate_personal_data(graph: Graph, problems: Problems) -> None:
     reached: dict[str, dict[str, Any]] = {}
     for origin, categories in _personal_data_sources(graph, problems):
         with problems.guard("personal_data.propagate", origin):
-            holders = {origin} | graph.same_data(origin)
-            touched = set(holders)
+            # What writes the data in (into it or into a path inside it) handles it; what writes elsewhere
+            # in a bucket that holds it does not.
+            holders = {origin} | graph.equivalents(origin)
+            holders |= {inner for holder in list(holders) for inner in graph.contained(holder)}
+            touched = set(holders) | graph.same_data(origin)
             for holder in holders:
                 touched.update(edge.source for edge in graph.flows_in(holder) if edge.kind == EdgeKind.WRITES)
             touched.update(node for node, _ in graph.walk(origin, downstream=True))

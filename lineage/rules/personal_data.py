@@ -57,9 +57,9 @@ def personal_data_leaves_estate(graph: Graph, node: Node) -> Iterator[Hit]:
 _INTO = frozenset({EdgeKind.WRITES, EdgeKind.ROUTES, EdgeKind.NOTIFIES})
 
 
-def flows_into_unknown_place(graph: Graph, node: Node) -> list[Evidence]:
+def flows_into_unknown_place(graph: Graph, node: Node, kinds: frozenset[EdgeKind] = _INTO) -> list[Evidence]:
     """Evidence of each flow that puts data into a place known only at run time."""
-    return [e for edge in graph.flows_in(node.id) if edge.kind in _INTO for e in edge.evidence[:1]]
+    return [e for edge in graph.flows_in(node.id) if edge.kind in kinds for e in edge.evidence[:1]]
 
 
 @rule(
@@ -76,10 +76,11 @@ def flows_into_unknown_place(graph: Graph, node: Node) -> list[Evidence]:
 )
 def personal_data_to_unknown_destination(graph: Graph, node: Node) -> Iterator[Hit]:
     personal = node.attributes.get("personal_data")
-    evidence = flows_into_unknown_place(graph, node)
+    # Invoking code chosen at run time hands it the data as surely as writing to a place chosen then.
+    evidence = flows_into_unknown_place(graph, node, _INTO | {EdgeKind.INVOKES})
     if not personal or not evidence:
         return
     expression = node.attributes.get("expression", "")
     yield Hit(node.id, f"Personal data ({', '.join(personal['categories'])}) from {', '.join(personal['origins'])} "
-              f"is written to a {node.kind} chosen at run time by {expression!s:.120}: where it rests, and whether "
+              f"goes to a {node.kind} chosen at run time by {expression!s:.120}: where it rests, and whether "
               "that place is encrypted and expires it, cannot be shown from configuration.", tuple(evidence[:5]))

@@ -120,8 +120,8 @@ def versioning_without_noncurrent_expiration(graph: Graph, bucket: Node) -> Iter
 )
 def no_tls_only_policy(graph: Graph, bucket: Node) -> Iterator[Hit]:
     policy = bucket.attributes.get("policy")
-    if policy is None or policy.get("tls_only"):
-        return
+    if policy is None or policy.get("tls_only") or policy.get("unreadable"):
+        return  # unread, or a document that could not be parsed: what it denies is unknown, not absent
     state = "has no bucket policy" if not policy.get("present") else "has a policy without a TLS-only deny"
     evidence = (Evidence("s3:GetBucketPolicy", bucket.id, "Statement",
                          "no policy" if not policy.get("present") else "no Deny on aws:SecureTransport=false"),)

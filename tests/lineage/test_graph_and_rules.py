@@ -204,3 +204,25 @@ def test_athena_results_rule_skips_an_idle_workgroup() -> None:
     graph = build_graph([Facts((workgroup("primary"), workgroup("bi", output_location="s3://r/bi/"),
                                 workgroup("kms", output_location="s3://r/k/", result_encryption="SSE_KMS")), ())])
     assert set(rules_hit(graph, "athena.results_not_encrypted")) == {"arn:aws:athena:r:1:workgroup/bi"}
+
+
+def test_personal_data_handed_to_a_function_chosen_at_run_time_is_reported_and_not_as_a_resting_place() -> None:
+    machine = "arn:aws:states:eu-west-1:1:stateMachine:m"
+    dynamic = f"dynamic:{machine}#States.Call.Parameters.FunctionName.$"
+    table = Node(TABLE, "glue.table", "curated.people", Stage.STORAGE, "1", "eu-west-1", True,
+                 {"personal_columns": [{"column": "email", "category": "email"}]})
+    facts = [Facts(
+        (table, Node(machine, "states.state_machine", "m", Stage.PROCESSING, "1", "eu-west-1", True, {}),
+         Node(dynamic, "lambda.function", dynamic, Stage.PROCESSING, observed=False,
+              attributes={"dynamic": True, "expression": "$.fn"})),
+        (Edge(TABLE, machine, EdgeKind.READS, EV), Edge(machine, dynamic, EdgeKind.INVOKES, EV)),
+    )]
+    findings = {(f.rule, f.node) for f in evaluate(build_graph(facts)).findings}
+    assert ("pii.personal_data_to_unknown_destination", dynamic) in findings
+    assert ("coverage.unknown_destination", dynamic) not in findings  # code, not a place where data rests
+
+
+def test_a_catalog_known_only_by_reference_is_still_a_catalog() -> None:
+    from lineage.arn import kind_for_arn
+
+    assert kind_for_arn("arn:aws:glue:eu-west-1:1:catalog") == "glue.catalog"

@@ -1,0 +1,722 @@
+"""Every rule, judged on small estates: for each case, the exact set of (rule, node) pairs it reports.
+
+Each case is a handful of facts built as a collector would build them (S3 buckets through
+`collectors.s3.transform_bucket` from answers shaped as AWS gives them), sent through `build_graph` and
+`evaluate`. A case compares the whole set of hits of the rules it names, so a rule that reports too much
+fails as surely as one that reports too little.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import pytest
+
+from collectors.context import absent
+from collectors.s3 import policy_facts, transform_bucket
+from lineage import arn as arns
+from lineage.graph import Graph, build_graph
+from lineage.model import Category, CoverageGap, Edge, EdgeKind, Evidence, Facts, Node, Severity, Stage, stage_for
+from lineage.rules import Hit, Rule, all_rules, evaluate
+
+ACCOUNT = "111122223333"
+REGION = "eu-west-1"
+EV = (Evidence("test:Fixture", "fixture", "Path", "excerpt"),)
+
+JOB = arns.glue_job_arn(REGION, ACCOUNT, "curate")
+CRAWLER = arns.glue_crawler_arn(REGION, ACCOUNT, "crawl")
+MACHINE = arns.state_machine_arn(REGION, ACCOUNT, "etl")
+TABLE = arns.glue_table_arn(REGION, ACCOUNT, "curated", "people")
+WORKGROUP = arns.athena_workgroup_arn(REGION, ACCOUNT, "analytics")
+BUS = arns.event_bus_arn(REGION, ACCOUNT, "orders")
+CATALOG = f"arn:aws:glue:{REGION}:{ACCOUNT}:catalog"
+EXTERNAL = "https://partner.example.com/ingest"
+DYNAMIC = arns.dynamic_id(MACHINE, "States.Save.Parameters.Bucket.$")
+
+LIFECYCLE = "s3.location_without_lifecycle"
+VERSIONING = "s3.versioning_without_noncurrent_expiration"
+TLS = "s3.no_tls_only_policy"
+NO_ENCRYPTION = "s3.no_default_encryption"
+SSE_S3 = "s3.sse_s3_only"
+WEAKER = "s3.encryption_weaker_than_policy"
+PUBLIC = "s3.public_access_not_blocked"
+ENCRYPTION_RULES = (NO_ENCRYPTION, SSE_S3, WEAKER)
+BLOCK_SETTINGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+
+
+# --- S3 buckets as the collector builds them --------------------------------------------------------
+
+UNREAD: Any = object()  # the configuration could not be read: the record holds no answer for it
+
+
+def api_rule(rule_id: str, *, status: str = "Enabled", days: int | None = 30, **fields: Any) -> dict[str, Any]:
+    """A lifecycle rule as GetBucketLifecycleConfiguration answers it; `Filter={}` is the whole bucket."""
+    rule: dict[str, Any] = {"ID": rule_id, "Status": status, **fields}
+    if days is not None:
+        rule["Expiration"] = {"Days": days}
+    if "Filter" not in rule and "Prefix" not in rule:
+        rule["Filter"] = {}
+    return rule
+
+
+def lifecycle(*rules: dict[str, Any]) -> dict[str, Any]:
+    return {"Rules": list(rules)}
+
+
+def sse(algorithm: str) -> dict[str, Any]:
+    default: dict[str, Any] = {"SSEAlgorithm": algorithm}
+    if algorithm.startswith("aws:kms"):
+        default["KMSMasterKeyID"] = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/k"
+    return {"ServerSideEncryptionConfiguration": {"Rules": [
+        {"ApplyServerSideEncryptionByDefault": default, "BucketKeyEnabled": True}]}}
+
+
+def block(*off: str) -> dict[str, Any]:
+    return {"PublicAccessBlockConfiguration": {k: k not in off for k in BLOCK_SETTINGS}}
+
+
+def policy(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {"Policy": json.dumps({"Version": "2012-10-17", "Statement": list(statements)})}
+
+
+def tls_deny(condition: dict[str, Any] | None = None, **fields: Any) -> dict[str, Any]:
+    return {"Sid": "DenyPlainHttp", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+            "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
+            "Condition": condition if condition is not None else {"Bool": {"aws:SecureTransport": "false"}},
+            **fields}
+
+
+KMS_DENY = {"Sid": "RequireKms", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
+            "Resource": "arn:aws:s3:::b/*",
+            "Condition": {"StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}}}
+EXPIRE_ALL = api_rule("expire-all", days=365, NoncurrentVersionExpiration={"NoncurrentDays": 30})
+
+# A bucket no S3 rule reports: each case changes only what it is about.
+CLEAN_RESPONSES: dict[str, Any] = {
+    "get_bucket_lifecycle_configuration": lifecycle(EXPIRE_ALL),
+    "get_bucket_encryption": sse("aws:kms"),
+    "get_public_access_block": block(),
+    "get_bucket_policy": policy(tls_deny()),
+    "get_bucket_versioning": {},
+    "get_bucket_tagging": {"TagSet": []},
+    "get_bucket_notification_configuration": {},
+}
+_METHOD = {
+    "lifecycle": "get_bucket_lifecycle_configuration",
+    "encryption": "get_bucket_encryption",
+    "public_access": "get_public_access_block",
+    "policy": "get_bucket_policy",
+    "versioning": "get_bucket_versioning",
+    "tags": "get_bucket_tagging",
+}
+
+
+def s3_bucket(name: str, **configuration: Any) -> Node:
+    """The bucket node `transform_bucket` makes of a clean bucket's answers, with `configuration` changed."""
+    record: dict[str, Any] = {"Name": name, "Region": REGION, "CreationDate": "2024-01-02 00:00:00+00:00",
+                              **CLEAN_RESPONSES}
+    for key, response in configuration.items():
+        if response is UNREAD:
+            record.pop(_METHOD[key])
+        else:
+            record[_METHOD[key]] = response
+    return transform_bucket(record, ACCOUNT)
+
+
+def tagged(**tags: str) -> dict[str, Any]:
+    return {"TagSet": [{"Key": k.replace("_", ":"), "Value": v} for k, v in tags.items()]}
+
+
+# --- Other nodes, with the attributes their collectors give them ------------------------------------
+
+
+def node(node_id: str, kind: str, observed: bool = True, **attributes: Any) -> Node:
+    return Node(node_id, kind, arns.name_for_id(node_id), stage_for(kind), ACCOUNT if observed else "",
+                REGION if observed else "", observed, attributes)
+
+
+SECURE = {"s3_encryption": "SSE-KMS", "s3_kms_key": "k", "cloudwatch_encryption": "SSE-KMS",
+          "bookmarks_encryption": "CSE-KMS"}
+
+
+def job(security_configuration: str | None = "secure", settings: dict[str, Any] | None = SECURE) -> Node:
+    return node(JOB, "glue.job", command="glueetl", security_configuration=security_configuration,
+                security_settings=settings)
+
+
+def crawler(security_configuration: str | None = "secure", settings: dict[str, Any] | None = SECURE) -> Node:
+    return node(CRAWLER, "glue.crawler", database="curated", security_configuration=security_configuration,
+                security_settings=settings)
+
+
+def machine(level: str = "ALL", encryption: str = "CUSTOMER_MANAGED_KMS_KEY", **attributes: Any) -> Node:
+    return node(MACHINE, "states.state_machine", type="STANDARD", logging={"level": level},
+                encryption={"type": encryption, "kms_key": "k"}, **attributes)
+
+
+def table(*columns: tuple[str, str], observed: bool = True) -> Node:
+    return node(TABLE, "glue.table", observed,
+                personal_columns=[{"column": c, "category": k} for c, k in columns])
+
+
+def catalog(mode: str = "SSE-KMS", passwords: bool = True) -> Node:
+    return node(CATALOG, "glue.catalog", encryption_at_rest=mode, connection_password_encryption=passwords)
+
+
+def workgroup(**attributes: Any) -> Node:
+    return node(WORKGROUP, "athena.workgroup", **attributes)
+
+
+def dynamic_place(kind: str = "s3.location", **attributes: Any) -> Node:
+    return Node(DYNAMIC, kind, "Bucket.$", stage_for(kind), observed=False,
+                attributes={"dynamic": True, "expression": "$.bucket", **attributes})
+
+
+def flow(source: str, target: str, kind: EdgeKind = EdgeKind.WRITES) -> Edge:
+    return Edge(source, target, kind, EV)
+
+
+def facts(*items: Node | Edge) -> list[Facts]:
+    return [Facts(tuple(i for i in items if isinstance(i, Node)), tuple(i for i in items if isinstance(i, Edge)))]
+
+
+def judged(batches: Iterable[Facts], rule_ids: Iterable[str]) -> set[tuple[str, str]]:
+    wanted = set(rule_ids)
+    return {(f.rule, f.node) for f in evaluate(build_graph(batches)).findings if f.rule in wanted}
+
+
+def findings_of(batches: Iterable[Facts], rule_id: str) -> dict[str, Any]:
+    return {f.node: f for f in evaluate(build_graph(batches)).findings if f.rule == rule_id}
+
+
+# --- The tables ---------------------------------------------------------------------------------------
+
+CASES: list[Any] = []
+
+
+def case(case_id: str, rules: str | tuple[str, ...], batches: list[Facts], *hits: tuple[str, str]) -> None:
+    """A case: the facts, the rules it judges, and every (rule, node) those rules must report — no more."""
+    CASES.append(pytest.param((rules,) if isinstance(rules, str) else rules, batches, set(hits), id=case_id))
+
+
+# Lifecycle: judged per location a flow touches, against the rules of the bucket holding it.
+EVENTS = "arn:aws:s3:::data/raw/events"
+
+
+def written(location: str, *nodes: Node, **bucket_configuration: Any) -> list[Facts]:
+    return facts(job(), s3_bucket("data", **bucket_configuration), *nodes, flow(JOB, location))
+
+
+for name, rules, covered in [
+    ("whole-bucket empty filter", [api_rule("all")], True),
+    ("whole-bucket empty prefix filter", [api_rule("all", Filter={"Prefix": ""})], True),
+    ("whole-bucket legacy prefix", [api_rule("legacy", Prefix="")], True),
+    ("prefix with slash above the location", [api_rule("raw", Filter={"Prefix": "raw/"})], True),
+    ("prefix without slash above the location", [api_rule("raw", Filter={"Prefix": "raw"})], True),
+    ("prefix equal to the location with slash", [api_rule("ev", Filter={"Prefix": "raw/events/"})], True),
+    ("prefix equal to the location without slash", [api_rule("ev", Filter={"Prefix": "raw/events"})], True),
+    ("legacy prefix above the location", [api_rule("legacy", Prefix="raw/")], True),
+    ("and-filter with prefix only", [api_rule("and", Filter={"And": {"Prefix": "raw/"}})], True),
+    ("expiration by date", [api_rule("date", days=None, Expiration={"Date": "2030-01-01T00:00:00Z"})], True),
+    ("one covering rule among others", [api_rule("big", Filter={"ObjectSizeGreaterThan": 1}),
+                                        api_rule("raw", Filter={"Prefix": "raw/"})], True),
+    ("prefix covering only part of the location", [api_rule("p", Filter={"Prefix": "raw/events/2024/"})], False),
+    ("prefix of another path", [api_rule("p", Filter={"Prefix": "landing/"})], False),
+    ("size filter greater than", [api_rule("s", Filter={"ObjectSizeGreaterThan": 1024})], False),
+    ("size filter less than", [api_rule("s", Filter={"ObjectSizeLessThan": 1024})], False),
+    ("and-filter prefix and size", [api_rule("s", Filter={"And": {"Prefix": "raw/", "ObjectSizeLessThan": 9}})],
+     False),
+    ("tag filter", [api_rule("t", Filter={"Tag": {"Key": "retention", "Value": "short"}})], False),
+    ("and-filter prefix and tags", [api_rule("t", Filter={"And": {"Prefix": "raw/", "Tags": [
+        {"Key": "retention", "Value": "short"}]}})], False),
+    ("disabled", [api_rule("off", status="Disabled")], False),
+    ("transitions only", [api_rule("cold", days=None, Transitions=[{"Days": 30, "StorageClass": "GLACIER"}])],
+     False),
+    ("delete markers only", [api_rule("m", days=None, Expiration={"ExpiredObjectDeleteMarker": True})], False),
+    ("noncurrent versions only", [api_rule("nc", days=None, NoncurrentVersionExpiration={"NoncurrentDays": 1})],
+     False),
+    ("abort multipart only", [api_rule("mp", days=None, AbortIncompleteMultipartUpload={"DaysAfterInitiation": 1})],
+     False),
+]:
+    case(f"lifecycle: {name}", LIFECYCLE, written(EVENTS, lifecycle=lifecycle(*rules)),
+         *(() if covered else ((LIFECYCLE, EVENTS),)))
+
+case("lifecycle: no lifecycle configuration", LIFECYCLE,
+     written(EVENTS, lifecycle=absent("NoSuchLifecycleConfiguration")), (LIFECYCLE, EVENTS))
+case("lifecycle: configuration unread is not judged", LIFECYCLE, written(EVENTS, lifecycle=UNREAD))
+case("lifecycle: location written with a trailing slash is covered by `raw/`", LIFECYCLE,
+     written(arns.s3_location_id("data", "raw/"), lifecycle=lifecycle(api_rule("r", Filter={"Prefix": "raw/"}))))
+case("lifecycle: `raw/events/` does not cover the location `raw`", LIFECYCLE,
+     written("arn:aws:s3:::data/raw", lifecycle=lifecycle(api_rule("r", Filter={"Prefix": "raw/events/"}))),
+     (LIFECYCLE, "arn:aws:s3:::data/raw"))
+case("lifecycle: `raw/` does not cover the sibling `rawdata`", LIFECYCLE,
+     written("arn:aws:s3:::data/rawdata", lifecycle=lifecycle(api_rule("r", Filter={"Prefix": "raw/"}))),
+     (LIFECYCLE, "arn:aws:s3:::data/rawdata"))
+case("lifecycle: `raw` is a string prefix and covers `rawdata`", LIFECYCLE,
+     written("arn:aws:s3:::data/rawdata", lifecycle=lifecycle(api_rule("r", Filter={"Prefix": "raw"}))))
+case("lifecycle: a flow on the whole bucket needs a whole-bucket rule", LIFECYCLE,
+     written("arn:aws:s3:::data", lifecycle=lifecycle(api_rule("r", Filter={"Prefix": "raw/"}))),
+     (LIFECYCLE, "arn:aws:s3:::data"))
+case("lifecycle: a flow on the whole bucket covered by a whole-bucket rule", LIFECYCLE,
+     written("arn:aws:s3:::data", lifecycle=lifecycle(api_rule("all"))))
+case("lifecycle: each location judged for itself, the bucket not at all", LIFECYCLE,
+     facts(job(), s3_bucket("data", lifecycle=lifecycle(api_rule("r", Filter={"Prefix": "raw/"}))),
+           flow(JOB, EVENTS), flow(JOB, "arn:aws:s3:::data/curated/x"), flow("arn:aws:s3:::data/raw/in", JOB,
+                                                                               EdgeKind.READS)),
+     (LIFECYCLE, "arn:aws:s3:::data/curated/x"))
+case("lifecycle: a location only read from is on a flow", LIFECYCLE,
+     facts(job(), s3_bucket("data", lifecycle=absent("NoSuchLifecycleConfiguration")),
+           flow("arn:aws:s3:::data/in", JOB, EdgeKind.READS)),
+     (LIFECYCLE, "arn:aws:s3:::data/in"))
+case("lifecycle: a table's location is on the flows of the table", LIFECYCLE,
+     facts(table(), workgroup(result_encryption="SSE_KMS"),
+           s3_bucket("data", lifecycle=absent("NoSuchLifecycleConfiguration")),
+           Edge(TABLE, "arn:aws:s3:::data/people", EdgeKind.STORED_AT), flow(TABLE, WORKGROUP, EdgeKind.READS)),
+     (LIFECYCLE, "arn:aws:s3:::data/people"))
+case("lifecycle: a location beside a sibling on a flow is not on that flow", LIFECYCLE,
+     facts(table(), job(), s3_bucket("data", lifecycle=lifecycle(api_rule("r", Filter={"Prefix": "rawdata/"}))),
+           Edge(TABLE, "arn:aws:s3:::data/raw", EdgeKind.STORED_AT), flow(JOB, "arn:aws:s3:::data/rawdata")))
+case("lifecycle: a bucket no flow touches", LIFECYCLE,
+     facts(s3_bucket("idle", lifecycle=absent("NoSuchLifecycleConfiguration"))))
+case("lifecycle: a bucket that was not scanned is not judged", LIFECYCLE,
+     facts(job(), flow(JOB, "arn:aws:s3:::elsewhere/out")))
+case("lifecycle: a place known only at run time is not a bucket", LIFECYCLE,
+     facts(machine(), dynamic_place(), flow(MACHINE, DYNAMIC)))
+
+
+# Versioning: a versioned bucket needs an enabled whole-bucket rule expiring noncurrent versions.
+def noncurrent(rule_id: str = "nc", status: str = "Enabled", **fields: Any) -> dict[str, Any]:
+    return api_rule(rule_id, status=status, days=None, NoncurrentVersionExpiration={"NoncurrentDays": 30},
+                    **fields)
+
+
+VERSIONED = "arn:aws:s3:::versioned"
+for name, status, response, reported in [
+    ("whole-bucket noncurrent expiration", "Enabled", lifecycle(noncurrent()), False),
+    ("noncurrent expiration with an empty prefix filter", "Enabled", lifecycle(noncurrent(Filter={"Prefix": ""})),
+     False),
+    ("suspended counts as versioned, covered", "Suspended", lifecycle(noncurrent()), False),
+    ("suspended counts as versioned", "Suspended", lifecycle(api_rule("current")), True),
+    ("no lifecycle configuration", "Enabled", absent("NoSuchLifecycleConfiguration"), True),
+    ("current versions expire only", "Enabled", lifecycle(api_rule("current")), True),
+    ("noncurrent expiration scoped to a prefix", "Enabled", lifecycle(noncurrent(Filter={"Prefix": "raw/"})), True),
+    ("noncurrent expiration scoped by legacy prefix", "Enabled", lifecycle(noncurrent(Prefix="raw/")), True),
+    ("noncurrent expiration filtered by size", "Enabled",
+     lifecycle(noncurrent(Filter={"ObjectSizeGreaterThan": 1024})), True),
+    ("noncurrent expiration filtered by tag", "Enabled",
+     lifecycle(noncurrent(Filter={"Tag": {"Key": "k", "Value": "v"}})), True),
+    ("noncurrent expiration disabled", "Enabled", lifecycle(noncurrent(status="Disabled")), True),
+    ("noncurrent transitions only", "Enabled", lifecycle(api_rule(
+        "nt", days=None, NoncurrentVersionTransitions=[{"NoncurrentDays": 30, "StorageClass": "GLACIER"}])), True),
+    ("lifecycle unread is not judged", "Enabled", UNREAD, False),
+    ("never versioned", "", absent("NoSuchLifecycleConfiguration"), False),
+]:
+    answer = {"Status": status} if status else {}
+    case(f"versioning: {name}", VERSIONING, facts(s3_bucket("versioned", versioning=answer, lifecycle=response)),
+         *(((VERSIONING, VERSIONED),) if reported else ()))
+case("versioning: versioning unread is not judged", VERSIONING,
+     facts(s3_bucket("versioned", versioning=UNREAD, lifecycle=absent("NoSuchLifecycleConfiguration"))))
+
+# Public access block: every setting must be on.
+OPEN = "arn:aws:s3:::open"
+case("public access: all four on", PUBLIC, facts(s3_bucket("open", public_access=block())))
+for setting in BLOCK_SETTINGS:
+    case(f"public access: {setting} off alone", PUBLIC, facts(s3_bucket("open", public_access=block(setting))),
+         (PUBLIC, OPEN))
+case("public access: two off", PUBLIC,
+     facts(s3_bucket("open", public_access=block("BlockPublicAcls", "RestrictPublicBuckets"))), (PUBLIC, OPEN))
+case("public access: block not configured", PUBLIC,
+     facts(s3_bucket("open", public_access=absent("NoSuchPublicAccessBlockConfiguration"))), (PUBLIC, OPEN))
+case("public access: a setting missing from the answer is off", PUBLIC,
+     facts(s3_bucket("open", public_access={"PublicAccessBlockConfiguration": {
+         k: True for k in BLOCK_SETTINGS if k != "IgnorePublicAcls"}})), (PUBLIC, OPEN))
+case("public access: block unread is not judged", PUBLIC, facts(s3_bucket("open", public_access=UNREAD)))
+
+# Default encryption, against what the bucket policy asks for.
+ENCRYPTED = "arn:aws:s3:::enc"
+for name, encryption, bucket_policy, reported in [
+    ("KMS", sse("aws:kms"), policy(tls_deny()), ()),
+    ("KMS, policy requires KMS", sse("aws:kms"), policy(tls_deny(), KMS_DENY), ()),
+    ("dual-layer KMS, policy requires KMS", sse("aws:kms:dsse"), policy(tls_deny(), KMS_DENY), ()),
+    ("dual-layer KMS", sse("aws:kms:dsse"), policy(tls_deny()), ()),
+    ("SSE-S3", sse("AES256"), policy(tls_deny()), (SSE_S3,)),
+    ("SSE-S3, policy requires KMS", sse("AES256"), policy(tls_deny(), KMS_DENY), (SSE_S3, WEAKER)),
+    ("SSE-S3, policy unread", sse("AES256"), UNREAD, (SSE_S3,)),
+    ("none", absent("ServerSideEncryptionConfigurationNotFoundError"), policy(tls_deny()), (NO_ENCRYPTION,)),
+    ("none, policy requires KMS", absent("ServerSideEncryptionConfigurationNotFoundError"),
+     policy(tls_deny(), KMS_DENY), (NO_ENCRYPTION, WEAKER)),
+    ("rules without a default", {"ServerSideEncryptionConfiguration": {"Rules": [{"BucketKeyEnabled": True}]}},
+     policy(tls_deny()), (NO_ENCRYPTION,)),
+    ("unread, policy requires KMS", UNREAD, policy(tls_deny(), KMS_DENY), ()),
+    ("unread, no policy", UNREAD, absent("NoSuchBucketPolicy"), ()),
+]:
+    case(f"encryption: {name}", ENCRYPTION_RULES, facts(s3_bucket("enc", encryption=encryption, policy=bucket_policy)),
+         *((rule_id, ENCRYPTED) for rule_id in reported))
+
+# TLS-only policy, read from the policy document as GetBucketPolicy returns it.
+STRICT = "arn:aws:s3:::strict"
+for name, answer, tls_only in [
+    ("Bool, string", policy(tls_deny({"Bool": {"aws:SecureTransport": "false"}})), True),
+    ("Bool, list", policy(tls_deny({"Bool": {"aws:SecureTransport": ["false"]}})), True),
+    ("Bool, JSON false", policy(tls_deny({"Bool": {"aws:SecureTransport": False}})), True),
+    ("BoolIfExists, string", policy(tls_deny({"BoolIfExists": {"aws:SecureTransport": "false"}})), True),
+    ("BoolIfExists, list", policy(tls_deny({"BoolIfExists": {"aws:SecureTransport": ["false"]}})), True),
+    ("BoolIfExists, JSON false", policy(tls_deny({"BoolIfExists": {"aws:SecureTransport": False}})), True),
+    ("condition key in lower case", policy(tls_deny({"Bool": {"aws:securetransport": "false"}})), True),
+    ("principal AWS *", policy(tls_deny(Principal={"AWS": "*"})), True),
+    ("action *", policy(tls_deny(Action=["*"])), True),
+    ("a single statement, not a list", {"Policy": json.dumps({"Statement": tls_deny()})}, True),
+    ("among other statements", policy(KMS_DENY, tls_deny()), True),
+    ("no policy", absent("NoSuchBucketPolicy"), False),
+    ("allow instead of deny", policy(tls_deny(Effect="Allow")), False),
+    ("deny over TLS, not without it", policy(tls_deny({"Bool": {"aws:SecureTransport": "true"}})), False),
+    ("deny for one principal", policy(tls_deny(Principal={"AWS": f"arn:aws:iam::{ACCOUNT}:root"})), False),
+    ("deny of one action", policy(tls_deny(Action="s3:GetObject")), False),
+    ("another condition operator", policy(tls_deny({"StringEquals": {"aws:SecureTransport": "false"}})), False),
+]:
+    case(f"tls: {name}", TLS, facts(s3_bucket("strict", policy=answer)), *(() if tls_only else ((TLS, STRICT),)))
+for document in ("null", "[]", "7", '"text"', "{not json"):
+    case(f"tls: unreadable policy {document} is not judged", TLS,
+         facts(s3_bucket("strict", policy={"Policy": document})))
+case("tls: policy unread is not judged", TLS, facts(s3_bucket("strict", policy=UNREAD)))
+
+# Step Functions.
+case("states: AWS-owned key", ("states.aws_owned_key",), facts(machine(encryption="AWS_OWNED_KEY")),
+     ("states.aws_owned_key", MACHINE))
+case("states: encryption without a type is AWS-owned", ("states.aws_owned_key",),
+     facts(node(MACHINE, "states.state_machine", encryption={}, logging={"level": "ALL"})),
+     ("states.aws_owned_key", MACHINE))
+case("states: customer key", ("states.aws_owned_key",), facts(machine()))
+case("states: logging off", ("states.logging_off",), facts(machine(level="OFF")), ("states.logging_off", MACHINE))
+case("states: logging without a level is off", ("states.logging_off",),
+     facts(node(MACHINE, "states.state_machine", logging={}, encryption={"type": "CUSTOMER_MANAGED_KMS_KEY"})),
+     ("states.logging_off", MACHINE))
+for level in ("ERROR", "ALL", "FATAL"):
+    case(f"states: logging {level}", ("states.logging_off",), facts(machine(level=level)))
+case("states: a machine listed but not described is not judged", ("states.aws_owned_key", "states.logging_off"),
+     facts(node(MACHINE, "states.state_machine", unread=["definition", "configuration"])))
+case("states: a machine only referenced is not judged", ("states.aws_owned_key", "states.logging_off"),
+     facts(job(), flow(MACHINE, JOB, EdgeKind.INVOKES)))
+
+# Glue.
+case("glue: catalog not encrypted", ("glue.catalog_not_encrypted",), facts(catalog("DISABLED")),
+     ("glue.catalog_not_encrypted", CATALOG))
+for mode in ("SSE-KMS", "SSE-KMS-WITH-SERVICE-ROLE"):
+    case(f"glue: catalog {mode}", ("glue.catalog_not_encrypted",), facts(catalog(mode)))
+case("glue: passwords in clear", ("glue.connection_passwords_not_encrypted",), facts(catalog(passwords=False)),
+     ("glue.connection_passwords_not_encrypted", CATALOG))
+case("glue: passwords encrypted", ("glue.connection_passwords_not_encrypted",), facts(catalog()))
+for label, rule_id, make, node_id in [("job", "glue.job_without_security_configuration", job, JOB),
+                                       ("crawler", "glue.crawler_without_security_configuration", crawler, CRAWLER)]:
+    case(f"glue: {label} without a security configuration", rule_id, facts(make(None, None)), (rule_id, node_id))
+    case(f"glue: {label} whose configuration leaves S3 unencrypted", rule_id,
+         facts(make("weak", {**SECURE, "s3_encryption": "DISABLED"})), (rule_id, node_id))
+    case(f"glue: {label} with an encrypting configuration", rule_id, facts(make()))
+    case(f"glue: {label} whose configuration could not be read is not judged", rule_id,
+         facts(make("listed-elsewhere", None)))
+case("glue: a job only referenced is not judged", "glue.job_without_security_configuration",
+     facts(machine(), flow(MACHINE, JOB, EdgeKind.INVOKES)))
+
+# EventBridge.
+case("events: bus with an AWS-owned key", "events.bus_without_customer_key",
+     facts(node(BUS, "events.bus", kms_key=None)), ("events.bus_without_customer_key", BUS))
+case("events: bus with a customer key", "events.bus_without_customer_key",
+     facts(node(BUS, "events.bus", kms_key=f"arn:aws:kms:{REGION}:{ACCOUNT}:key/k")))
+case("events: bus whose key could not be read is not judged", "events.bus_without_customer_key",
+     facts(node(BUS, "events.bus", unread=["configuration"])))
+case("events: bus only referenced is not judged", "events.bus_without_customer_key",
+     facts(node(BUS, "events.bus", observed=False, kms_key=None)))
+
+# Athena.
+ATHENA = "athena.results_not_encrypted"
+case("athena: results written unencrypted", ATHENA,
+     facts(workgroup(output_location="s3://results/", result_encryption=None)), (ATHENA, WORKGROUP))
+for option in ("SSE_KMS", "SSE_S3", "CSE_KMS"):
+    case(f"athena: results {option}", ATHENA, facts(workgroup(output_location="s3://results/",
+                                                              result_encryption=option)))
+case("athena: no output location and no flow", ATHENA, facts(workgroup(output_location=None, result_encryption=None)))
+case("athena: no output location of its own but reading a table", ATHENA,
+     facts(table(), workgroup(output_location=None, result_encryption=None), flow(TABLE, WORKGROUP, EdgeKind.READS)),
+     (ATHENA, WORKGROUP))
+case("athena: configuration unread is not judged", ATHENA,
+     facts(workgroup(unread=["configuration"]), table(), flow(TABLE, WORKGROUP, EdgeKind.READS)))
+
+# Coverage.
+UNREADABLE = "coverage.unreadable_definition"
+UNKNOWN = "coverage.unknown_destination"
+case("coverage: warnings on a definition", UNREADABLE,
+     facts(machine(warnings=["States.Load: Resource is not a string"])), (UNREADABLE, MACHINE))
+case("coverage: warnings on a node only referenced", UNREADABLE,
+     facts(node(BUS, "events.bus", observed=False, warnings=["pattern: unreadable"])), (UNREADABLE, BUS))
+case("coverage: no warnings", UNREADABLE, facts(machine(warnings=[])))
+case("coverage: a dynamic place is not a definition", UNREADABLE,
+     facts(machine(), dynamic_place(warnings=["odd"]), flow(MACHINE, DYNAMIC)))
+case("coverage: written to a place known only at run time", UNKNOWN,
+     facts(machine(), dynamic_place(), flow(MACHINE, DYNAMIC)), (UNKNOWN, DYNAMIC))
+case("coverage: routed to a place known only at run time", UNKNOWN,
+     facts(node(BUS, "events.bus", kms_key="k"), dynamic_place("sqs.queue"), flow(BUS, DYNAMIC, EdgeKind.ROUTES)),
+     (UNKNOWN, DYNAMIC))
+case("coverage: only read from a place known only at run time", UNKNOWN,
+     facts(machine(), dynamic_place(), flow(DYNAMIC, MACHINE, EdgeKind.READS)))
+case("coverage: a dynamic id only referenced by an edge", UNKNOWN,
+     facts(machine(), flow(MACHINE, DYNAMIC)), (UNKNOWN, DYNAMIC))
+case("coverage: a named place is not unknown", UNKNOWN,
+     facts(job(), s3_bucket("data"), flow(JOB, "arn:aws:s3:::data/out"), flow(JOB, EXTERNAL)))
+
+# Personal data.
+HELD = "pii.personal_data_held"
+LEAVES = "pii.personal_data_leaves_estate"
+TO_UNKNOWN = "pii.personal_data_to_unknown_destination"
+case("pii: table with personal columns", HELD, facts(table(("email", "email"))), (HELD, TABLE))
+case("pii: table without personal columns", HELD, facts(table()))
+case("pii: table only referenced", HELD, facts(table(("email", "email"), observed=False)))
+case("pii: personal data flows out of the estate", LEAVES,
+     facts(table(("email", "email")), job(), flow(TABLE, JOB, EdgeKind.READS), flow(JOB, EXTERNAL)),
+     (LEAVES, EXTERNAL))
+case("pii: other data flows out of the estate", LEAVES,
+     facts(table(), job(), flow(TABLE, JOB, EdgeKind.READS), flow(JOB, EXTERNAL)))
+case("pii: personal data stays inside the estate", LEAVES,
+     facts(table(("email", "email")), job(), s3_bucket("data"), flow(TABLE, JOB, EdgeKind.READS),
+           flow(JOB, "arn:aws:s3:::data/out")))
+case("pii: personal data to a place known only at run time", TO_UNKNOWN,
+     facts(table(("phone", "phone")), machine(), dynamic_place(), flow(TABLE, MACHINE, EdgeKind.READS),
+           flow(MACHINE, DYNAMIC)), (TO_UNKNOWN, DYNAMIC))
+case("pii: other data to a place known only at run time", TO_UNKNOWN,
+     facts(table(), machine(), dynamic_place(), flow(TABLE, MACHINE, EdgeKind.READS), flow(MACHINE, DYNAMIC)))
+case("pii: personal data read from a place known only at run time", TO_UNKNOWN,
+     facts(table(("phone", "phone")), machine(), dynamic_place(), flow(TABLE, MACHINE, EdgeKind.READS),
+           flow(DYNAMIC, MACHINE, EdgeKind.READS)))
+case("pii: personal data to a named place", TO_UNKNOWN,
+     facts(table(("phone", "phone")), machine(), s3_bucket("data"), flow(TABLE, MACHINE, EdgeKind.READS),
+           flow(MACHINE, "arn:aws:s3:::data/out")))
+
+
+@pytest.mark.parametrize(("rules", "batches", "expected"), CASES)
+def test_rule_reports_exactly_these_nodes(rules: tuple[str, ...], batches: list[Facts],
+                                          expected: set[tuple[str, str]]) -> None:
+    assert judged(batches, rules) == expected
+
+
+def test_every_rule_has_a_case_that_reports_and_one_that_does_not() -> None:
+    reported: set[str] = set()
+    silent: set[str] = set()
+    for param in CASES:
+        rules, _, expected = param.values
+        hit = {rule_id for rule_id, _ in expected}
+        reported |= hit
+        silent |= set(rules) - hit
+    every = {r.id for r in all_rules()}
+    assert every - reported == set(), "rules without a case where they report"
+    assert every - silent == set(), "rules without a case where they stay silent"
+
+
+# --- Messages: what a user reads ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("setting", BLOCK_SETTINGS)
+def test_each_public_access_setting_off_is_named_alone(setting: str) -> None:
+    [finding] = findings_of(facts(s3_bucket("open", public_access=block(setting))), PUBLIC).values()
+    assert f"({setting} off)" in finding.message
+    assert all(other not in finding.message for other in BLOCK_SETTINGS if other != setting)
+    assert finding.evidence[0].excerpt == f"off: {setting}"
+
+
+def test_a_missing_public_access_block_names_all_four_settings() -> None:
+    [finding] = findings_of(facts(s3_bucket("open", public_access=absent("NoSuchPublicAccessBlockConfiguration"))),
+                            PUBLIC).values()
+    assert all(setting in finding.message for setting in BLOCK_SETTINGS)
+    assert finding.evidence[0].excerpt == "not configured"
+
+
+def test_lifecycle_finding_says_why_each_rule_does_not_cover() -> None:
+    rules = lifecycle(api_rule("big-only", Filter={"ObjectSizeGreaterThan": 1024}),
+                      api_rule("tagged", Filter={"Tag": {"Key": "k", "Value": "v"}}),
+                      api_rule("off", status="Disabled"), api_rule("cold", days=None))
+    [finding] = findings_of(written(EVENTS, lifecycle=rules), LIFECYCLE).values()
+    assert finding.message.startswith("s3://data/raw/events is on a data flow")
+    for reason in ("big-only (prefix '', object size)", "tagged (prefix '', tags)", "off (prefix '', disabled)",
+                   "cold (prefix '', no expiration)"):
+        assert reason in finding.message
+
+
+def test_tls_finding_tells_a_missing_policy_from_one_without_the_deny() -> None:
+    missing = findings_of(facts(s3_bucket("strict", policy=absent("NoSuchBucketPolicy"))), TLS)[STRICT]
+    lacking = findings_of(facts(s3_bucket("strict", policy=policy(KMS_DENY))), TLS)[STRICT]
+    assert "has no bucket policy" in missing.message
+    assert "has a policy without a TLS-only deny" in lacking.message
+
+
+# --- The policy reader on its own --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("document", ["null", "[]", "7", '"a string"', "true", "", "{", "[{}]"])
+def test_a_policy_that_is_not_an_object_is_unreadable_and_grants_nothing(document: str) -> None:
+    assert policy_facts(document) == {"tls_only": False, "requires_kms": False, "statements": [],
+                                      "unreadable": True}
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"Statement": "not a statement"},
+        {"Statement": [None, 7, "x", []]},
+        {"Statement": [{"Effect": "Deny", "Principal": "*", "Action": [None, 3], "Condition": "odd"}]},
+        {"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Condition": {"Bool": ["odd"]}}]},
+        {"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Sid": 5,
+                        "Condition": {"Bool": {5: "false"}}}]},
+    ],
+)
+def test_odd_statements_are_skipped_without_raising(document: dict[str, Any]) -> None:
+    read = policy_facts(json.dumps(document))
+    assert read["tls_only"] is False and read["requires_kms"] is False and "unreadable" not in read
+
+
+@pytest.mark.parametrize(
+    ("condition", "requires_kms"),
+    [
+        ({"StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}}, True),
+        ({"StringNotEquals": {"s3:x-amz-server-side-encryption": ["aws:kms"]}}, True),
+        ({"StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms:dsse"}}, True),
+        ({"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}}, True),
+        ({"StringNotEquals": {"S3:X-Amz-Server-Side-Encryption": "aws:kms"}}, True),
+        ({"StringNotEquals": {"s3:x-amz-server-side-encryption": "AES256"}}, False),
+        ({"StringEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}}, False),
+        ({"Null": {"s3:x-amz-server-side-encryption": "true"}}, False),
+    ],
+)
+def test_policy_requiring_kms(condition: dict[str, Any], requires_kms: bool) -> None:
+    statement = {**KMS_DENY, "Condition": condition}
+    assert policy_facts(json.dumps({"Statement": [statement]}))["requires_kms"] is requires_kms
+    assert policy_facts(json.dumps({"Statement": [{**statement, "Effect": "Allow"}]}))["requires_kms"] is False
+
+
+# --- Personal data raises severity, where it matters -----------------------------------------------
+
+OUT = "arn:aws:s3:::out"
+OUT_PEOPLE = "arn:aws:s3:::out/people"
+# The same estate with and without personal data: each gap at its default severity.
+BASE_SEVERITIES = {
+    ("glue.job_without_security_configuration", JOB): Severity.MEDIUM,
+    (LIFECYCLE, OUT_PEOPLE): Severity.MEDIUM,
+    (SSE_S3, OUT): Severity.LOW,
+    (PUBLIC, OUT): Severity.MEDIUM,
+    (TLS, OUT): Severity.MEDIUM,
+    ("states.aws_owned_key", MACHINE): Severity.LOW,
+    ("states.logging_off", MACHINE): Severity.MEDIUM,
+    (UNREADABLE, MACHINE): Severity.LOW,
+}
+RAISED = {  # lifecycle, encryption and exposure: one step more severe where personal data reaches
+    ("glue.job_without_security_configuration", JOB): Severity.HIGH,
+    (LIFECYCLE, OUT_PEOPLE): Severity.HIGH,
+    (SSE_S3, OUT): Severity.MEDIUM,
+    (PUBLIC, OUT): Severity.HIGH,
+    (TLS, OUT): Severity.HIGH,
+    ("states.aws_owned_key", MACHINE): Severity.MEDIUM,
+}
+
+
+def estate(columns: tuple[tuple[str, str], ...] = (), bucket_tags: dict[str, Any] | None = None) -> list[Facts]:
+    """A table read by a job that writes to a bucket a machine reads; the machine sends data outside."""
+    out = s3_bucket("out", lifecycle=absent("NoSuchLifecycleConfiguration"), encryption=sse("AES256"),
+                    public_access=block("RestrictPublicBuckets"), policy=absent("NoSuchBucketPolicy"),
+                    tags=bucket_tags or {"TagSet": []})
+    return facts(table(*columns), job(None, None), out,
+                 machine(level="OFF", encryption="AWS_OWNED_KEY", warnings=["States.Odd: unknown state type"]),
+                 flow(TABLE, JOB, EdgeKind.READS), flow(JOB, OUT_PEOPLE), flow(OUT_PEOPLE, MACHINE, EdgeKind.READS),
+                 flow(MACHINE, EXTERNAL))
+
+
+@pytest.mark.parametrize(
+    ("batches", "expected"),
+    [
+        pytest.param(estate(), BASE_SEVERITIES, id="no personal data"),
+        pytest.param(estate((("email", "email"),)),
+                     {**BASE_SEVERITIES, **RAISED, (HELD, TABLE): Severity.INFO, (LEAVES, EXTERNAL): Severity.HIGH},
+                     id="personal columns upstream"),
+        pytest.param(estate(bucket_tags=tagged(lineage_pii="true")),
+                     {**BASE_SEVERITIES, **RAISED, (LEAVES, EXTERNAL): Severity.HIGH},
+                     id="bucket tagged lineage:pii"),
+    ],
+)
+def test_personal_data_raises_lifecycle_encryption_and_exposure_but_not_coverage_or_pii(
+        batches: list[Facts], expected: dict[tuple[str, str], Severity]) -> None:
+    findings = evaluate(build_graph(batches)).findings
+    assert {(f.rule, f.node): f.severity for f in findings} == expected
+    for finding in findings:
+        said = "Personal data (" in finding.message and "reaches this node." in finding.message
+        assert said is (finding.severity != BASE_SEVERITIES.get((finding.rule, finding.node), finding.severity))
+
+
+def test_the_raised_message_names_the_categories() -> None:
+    findings = findings_of(estate((("email", "email"), ("phone", "phone"))), SSE_S3)
+    assert findings[OUT].message.endswith("Personal data (email, phone) reaches this node.")
+    declared = findings_of(estate(bucket_tags=tagged(lineage_pii="true")), SSE_S3)
+    assert declared[OUT].message.endswith("Personal data (declared) reaches this node.")
+
+
+# --- Places known only at run time ------------------------------------------------------------------
+
+
+def _every_s3_rule_would_report() -> dict[str, Any]:
+    """Attributes under which every S3 rule reports a bucket it judges."""
+    bucket = s3_bucket("x", lifecycle=absent("NoSuchLifecycleConfiguration"), versioning={"Status": "Enabled"},
+                       encryption=absent("ServerSideEncryptionConfigurationNotFoundError"),
+                       public_access=absent("NoSuchPublicAccessBlockConfiguration"),
+                       policy=policy(KMS_DENY))
+    return dict(bucket.attributes)
+
+
+@pytest.mark.parametrize("kind", ["s3.location", "s3.bucket"])
+@pytest.mark.parametrize("personal", [False, True], ids=["no personal data", "personal data upstream"])
+def test_a_dynamic_place_is_never_judged_as_s3_but_as_an_unknown_destination(kind: str, personal: bool) -> None:
+    attributes = _every_s3_rule_would_report() if kind == "s3.bucket" else {}
+    place = Node(DYNAMIC, kind, "Bucket.$", stage_for(kind), observed=kind == "s3.bucket",
+                 attributes={**attributes, "dynamic": True, "expression": "$.bucket"})
+    columns = (("email", "email"),) if personal else ()
+    batches = facts(table(*columns), machine(), place, flow(TABLE, MACHINE, EdgeKind.READS),
+                    Edge(MACHINE, DYNAMIC, EdgeKind.WRITES,
+                         (Evidence("states:DescribeStateMachine", MACHINE, "States.Save.Parameters.Bucket.$",
+                                   "$.bucket", dynamic=True),)))
+    evaluation = evaluate(build_graph(batches))
+    on_place = {(f.rule, f.severity) for f in evaluation.findings if f.node == DYNAMIC}
+    expected = {(UNKNOWN, Severity.LOW)} | ({(TO_UNKNOWN, Severity.MEDIUM)} if personal else set())
+    assert on_place == expected
+    assert evaluation.gaps == []
+    [unknown] = [f for f in evaluation.findings if f.rule == UNKNOWN]
+    assert "$.bucket" in unknown.message and unknown.evidence[0].dynamic is True
+
+
+def test_the_control_bucket_with_those_attributes_is_reported_by_every_bucket_rule() -> None:
+    # Shows that the attributes given to the dynamic bucket above would be reported were it a bucket.
+    bucket = Node("arn:aws:s3:::x", "s3.bucket", "x", Stage.STORAGE, ACCOUNT, REGION, True,
+                  _every_s3_rule_would_report())
+    batches = facts(job(), bucket, flow(JOB, "arn:aws:s3:::x"))
+    assert {rule_id for rule_id, _ in judged(batches, [r.id for r in all_rules() if r.id.startswith("s3.")])} == {
+        LIFECYCLE, VERSIONING, TLS, NO_ENCRYPTION, WEAKER, PUBLIC}
+
+
+# --- A check that fails on one node -------------------------------------------------------------------
+
+
+def _fragile(graph: Graph, bucket: Node) -> Iterator[Hit]:
+    yield Hit(bucket.id, f"{bucket.name} judged")
+    if bucket.name == "odd":
+        raise KeyError("lifecycle_rules")
+
+
+FRAGILE = Rule("test.fragile", "Fails on one bucket", Category.LIFECYCLE, Severity.LOW, "none", _fragile,
+               frozenset({"s3.bucket"}))
+
+
+def test_a_check_that_raises_on_one_node_is_that_nodes_gap_and_the_others_are_judged() -> None:
+    graph = build_graph(facts(s3_bucket("first"), s3_bucket("odd"), s3_bucket("last", public_access=block(
+        "BlockPublicAcls"))))
+    public = next(r for r in all_rules() if r.id == PUBLIC)
+    evaluation = evaluate(graph, rules=[FRAGILE, public])
+    assert {(f.rule, f.node) for f in evaluation.findings} == {
+        ("test.fragile", "arn:aws:s3:::first"), ("test.fragile", "arn:aws:s3:::last"), (PUBLIC, "arn:aws:s3:::last")}
+    # The hit yielded before the failure is not kept: a failed check leaves none of its hits on that node.
+    assert evaluation.gaps == [CoverageGap("lineage", "test.fragile", "arn:aws:s3:::odd",
+                                           "KeyError: 'lifecycle_rules'", REGION)]
