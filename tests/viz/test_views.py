@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from lineage.model import Category, Edge, EdgeKind, Evidence, Finding, Node, Scan, ScanStatus, Severity, Stage
+from tests.viz.test_schema import assert_valid
 from viz.export import FORMAT, scan_document
 from viz.html import render_html
 
@@ -43,7 +44,7 @@ def test_export_document_has_the_contract_shape() -> None:
     assert set(document["edges"][0]["evidence"][0]) == {"operation", "resource", "path", "excerpt", "dynamic"}
     assert set(document["findings"][0]) == {"id", "rule", "category", "severity", "node", "message", "evidence",
                                             "remediation"}
-    json.dumps(document)  # plain data throughout
+    assert_valid(json.loads(json.dumps(document)))  # plain data throughout, and as the schema says
 
 
 def test_html_is_self_contained_and_escapes_every_string_from_aws() -> None:
