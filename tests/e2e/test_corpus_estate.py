@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import jsonschema
 import pytest
 from moto.server import ThreadedMotoServer
 
@@ -26,6 +27,7 @@ from lineage.cli import main
 from lineage.patterns import pattern_facts
 from tests.conftest import CORPUS, corpus_files
 from tests.e2e.conftest import free_port, lineage
+from viz.export import schema
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account
@@ -185,7 +187,9 @@ def other_end_kinds(document: dict[str, Any], edges: set[Edge], machine: str) ->
 def offline(path: Path, arn: str, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
     capsys.readouterr()
     main(["asl", str(path), "--arn", arn, "--json"])
-    return json.loads(capsys.readouterr().out)
+    document = json.loads(capsys.readouterr().out)
+    jsonschema.validate(document, schema())
+    return document
 
 
 def difference(scanned: set[Edge], expected: set[Edge]) -> str:
@@ -207,6 +211,7 @@ def test_one_scan_of_the_whole_corpus_completes_without_a_gap(estate: Estate, co
     assert header["status"] == "complete"
     assert header["accounts"] == [ACCOUNT] and header["regions"] == [REGION]
     assert header["api_calls"]["states:DescribeStateMachine"] == len(estate.machines)
+    jsonschema.validate(estate.document, schema())
 
 
 def test_every_definition_is_deployed_except_the_one_the_loader_refuses(estate: Estate, corpus: Path) -> None:
