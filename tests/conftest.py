@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT.parent / "shared" / "corpus"
+# Beside the project; `LINEAGE_CORPUS` names it when the tests run from a copy (mutation testing).
+CORPUS = Path(os.environ.get("LINEAGE_CORPUS") or ROOT.parent / "shared" / "corpus")
 
 
 @pytest.fixture(autouse=True)

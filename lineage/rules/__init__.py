@@ -1,5 +1,5 @@
 """Rules: each declares its id, title, category, severity, remediation and the kinds of node it judges
-beside its check.
+right after its check.
 
 A check is a pure function of the graph and one node, yielding `Hit`s. The runner (`evaluate`) hands
 each rule the nodes of its kinds, turns hits into findings — one step more severe where the node
@@ -66,15 +66,15 @@ RULES: list[Rule] = []
 _RAISED_WITH_PERSONAL_DATA = frozenset({Category.LIFECYCLE, Category.ENCRYPTION, Category.EXPOSURE})
 
 
-def rule(id: str, title: str, category: Category, severity: Severity, remediation: str, kinds: Iterable[str],
-         frameworks: tuple[str, ...] = (), unobserved: bool = False,
-         dynamic: bool = False) -> Callable[[Check], Check]:
-    def register(check: Check) -> Check:
-        RULES.append(Rule(id, title, category, severity, remediation, check, frozenset(kinds), frameworks,
-                          unobserved, dynamic))
-        return check
-
-    return register
+def rule(check: Check, id: str, title: str, category: Category, severity: Severity, remediation: str,
+         kinds: Iterable[str], frameworks: tuple[str, ...] = (), unobserved: bool = False,
+         dynamic: bool = False) -> Rule:
+    """Register `check` with the metadata written right after it (a plain call rather than a decorator:
+    the check stays an ordinary function, which mutation testing can change and tests can call)."""
+    registered = Rule(id, title, category, severity, remediation, check, frozenset(kinds), frameworks, unobserved,
+                      dynamic)
+    RULES.append(registered)
+    return registered
 
 
 def finding_id(rule_id: str, node: str) -> str:

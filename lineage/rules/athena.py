@@ -9,17 +9,6 @@ from lineage.model import Category, Evidence, Node, Severity
 from lineage.rules import Hit, rule
 
 
-@rule(
-    id="athena.results_not_encrypted",
-    title="Athena workgroup writes query results unencrypted",
-    category=Category.ENCRYPTION,
-    severity=Severity.MEDIUM,
-    remediation=(
-        "Set the workgroup's ResultConfiguration.EncryptionConfiguration to SSE_KMS (or at least SSE_S3) "
-        "and EnforceWorkGroupConfiguration so clients cannot override it."
-    ),
-    kinds=("athena.workgroup",),
-)
 def results_not_encrypted(graph: Graph, node: Node) -> Iterator[Hit]:
     if "result_encryption" not in node.attributes:
         return  # the configuration could not be read
@@ -30,3 +19,17 @@ def results_not_encrypted(graph: Graph, node: Node) -> Iterator[Hit]:
                   "data it reads rest at its output location as the bucket's default leaves them.",
                   (Evidence("athena:GetWorkGroup", node.id,
                             "Configuration.ResultConfiguration.EncryptionConfiguration", "not set"),))
+
+
+rule(
+    results_not_encrypted,
+    id="athena.results_not_encrypted",
+    title="Athena workgroup writes query results unencrypted",
+    category=Category.ENCRYPTION,
+    severity=Severity.MEDIUM,
+    remediation=(
+        "Set the workgroup's ResultConfiguration.EncryptionConfiguration to SSE_KMS (or at least SSE_S3) "
+        "and EnforceWorkGroupConfiguration so clients cannot override it."
+    ),
+    kinds=("athena.workgroup",),
+)

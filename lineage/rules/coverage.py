@@ -16,15 +16,6 @@ _OPERATION_BY_KIND = {
 }
 
 
-@rule(
-    id="coverage.unreadable_definition",
-    title="Part of a resource's definition could not be read",
-    category=Category.COVERAGE,
-    severity=Severity.LOW,
-    remediation="Fix the definition (the message says where); flows it holds are missing until then.",
-    kinds=(ANY_KIND,),
-    unobserved=True,
-)
 def unreadable_definition(graph: Graph, node: Node) -> Iterator[Hit]:
     warnings = [str(w) for w in node.attributes.get("warnings") or []]
     if warnings:
@@ -34,7 +25,28 @@ def unreadable_definition(graph: Graph, node: Node) -> Iterator[Hit]:
         yield Hit(node.id, f"{node.kind} {node.name}: " + "; ".join(warnings[:3]) + more, evidence)
 
 
-@rule(
+rule(
+    unreadable_definition,
+    id="coverage.unreadable_definition",
+    title="Part of a resource's definition could not be read",
+    category=Category.COVERAGE,
+    severity=Severity.LOW,
+    remediation="Fix the definition (the message says where); flows it holds are missing until then.",
+    kinds=(ANY_KIND,),
+    unobserved=True,
+)
+
+
+def unknown_destination(graph: Graph, node: Node) -> Iterator[Hit]:
+    evidence = flows_into_unknown_place(graph, node)
+    if evidence:
+        expression = node.attributes.get("expression", "")
+        yield Hit(node.id, f"Data is written to a {node.kind} chosen at run time by {expression!s:.120}: its "
+                  "lifecycle and encryption cannot be judged from configuration.", tuple(evidence[:5]))
+
+
+rule(
+    unknown_destination,
     id="coverage.unknown_destination",
     title="Data is written to a place known only at run time",
     category=Category.COVERAGE,
@@ -45,9 +57,3 @@ def unreadable_definition(graph: Graph, node: Node) -> Iterator[Hit]:
     unobserved=True,
     dynamic=True,
 )
-def unknown_destination(graph: Graph, node: Node) -> Iterator[Hit]:
-    evidence = flows_into_unknown_place(graph, node)
-    if evidence:
-        expression = node.attributes.get("expression", "")
-        yield Hit(node.id, f"Data is written to a {node.kind} chosen at run time by {expression!s:.120}: its "
-                  "lifecycle and encryption cannot be judged from configuration.", tuple(evidence[:5]))

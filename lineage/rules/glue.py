@@ -9,7 +9,16 @@ from lineage.model import Category, Evidence, Node, Severity
 from lineage.rules import Hit, rule
 
 
-@rule(
+def catalog_not_encrypted(graph: Graph, node: Node) -> Iterator[Hit]:
+    if node.attributes.get("encryption_at_rest", "DISABLED") == "DISABLED":
+        evidence = (Evidence("glue:GetDataCatalogEncryptionSettings", node.id,
+                             "EncryptionAtRest.CatalogEncryptionMode", "DISABLED"),)
+        yield Hit(node.id, f"The Data Catalog in {node.region} stores table schemas (column names, "
+                  "comments, locations) without encryption at rest.", evidence)
+
+
+rule(
+    catalog_not_encrypted,
     id="glue.catalog_not_encrypted",
     title="Glue Data Catalog metadata not encrypted at rest",
     category=Category.ENCRYPTION,
@@ -21,15 +30,17 @@ from lineage.rules import Hit, rule
     ),
     kinds=("glue.catalog",),
 )
-def catalog_not_encrypted(graph: Graph, node: Node) -> Iterator[Hit]:
-    if node.attributes.get("encryption_at_rest", "DISABLED") == "DISABLED":
+
+
+def connection_passwords_not_encrypted(graph: Graph, node: Node) -> Iterator[Hit]:
+    if not node.attributes.get("connection_password_encryption"):
         evidence = (Evidence("glue:GetDataCatalogEncryptionSettings", node.id,
-                             "EncryptionAtRest.CatalogEncryptionMode", "DISABLED"),)
-        yield Hit(node.id, f"The Data Catalog in {node.region} stores table schemas (column names, "
-                  "comments, locations) without encryption at rest.", evidence)
+                             "ConnectionPasswordEncryption.ReturnConnectionPasswordEncrypted", "false"),)
+        yield Hit(node.id, f"Connection passwords in the {node.region} catalog are not encrypted.", evidence)
 
 
-@rule(
+rule(
+    connection_passwords_not_encrypted,
     id="glue.connection_passwords_not_encrypted",
     title="Glue connection passwords returned in clear",
     category=Category.ENCRYPTION,
@@ -37,11 +48,6 @@ def catalog_not_encrypted(graph: Graph, node: Node) -> Iterator[Hit]:
     remediation="Enable ConnectionPasswordEncryption with a KMS key in the Data Catalog settings.",
     kinds=("glue.catalog",),
 )
-def connection_passwords_not_encrypted(graph: Graph, node: Node) -> Iterator[Hit]:
-    if not node.attributes.get("connection_password_encryption"):
-        evidence = (Evidence("glue:GetDataCatalogEncryptionSettings", node.id,
-                             "ConnectionPasswordEncryption.ReturnConnectionPasswordEncrypted", "false"),)
-        yield Hit(node.id, f"Connection passwords in the {node.region} catalog are not encrypted.", evidence)
 
 
 def _security_hits(node: Node, label: str) -> Iterator[Hit]:
@@ -60,7 +66,12 @@ def _security_hits(node: Node, label: str) -> Iterator[Hit]:
                             "EncryptionConfiguration.S3Encryption.S3EncryptionMode", "DISABLED"),))
 
 
-@rule(
+def job_without_security_configuration(graph: Graph, node: Node) -> Iterator[Hit]:
+    yield from _security_hits(node, "Glue job")
+
+
+rule(
+    job_without_security_configuration,
     id="glue.job_without_security_configuration",
     title="Glue job without an encrypting security configuration",
     category=Category.ENCRYPTION,
@@ -71,11 +82,14 @@ def _security_hits(node: Node, label: str) -> Iterator[Hit]:
     ),
     kinds=("glue.job",),
 )
-def job_without_security_configuration(graph: Graph, node: Node) -> Iterator[Hit]:
-    yield from _security_hits(node, "Glue job")
 
 
-@rule(
+def crawler_without_security_configuration(graph: Graph, node: Node) -> Iterator[Hit]:
+    yield from _security_hits(node, "Glue crawler")
+
+
+rule(
+    crawler_without_security_configuration,
     id="glue.crawler_without_security_configuration",
     title="Glue crawler without an encrypting security configuration",
     category=Category.ENCRYPTION,
@@ -83,5 +97,3 @@ def job_without_security_configuration(graph: Graph, node: Node) -> Iterator[Hit
     remediation="Set a security configuration with CloudWatch encryption on the crawler.",
     kinds=("glue.crawler",),
 )
-def crawler_without_security_configuration(graph: Graph, node: Node) -> Iterator[Hit]:
-    yield from _security_hits(node, "Glue crawler")

@@ -10,18 +10,6 @@ from lineage.model import Category, EdgeKind, Evidence, Node, Severity
 from lineage.rules import ANY_KIND, Hit, rule
 
 
-@rule(
-    id="pii.personal_data_held",
-    title="Table holds personal data",
-    category=Category.PII,
-    severity=Severity.INFO,
-    remediation=(
-        "Confirm the classification; record the lawful basis and retention, and make sure every place "
-        "listed downstream is encrypted with a key of yours and expires the data."
-    ),
-    kinds=("glue.table",),
-    frameworks=("GDPR Art. 30",),
-)
 def personal_data_held(graph: Graph, node: Node) -> Iterator[Hit]:
     columns = node.attributes.get("personal_columns") or []
     if not columns:
@@ -34,7 +22,32 @@ def personal_data_held(graph: Graph, node: Node) -> Iterator[Hit]:
               "node(s) downstream.", evidence)
 
 
-@rule(
+rule(
+    personal_data_held,
+    id="pii.personal_data_held",
+    title="Table holds personal data",
+    category=Category.PII,
+    severity=Severity.INFO,
+    remediation=(
+        "Confirm the classification; record the lawful basis and retention, and make sure every place "
+        "listed downstream is encrypted with a key of yours and expires the data."
+    ),
+    kinds=("glue.table",),
+    frameworks=("GDPR Art. 30",),
+)
+
+
+def personal_data_leaves_estate(graph: Graph, node: Node) -> Iterator[Hit]:
+    if not node.attributes.get("personal_data"):
+        return
+    evidence = tuple(e for edge in graph.flows_in(node.id) for e in edge.evidence[:1])
+    origins = ", ".join(node.attributes["personal_data"]["origins"])
+    yield Hit(node.id, f"Personal data from {origins} flows to {node.name}, outside what was scanned.",
+              evidence[:5])
+
+
+rule(
+    personal_data_leaves_estate,
     id="pii.personal_data_leaves_estate",
     title="Personal data flows to a destination outside the scanned estate",
     category=Category.PII,
@@ -45,13 +58,6 @@ def personal_data_held(graph: Graph, node: Node) -> Iterator[Hit]:
     frameworks=("GDPR Art. 44",),
     unobserved=True,
 )
-def personal_data_leaves_estate(graph: Graph, node: Node) -> Iterator[Hit]:
-    if not node.attributes.get("personal_data"):
-        return
-    evidence = tuple(e for edge in graph.flows_in(node.id) for e in edge.evidence[:1])
-    origins = ", ".join(node.attributes["personal_data"]["origins"])
-    yield Hit(node.id, f"Personal data from {origins} flows to {node.name}, outside what was scanned.",
-              evidence[:5])
 
 
 _INTO = frozenset({EdgeKind.WRITES, EdgeKind.ROUTES, EdgeKind.NOTIFIES})
@@ -62,7 +68,20 @@ def flows_into_unknown_place(graph: Graph, node: Node, kinds: frozenset[EdgeKind
     return [e for edge in graph.flows_in(node.id) if edge.kind in kinds for e in edge.evidence[:1]]
 
 
-@rule(
+def personal_data_to_unknown_destination(graph: Graph, node: Node) -> Iterator[Hit]:
+    personal = node.attributes.get("personal_data")
+    # Invoking code chosen at run time hands it the data as surely as writing to a place chosen then.
+    evidence = flows_into_unknown_place(graph, node, _INTO | {EdgeKind.INVOKES})
+    if not personal or not evidence:
+        return
+    expression = node.attributes.get("expression", "")
+    yield Hit(node.id, f"Personal data ({', '.join(personal['categories'])}) from {', '.join(personal['origins'])} "
+              f"goes to a {node.kind} chosen at run time by {expression!s:.120}: where it rests, and whether "
+              "that place is encrypted and expires it, cannot be shown from configuration.", tuple(evidence[:5]))
+
+
+rule(
+    personal_data_to_unknown_destination,
     id="pii.personal_data_to_unknown_destination",
     title="Personal data flows to a destination known only at run time",
     category=Category.PII,
@@ -74,13 +93,3 @@ def flows_into_unknown_place(graph: Graph, node: Node, kinds: frozenset[EdgeKind
     unobserved=True,
     dynamic=True,
 )
-def personal_data_to_unknown_destination(graph: Graph, node: Node) -> Iterator[Hit]:
-    personal = node.attributes.get("personal_data")
-    # Invoking code chosen at run time hands it the data as surely as writing to a place chosen then.
-    evidence = flows_into_unknown_place(graph, node, _INTO | {EdgeKind.INVOKES})
-    if not personal or not evidence:
-        return
-    expression = node.attributes.get("expression", "")
-    yield Hit(node.id, f"Personal data ({', '.join(personal['categories'])}) from {', '.join(personal['origins'])} "
-              f"goes to a {node.kind} chosen at run time by {expression!s:.120}: where it rests, and whether "
-              "that place is encrypted and expires it, cannot be shown from configuration.", tuple(evidence[:5]))

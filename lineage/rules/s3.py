@@ -35,19 +35,6 @@ def _flow_evidence(graph: Graph, node_id: str) -> tuple[Evidence, ...]:
     return tuple(evidence[:5])
 
 
-@rule(
-    id="s3.location_without_lifecycle",
-    title="Data on a flow rests in S3 with no lifecycle expiring it",
-    category=Category.LIFECYCLE,
-    severity=Severity.MEDIUM,
-    remediation=(
-        "Add an enabled lifecycle rule whose filter covers this prefix (no tag or size filter) and "
-        "expires current objects after the retention the data needs: "
-        "aws s3api put-bucket-lifecycle-configuration --bucket BUCKET --lifecycle-configuration file://rules.json"
-    ),
-    kinds=("s3.location", "s3.bucket"),
-    frameworks=("GDPR Art. 5(1)(e)", "ISO 27001 A.8.10"),
-)
 def location_without_lifecycle(graph: Graph, node: Node) -> Iterator[Hit]:
     if not graph.on_a_flow(node.id):
         return
@@ -70,6 +57,22 @@ def location_without_lifecycle(graph: Graph, node: Node) -> Iterator[Hit]:
     yield Hit(node.id, f"{where} is on a data flow and no lifecycle rule expires it: {reason}.", evidence)
 
 
+rule(
+    location_without_lifecycle,
+    id="s3.location_without_lifecycle",
+    title="Data on a flow rests in S3 with no lifecycle expiring it",
+    category=Category.LIFECYCLE,
+    severity=Severity.MEDIUM,
+    remediation=(
+        "Add an enabled lifecycle rule whose filter covers this prefix (no tag or size filter) and "
+        "expires current objects after the retention the data needs: "
+        "aws s3api put-bucket-lifecycle-configuration --bucket BUCKET --lifecycle-configuration file://rules.json"
+    ),
+    kinds=("s3.location", "s3.bucket"),
+    frameworks=("GDPR Art. 5(1)(e)", "ISO 27001 A.8.10"),
+)
+
+
 def _why_not(candidate: dict[str, Any]) -> str:
     reasons = [f"prefix {candidate.get('prefix', '')!r}"]
     reasons += ["tags"] if candidate.get("tags") else []
@@ -80,18 +83,6 @@ def _why_not(candidate: dict[str, Any]) -> str:
     return f"{candidate.get('id') or '(unnamed)'} ({', '.join(reasons)})"
 
 
-@rule(
-    id="s3.versioning_without_noncurrent_expiration",
-    title="Versioned bucket keeps old versions forever",
-    category=Category.LIFECYCLE,
-    severity=Severity.MEDIUM,
-    remediation=(
-        "Add a lifecycle rule over the whole bucket with NoncurrentVersionExpiration "
-        "(NoncurrentDays) so overwritten and deleted data does not rest indefinitely."
-    ),
-    kinds=("s3.bucket",),
-    frameworks=("GDPR Art. 17",),
-)
 def versioning_without_noncurrent_expiration(graph: Graph, bucket: Node) -> Iterator[Hit]:
     if bucket.attributes.get("versioning") not in ("Enabled", "Suspended"):
         return
@@ -106,7 +97,33 @@ def versioning_without_noncurrent_expiration(graph: Graph, bucket: Node) -> Iter
               "whole-bucket lifecycle rule expires noncurrent versions.", evidence)
 
 
-@rule(
+rule(
+    versioning_without_noncurrent_expiration,
+    id="s3.versioning_without_noncurrent_expiration",
+    title="Versioned bucket keeps old versions forever",
+    category=Category.LIFECYCLE,
+    severity=Severity.MEDIUM,
+    remediation=(
+        "Add a lifecycle rule over the whole bucket with NoncurrentVersionExpiration "
+        "(NoncurrentDays) so overwritten and deleted data does not rest indefinitely."
+    ),
+    kinds=("s3.bucket",),
+    frameworks=("GDPR Art. 17",),
+)
+
+
+def no_tls_only_policy(graph: Graph, bucket: Node) -> Iterator[Hit]:
+    policy = bucket.attributes.get("policy")
+    if policy is None or policy.get("tls_only") or policy.get("unreadable"):
+        return  # unread, or a document that could not be parsed: what it denies is unknown, not absent
+    state = "has no bucket policy" if not policy.get("present") else "has a policy without a TLS-only deny"
+    evidence = (Evidence("s3:GetBucketPolicy", bucket.id, "Statement",
+                         "no policy" if not policy.get("present") else "no Deny on aws:SecureTransport=false"),)
+    yield Hit(bucket.id, f"Bucket {bucket.name} {state}: data can be read and written over plain HTTP.", evidence)
+
+
+rule(
+    no_tls_only_policy,
     id="s3.no_tls_only_policy",
     title="Bucket policy does not deny requests without TLS",
     category=Category.EXPOSURE,
@@ -118,17 +135,19 @@ def versioning_without_noncurrent_expiration(graph: Graph, bucket: Node) -> Iter
     kinds=("s3.bucket",),
     frameworks=("CIS AWS 2.1.1", "PCI DSS 4.2.1"),
 )
-def no_tls_only_policy(graph: Graph, bucket: Node) -> Iterator[Hit]:
-    policy = bucket.attributes.get("policy")
-    if policy is None or policy.get("tls_only") or policy.get("unreadable"):
-        return  # unread, or a document that could not be parsed: what it denies is unknown, not absent
-    state = "has no bucket policy" if not policy.get("present") else "has a policy without a TLS-only deny"
-    evidence = (Evidence("s3:GetBucketPolicy", bucket.id, "Statement",
-                         "no policy" if not policy.get("present") else "no Deny on aws:SecureTransport=false"),)
-    yield Hit(bucket.id, f"Bucket {bucket.name} {state}: data can be read and written over plain HTTP.", evidence)
 
 
-@rule(
+def no_default_encryption(graph: Graph, bucket: Node) -> Iterator[Hit]:
+    encryption = bucket.attributes.get("encryption")
+    if encryption is not None and encryption.get("algorithm") is None:
+        evidence = (Evidence("s3:GetBucketEncryption", bucket.id, "ServerSideEncryptionConfiguration",
+                             "not configured"),)
+        yield Hit(bucket.id, f"Bucket {bucket.name} reports no default encryption: objects uploaded "
+                  "without encryption headers rest unencrypted where the endpoint allows it.", evidence)
+
+
+rule(
+    no_default_encryption,
     id="s3.no_default_encryption",
     title="Bucket reports no default encryption",
     category=Category.ENCRYPTION,
@@ -140,16 +159,19 @@ def no_tls_only_policy(graph: Graph, bucket: Node) -> Iterator[Hit]:
     ),
     kinds=("s3.bucket",),
 )
-def no_default_encryption(graph: Graph, bucket: Node) -> Iterator[Hit]:
-    encryption = bucket.attributes.get("encryption")
-    if encryption is not None and encryption.get("algorithm") is None:
-        evidence = (Evidence("s3:GetBucketEncryption", bucket.id, "ServerSideEncryptionConfiguration",
-                             "not configured"),)
-        yield Hit(bucket.id, f"Bucket {bucket.name} reports no default encryption: objects uploaded "
-                  "without encryption headers rest unencrypted where the endpoint allows it.", evidence)
 
 
-@rule(
+def sse_s3_only(graph: Graph, bucket: Node) -> Iterator[Hit]:
+    encryption = bucket.attributes.get("encryption") or {}
+    if encryption.get("algorithm") == "AES256":
+        evidence = (Evidence("s3:GetBucketEncryption", bucket.id,
+                             "Rules[0].ApplyServerSideEncryptionByDefault.SSEAlgorithm", "AES256"),)
+        yield Hit(bucket.id, f"Bucket {bucket.name} uses SSE-S3 (AES256): encrypted at rest with keys AWS "
+                  "manages; no key policy limits who can decrypt and key use is not logged.", evidence)
+
+
+rule(
+    sse_s3_only,
     id="s3.sse_s3_only",
     title="Bucket encrypted with S3-managed keys only (SSE-S3)",
     category=Category.ENCRYPTION,
@@ -160,26 +182,8 @@ def no_default_encryption(graph: Graph, bucket: Node) -> Iterator[Hit]:
     ),
     kinds=("s3.bucket",),
 )
-def sse_s3_only(graph: Graph, bucket: Node) -> Iterator[Hit]:
-    encryption = bucket.attributes.get("encryption") or {}
-    if encryption.get("algorithm") == "AES256":
-        evidence = (Evidence("s3:GetBucketEncryption", bucket.id,
-                             "Rules[0].ApplyServerSideEncryptionByDefault.SSEAlgorithm", "AES256"),)
-        yield Hit(bucket.id, f"Bucket {bucket.name} uses SSE-S3 (AES256): encrypted at rest with keys AWS "
-                  "manages; no key policy limits who can decrypt and key use is not logged.", evidence)
 
 
-@rule(
-    id="s3.encryption_weaker_than_policy",
-    title="Default encryption weaker than the KMS the bucket policy asks for",
-    category=Category.ENCRYPTION,
-    severity=Severity.HIGH,
-    remediation=(
-        "Set the bucket's default encryption to aws:kms with the intended key so that writers which "
-        "send no encryption header are encrypted as the policy requires instead of rejected or weaker."
-    ),
-    kinds=("s3.bucket",),
-)
 def encryption_weaker_than_policy(graph: Graph, bucket: Node) -> Iterator[Hit]:
     policy = bucket.attributes.get("policy") or {}
     if "encryption" not in bucket.attributes:
@@ -194,15 +198,20 @@ def encryption_weaker_than_policy(graph: Graph, bucket: Node) -> Iterator[Hit]:
                   f"{algorithm or 'not set'}.", evidence)
 
 
-@rule(
-    id="s3.public_access_not_blocked",
-    title="Public access block incomplete",
-    category=Category.EXPOSURE,
-    severity=Severity.MEDIUM,
-    remediation="Turn on all four settings of the bucket's public access block (and the account's).",
+rule(
+    encryption_weaker_than_policy,
+    id="s3.encryption_weaker_than_policy",
+    title="Default encryption weaker than the KMS the bucket policy asks for",
+    category=Category.ENCRYPTION,
+    severity=Severity.HIGH,
+    remediation=(
+        "Set the bucket's default encryption to aws:kms with the intended key so that writers which "
+        "send no encryption header are encrypted as the policy requires instead of rejected or weaker."
+    ),
     kinds=("s3.bucket",),
-    frameworks=("CIS AWS 2.1.4",),
 )
+
+
 def public_access_not_blocked(graph: Graph, bucket: Node) -> Iterator[Hit]:
     if "public_access_block" not in bucket.attributes:
         return
@@ -214,3 +223,15 @@ def public_access_not_blocked(graph: Graph, bucket: Node) -> Iterator[Hit]:
                              "not configured" if block is None else f"off: {', '.join(missing)}"),)
         yield Hit(bucket.id, f"Bucket {bucket.name} does not block public access ({', '.join(missing)} off).",
                   evidence)
+
+
+rule(
+    public_access_not_blocked,
+    id="s3.public_access_not_blocked",
+    title="Public access block incomplete",
+    category=Category.EXPOSURE,
+    severity=Severity.MEDIUM,
+    remediation="Turn on all four settings of the bucket's public access block (and the account's).",
+    kinds=("s3.bucket",),
+    frameworks=("CIS AWS 2.1.4",),
+)
