@@ -3,7 +3,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench mutation clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,5 +23,9 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_scan.py
 
+mutation: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[demo,test,mutation]'
+	$(BIN)/python scripts/mutation.py
+
 clean:
-	rm -rf $(VENV) demo-output .pytest_cache
+	rm -rf $(VENV) demo-output .pytest_cache mutants

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from lineage.graph import Graph
 from lineage.model import Category, Evidence, Node, Severity
 from lineage.rules import ANY_KIND, Hit, rule
-from lineage.rules.personal_data import flows_into_unknown_place
+from lineage.rules.personal_data import flows_into_unknown_place, unknown_place
 
 _OPERATION_BY_KIND = {
     "states.state_machine": "states:DescribeStateMachine",
@@ -40,9 +40,8 @@ rule(
 def unknown_destination(graph: Graph, node: Node) -> Iterator[Hit]:
     evidence = flows_into_unknown_place(graph, node)
     if evidence:
-        expression = node.attributes.get("expression", "")
-        yield Hit(node.id, f"Data is written to a {node.kind} chosen at run time by {expression!s:.120}: its "
-                  "lifecycle and encryption cannot be judged from configuration.", tuple(evidence[:5]))
+        yield Hit(node.id, f"Data is written to {unknown_place(node)}: its lifecycle and encryption cannot be "
+                  "judged from configuration.", tuple(evidence[:5]))
 
 
 rule(

@@ -63,6 +63,12 @@ rule(
 _INTO = frozenset({EdgeKind.WRITES, EdgeKind.ROUTES, EdgeKind.NOTIFIES})
 
 
+def unknown_place(node: Node) -> str:
+    """`a place chosen at run time (s3.location, from $.bucket)`, for messages."""
+    expression = str(node.attributes.get("expression") or "")
+    return f"a place chosen at run time ({node.kind}" + (f", from {expression:.120}" if expression else "") + ")"
+
+
 def flows_into_unknown_place(graph: Graph, node: Node, kinds: frozenset[EdgeKind] = _INTO) -> list[Evidence]:
     """Evidence of each flow that puts data into a place known only at run time."""
     return [e for edge in graph.flows_in(node.id) if edge.kind in kinds for e in edge.evidence[:1]]
@@ -74,10 +80,9 @@ def personal_data_to_unknown_destination(graph: Graph, node: Node) -> Iterator[H
     evidence = flows_into_unknown_place(graph, node, _INTO | {EdgeKind.INVOKES})
     if not personal or not evidence:
         return
-    expression = node.attributes.get("expression", "")
     yield Hit(node.id, f"Personal data ({', '.join(personal['categories'])}) from {', '.join(personal['origins'])} "
-              f"goes to a {node.kind} chosen at run time by {expression!s:.120}: where it rests, and whether "
-              "that place is encrypted and expires it, cannot be shown from configuration.", tuple(evidence[:5]))
+              f"goes to {unknown_place(node)}: where it rests, and whether that place is encrypted and expires "
+              "it, cannot be shown from configuration.", tuple(evidence[:5]))
 
 
 rule(

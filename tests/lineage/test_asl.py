@@ -232,17 +232,45 @@ def test_something_that_is_not_a_definition_is_refused_when_loading() -> None:
 
 @pytest.mark.parametrize("path", corpus_files("asl"), ids=lambda p: p.name[-70:])
 def test_every_corpus_definition_yields_facts_or_a_clean_warning(path, corpus) -> None:
-    result = parse_definition(path.read_text(encoding="utf-8"), MACHINE, path.name)
-    if not result.facts.edges and not result.warnings:
-        # then every task it has only reads or steers configuration (or it has no task at all)
-        assert len(result.integrations) == len(result.control_calls)
+    """Every Task and every Distributed Map reader and writer of a real definition is accounted for — by a flow
+    whose evidence lies under it, by a control call that is its integration, or by a warning naming it — and
+    every piece of evidence names a real place in the document. A file the loader refuses is one warning."""
+    from tests.lineage.test_asl_corpus import integration_points, is_under, names_a_place
+
+    text = path.read_text(encoding="utf-8")
+    result = parse_definition(text, MACHINE, path.name)
+    try:
+        document, _ = load_definition(text, path.name)
+    except DefinitionError:
+        assert result.facts.nodes == () and result.facts.edges == () and result.integrations == []
+        [warning] = result.warnings
+        assert warning.strip() and "\n" not in warning
+        return
+
+    evidence_paths = [e.path for edge in result.facts.edges for e in edge.evidence]
+    unaccounted = []
+    control = list(result.control_calls)
+    for state_path, resource in integration_points(document):
+        if any(is_under(p, state_path) for p in evidence_paths):
+            continue
+        if any(is_under(w, state_path) and "`Next` names" not in w for w in result.warnings):
+            continue  # a warning about the Task itself, not about where it goes next
+        parts = resource.split(":", 5) if isinstance(resource, str) else []
+        integration = parts[5] if len(parts) == 6 and parts[2] == "states" else ""  # arn:P:states:R:A:INTEGRATION
+        if integration in control:
+            control.remove(integration)  # one control call accounts for one Task
+            continue
+        unaccounted.append((state_path, resource))
+    assert unaccounted == []
+
+    assert [p for p in evidence_paths if not names_a_place(document, p)] == []
     for edge in result.facts.edges:
-        assert M in (edge.source, edge.target) or all(e.resource == M for e in edge.evidence)
-        assert edge.evidence and all(e.path.startswith("States.") for e in edge.evidence)
+        assert edge.evidence and all(e.resource == M and e.excerpt for e in edge.evidence)
     for node in result.facts.nodes:
         assert not node.observed
         if node.id.startswith("dynamic:"):
             assert node.attributes["dynamic"] is True and node.attributes["expression"]
+            assert names_a_place(document, node.id.partition("#")[2])
 
 
 def _nested_text(depth: int) -> str:
