@@ -11,7 +11,7 @@ from collectors.context import AwsContext, each_resource
 from collectors.declarations import Call, Collector, Wanted
 from lineage import arn as arns
 from lineage.model import Edge, EdgeKind, Evidence, Facts, Node, stage_for
-from lineage.sql import tables_read
+from lineage.sql import locations_written, tables_read
 
 LIST_WORK_GROUPS = Call("athena", "list_work_groups", result_key="WorkGroups", required=("Name",))
 GET_WORK_GROUP = Call("athena", "get_work_group", required=("WorkGroup.Name",))
@@ -88,6 +88,13 @@ def transform_workgroup(record: dict[str, Any], account: str, region: str) -> Fa
                                 query.get("QueryString", "")[:200])
             table_id = arns.glue_table_arn(region, account, database, table)
             edges.append(Edge(table_id, workgroup_id, EdgeKind.READS, (evidence,)))
+        for location in locations_written(query.get("QueryString", "")):
+            parsed = arns.parse_s3_url(location)
+            if parsed is not None:
+                evidence = Evidence("athena:GetNamedQuery", workgroup_id,
+                                    f"NamedQueries[{query.get('Name', '')}].QueryString",
+                                    query.get("QueryString", "")[:200])
+                edges.append(Edge(workgroup_id, arns.s3_location_id(*parsed), EdgeKind.WRITES, (evidence,)))
     if warnings:
         attributes["warnings"] = warnings
     node = Node(workgroup_id, "athena.workgroup", name, stage_for("athena.workgroup"), account, region,

@@ -21,7 +21,7 @@ from lineage import arn as arns
 from lineage.arguments import Direction, direction_of
 from lineage.glue_arguments import argument_facts
 from lineage.model import Edge, EdgeKind, Evidence, Facts, Node
-from lineage.sql import tables_read, tables_written
+from lineage.sql import locations_written, tables_read, tables_written
 
 STATE_TYPES = frozenset({"Task", "Pass", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map"})
 # Branches and iterators nest a few levels in real definitions; beyond this many, a warning says where
@@ -30,6 +30,8 @@ MAX_NESTING = 250
 EXCERPT_LENGTH = 200
 _TEMPLATE = re.compile(r"\$\{[^}]+\}")
 _JSONATA = re.compile(r"^\s*\{%.*%\}\s*$", re.S)
+# A JSONata expression that is only a string literal (`{% 'enrich' %}`) is that literal, known before the run.
+_JSONATA_LITERAL = re.compile(r"""^\s*\{%\s*(?:'([^'\\]*)'|"([^"\\]*)")\s*%\}\s*$""")
 _RESOURCE = re.compile(r"^arn:[^:]+:states:[^:]*:[^:]*:(?P<integration>.+)$")
 _UNQUOTED_PLACEHOLDER = re.compile(r'(?<=[:\[,\s])(\$\{[A-Za-z0-9_:.\-]+\})(?=\s*[,}\]\n])')
 
@@ -289,10 +291,15 @@ def _walk_integration(walk: _Walk, block: Mapping[str, Any], path: str, language
     resource = block["Resource"]
     walk.integrations.append(resource)
     key, arguments = _arguments(block, language)
-    args = _Args(walk, arguments if isinstance(arguments, dict) else {}, f"{path}.{key}")
+    whole = arguments if _is_dynamic_string(arguments) else None
+    args = _Args(walk, arguments if isinstance(arguments, dict) else {}, f"{path}.{key}", whole)
     resource_path = f"{path}.Resource"
+    resource = _known_integration(resource, walk.machine)
     if _is_dynamic_string(resource):
         walk.dynamic("external", EdgeKind.INVOKES, resource_path, resource)
+        return
+    if arns.kind_for_arn(resource) == "states.activity":
+        _legacy_resource(walk, resource, resource_path)
         return
     match = _RESOURCE.match(resource)
     if match is None:
@@ -306,16 +313,29 @@ def _walk_integration(walk: _Walk, block: Mapping[str, Any], path: str, language
         _s3_object(args, EdgeKind.WRITES)
     elif (service, action.lower()) in _HANDLERS:
         _HANDLERS[(service, action.lower())](args)
-    elif service in _SERVICE_HANDLERS:
-        _SERVICE_HANDLERS[service](args, action)
     elif _is_control_call(service, action):
         walk.control_calls.append(integration)
         return
+    elif service in _SERVICE_HANDLERS:
+        _SERVICE_HANDLERS[service](args, action)
     else:
         node = arns.build_arn(service, walk.machine.region, walk.machine.account, "service")
         walk.link(node, "external", EdgeKind.INVOKES, walk.evidence(resource_path, resource))
     if forced == "" and service not in ("s3",):
         args.s3_paths_by_name()
+
+
+def _known_integration(resource: str, machine: Machine) -> str:
+    """`arn:${AWS::Partition}:states:::batch:submitJob.sync` is the Batch integration whatever the partition:
+    a template placeholder in the partition, region or account of a Step Functions ARN hides nothing (the
+    machine's own stand in for them)."""
+    parts = resource.split(":", 5)
+    if len(parts) < 6 or parts[2] != "states" or _TEMPLATE.search(parts[5]) or not _TEMPLATE.search(resource):
+        return resource
+    partition = arns.partition(machine.region) if _TEMPLATE.search(parts[1]) else parts[1]
+    region = machine.region if _TEMPLATE.search(parts[3]) else parts[3]
+    account = machine.account if _TEMPLATE.search(parts[4]) else parts[4]
+    return f"arn:{partition}:states:{region}:{account}:{parts[5]}"
 
 
 def _split_integration(integration: str) -> tuple[str, str]:
@@ -330,13 +350,27 @@ def _split_integration(integration: str) -> tuple[str, str]:
     return service, action.split(".")[0]
 
 
-def _is_control_call(service: str, action: str) -> bool:
-    """Calls that read or steer configuration, not data: left out of the flows, kept in a list.
+# The calls of these services that move data; every other call of theirs reads or steers configuration.
+_DYNAMODB_READS = frozenset({"getItem", "query", "scan", "batchGetItem", "transactGetItems"})
+_DYNAMODB_DATA = _DYNAMODB_READS | {"putItem", "updateItem", "deleteItem", "batchWriteItem", "transactWriteItems",
+                                    "exportTableToPointInTime", "executeStatement", "batchExecuteStatement",
+                                    "executeTransaction"}
+_SQS_DATA = frozenset({"sendMessage", "sendMessageBatch", "receiveMessage", "deleteMessage", "deleteMessageBatch",
+                       "purgeQueue"})
+_S3_CONTROL_PREFIXES = ("getBucket", "putBucket", "deleteBucket", "listBuckets", "createBucket", "headBucket",
+                        "getPublicAccessBlock", "putPublicAccessBlock", "deletePublicAccessBlock")
 
-    The data reads of the services handled above (`s3:getObject`, `dynamodb:getItem`) never get here.
-    """
+
+def _is_control_call(service: str, action: str) -> bool:
+    """Calls that read or steer configuration, not data: left out of the flows, kept in a list."""
     if service in ("sfn", "states") and action != "startExecution":
         return True
+    if service == "s3":
+        return action.startswith(_S3_CONTROL_PREFIXES)
+    if service == "dynamodb":
+        return action not in _DYNAMODB_DATA
+    if service == "sqs":
+        return action not in _SQS_DATA
     return action.startswith(("describe", "list", "get"))
 
 
@@ -350,6 +384,13 @@ def _legacy_resource(walk: _Walk, resource: str, path: str) -> None:
         walk.warn(path, f"`Resource` {resource!r} is not a known integration")
         target, kind = resource, "external"
     walk.link(target, kind, EdgeKind.INVOKES, walk.evidence(path, resource))
+
+
+def _literal(value: Any) -> Any:
+    """A JSONata string literal as the string it is; any other value as written."""
+    if isinstance(value, str) and (match := _JSONATA_LITERAL.match(value)):
+        return match.group(1) if match.group(1) is not None else match.group(2)
+    return value
 
 
 def _is_dynamic_string(value: Any) -> bool:
@@ -366,13 +407,16 @@ class _Args:
     walk: _Walk
     values: Mapping[str, Any]
     path: str
+    whole: str | None = None  # the arguments written as one expression: every field is known only at run time
 
     def raw(self, name: str) -> tuple[Any, str, bool] | None:
         """(value, path, dynamic) of a field, whichever spelling the definition used."""
+        if self.whole is not None:
+            return self.whole, self.path, True
         if f"{name}.$" in self.values:
             return self.values[f"{name}.$"], f"{self.path}.{name}.$", True
         if name in self.values:
-            value = self.values[name]
+            value = _literal(self.values[name])
             return value, f"{self.path}.{name}", _is_dynamic_string(value)
         return None
 
@@ -393,6 +437,10 @@ class _Args:
         value, path, dynamic = found
         if dynamic or not isinstance(value, str):
             self.walk.dynamic(kind, direction, path, value)
+            return None
+        if value.startswith(("$.", "$$.")) or value in ("$", "$$"):
+            self.walk.warn(path, f"{value!r} is a path, but `{name}` does not end in `.$`: it is passed as "
+                           f"written and names no {kind}")
             return None
         target = resolve(value)
         if target is None:
@@ -422,17 +470,27 @@ class _Args:
 
 def _string_leaves(value: Any, path: str) -> Iterator[tuple[str, str, str]]:
     """(text, path, name of the field holding it) of every string inside `value`, in document order;
-    fields whose name ends in `.$` are expressions, not values. Iterative: arguments can nest deeply."""
+    fields whose name ends in `.$` are expressions, not values. A `{"Name": …, "Value": …}` pair (a
+    container's environment) names its value by `Name`. Iterative: arguments can nest deeply."""
     stack: list[tuple[Any, str, str]] = [(value, path, "")]
     while stack:
         item, item_path, name = stack.pop()
         if isinstance(item, str):
             yield item, item_path, name
         elif isinstance(item, dict):
-            stack.extend((child, f"{item_path}.{key}", key) for key, child in reversed(list(item.items()))
+            pair_name = _pair_name(item)
+            stack.extend((child, f"{item_path}.{key}", pair_name if pair_name and key.lower() == "value" else key)
+                         for key, child in reversed(list(item.items()))
                          if isinstance(key, str) and not key.endswith(".$"))
         elif isinstance(item, list):
             stack.extend((child, f"{item_path}[{index}]", name) for index, child in reversed(list(enumerate(item))))
+
+
+def _pair_name(item: Mapping[str, Any]) -> str | None:
+    keys = {key.lower(): key for key in item if isinstance(key, str)}
+    if set(keys) == {"name", "value"} and isinstance(item[keys["name"]], str):
+        return item[keys["name"]]
+    return None
 
 
 # --- Integrations -------------------------------------------------------------------------------
@@ -468,12 +526,18 @@ def _glue_job(args: _Args) -> None:
     """The job is invoked; the paths and tables in the `Arguments` it is given are its own flows."""
     job = args.reference("JobName", "glue.job", EdgeKind.INVOKES, _in_account(args, arns.glue_job_arn))
     found = args.raw("Arguments")
-    if job is None or found is None or found[2] or not isinstance(found[0], dict):
-        return  # a dynamic job or argument map: the generic scan of S3 paths ties them to the machine
-    literal = {k: v for k, v in found[0].items() if not k.endswith(".$") and not _is_dynamic_string(v)}
+    if found is None or found[2] or not isinstance(found[0], dict):
+        return  # a dynamic argument map: the generic scan of S3 paths ties its literal paths to the machine
+    literal = {k: _literal(v) for k, v in found[0].items() if not k.endswith(".$")}
+    literal = {k: v for k, v in literal.items() if not _is_dynamic_string(v)}
     machine = args.walk.machine
-    args.walk.add(argument_facts(job, literal, machine.region, machine.account, machine.operation, machine.id,
-                                 found[1]))
+    # A job known only at run time cannot hold the flows: the machine that names them does.
+    args.walk.add(argument_facts(job or machine.id, literal, machine.region, machine.account, machine.operation,
+                                 machine.id, found[1]))
+
+
+def _glue_workflow(args: _Args) -> None:
+    args.reference("Name", "glue.workflow", EdgeKind.INVOKES, _in_account(args, arns.glue_workflow_arn))
 
 
 def _glue_crawler(args: _Args) -> None:
@@ -483,6 +547,9 @@ def _glue_crawler(args: _Args) -> None:
 def _dynamodb(direction: EdgeKind) -> Callable[[_Args], None]:
     def handle(args: _Args) -> None:
         resolve = _in_account(args, arns.dynamodb_table_arn)
+        if "TransactItems" in args.values or "TransactItems.$" in args.values:
+            _transact_items(args, resolve)
+            return
         if "RequestItems" in args.values or "RequestItems.$" in args.values:
             found = args.raw("RequestItems")
             if found and isinstance(found[0], dict) and not found[2]:
@@ -496,6 +563,29 @@ def _dynamodb(direction: EdgeKind) -> Callable[[_Args], None]:
         args.reference("TableName", "dynamodb.table", direction, resolve)
 
     return handle
+
+
+# In a transaction each item names its table; a condition check or a get reads it, the rest write it.
+_TRANSACT_DIRECTION = {"Put": EdgeKind.WRITES, "Update": EdgeKind.WRITES, "Delete": EdgeKind.WRITES,
+                       "ConditionCheck": EdgeKind.READS, "Get": EdgeKind.READS}
+
+
+def _transact_items(args: _Args, resolve: Callable[[str], str | None]) -> None:
+    found = args.raw("TransactItems")
+    if found is None:
+        return
+    items, path, dynamic = found
+    if dynamic or not isinstance(items, list):
+        writes = any(isinstance(i, dict) and set(i) & {"Put", "Update", "Delete"} for i in items or []) \
+            if isinstance(items, list) else True
+        args.walk.dynamic("dynamodb.table", EdgeKind.WRITES if writes else EdgeKind.READS, path, items)
+        return
+    for index, item in enumerate(items):
+        for operation, direction in _TRANSACT_DIRECTION.items():
+            block = item.get(operation) if isinstance(item, dict) else None
+            if isinstance(block, dict):
+                _Args(args.walk, block, f"{path}[{index}].{operation}").reference(
+                    "TableName", "dynamodb.table", direction, resolve)
 
 
 def _dynamodb_export(args: _Args) -> None:
@@ -519,7 +609,7 @@ def _dynamodb_service(args: _Args, action: str) -> None:
     if action == "exportTableToPointInTime":
         _dynamodb_export(args)
         return
-    reads = action.startswith(("get", "query", "scan", "batchGet", "describe", "transactGet"))
+    reads = action in _DYNAMODB_READS
     _dynamodb(EdgeKind.READS if reads else EdgeKind.WRITES)(args)
 
 
@@ -535,9 +625,8 @@ def _sqs(args: _Args, action: str) -> None:
 def _sns(args: _Args) -> None:
     field_name = next((f for f in ("TopicArn", "TargetArn") if args.raw(f)), None)
     if field_name is None:
-        if args.raw("PhoneNumber"):
-            args.walk.link("arn:aws:sns:::sms", "external", EdgeKind.WRITES,
-                           args.walk.evidence(args.path, "PhoneNumber"))
+        if (phone := args.raw("PhoneNumber")) is not None:
+            args.walk.link("arn:aws:sns:::sms", "external", EdgeKind.WRITES, args.walk.evidence(phone[1], "SMS"))
             return
         args.walk.warn(args.path, "`TopicArn` is missing")
         return
@@ -598,6 +687,13 @@ def _athena(args: _Args) -> None:
         for db, table in tables_written(query[0], database):
             target = arns.glue_table_arn(machine.region, machine.account, db, table)
             args.walk.link(target, "glue.table", EdgeKind.WRITES, args.walk.evidence(query[1], query[0]))
+        for location in locations_written(query[0]):
+            parsed = arns.parse_s3_url(location)
+            if parsed is None:
+                args.walk.warn(query[1], f"UNLOAD to {location!r}, which is not an S3 path")
+                continue
+            target = arns.s3_location_id(*parsed)
+            args.walk.link(target, arns.kind_for_arn(target), EdgeKind.WRITES, args.walk.evidence(query[1], query[0]))
     result = args.nested("ResultConfiguration")
     if result is not None and result.raw("OutputLocation") is not None:
         _s3_field(result, "OutputLocation", EdgeKind.WRITES)
@@ -660,10 +756,6 @@ def _s3_service(args: _Args, action: str) -> None:
         return
     writes = action.startswith(("put", "delete", "copy", "upload", "restore", "createMultipart",
                                 "completeMultipart", "abortMultipart"))
-    control = action.startswith(("getBucket", "putBucket", "deleteBucket", "listBuckets", "createBucket"))
-    if control:
-        args.walk.control_calls.append(f"s3:{action}")
-        return
     _s3_object(args, EdgeKind.WRITES if writes else EdgeKind.READS)
 
 
@@ -705,8 +797,15 @@ def _bedrock(args: _Args) -> None:
             _s3_field(block, "S3Uri", direction)
 
 
+_FETCHING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def _http(args: _Args) -> None:
-    args.reference("ApiEndpoint", "external", EdgeKind.WRITES, lambda v: v)
+    """A GET fetches data from the endpoint into the machine; any other method (or one known only at run
+    time) sends data to it."""
+    method = args.raw("Method")
+    fetches = method is not None and not method[2] and str(method[0]).upper() in _FETCHING_METHODS
+    args.reference("ApiEndpoint", "external", EdgeKind.READS if fetches else EdgeKind.WRITES, lambda v: v)
 
 
 def _apigateway(args: _Args) -> None:
@@ -734,6 +833,7 @@ _HANDLERS: dict[tuple[str, str], Callable[[_Args], None]] = {
     ("lambda", "invoke"): _lambda,
     ("glue", "startjobrun"): _glue_job,
     ("glue", "startcrawler"): _glue_crawler,
+    ("glue", "startworkflowrun"): _glue_workflow,
     ("sns", "publish"): _sns,
     ("events", "putevents"): _events,
     ("eventbridge", "putevents"): _events,

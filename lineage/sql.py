@@ -1,20 +1,40 @@
-"""Tables read by an Athena query, from its text."""
+"""Tables read by an Athena query, from its text; tables and S3 locations it writes."""
 
 from __future__ import annotations
 
+import re
+
 import sqlglot
 from sqlglot import exp
+
+# `UNLOAD (SELECT …) TO 's3://…' WITH (…)`: Athena's export, which the SQL parser reads as an opaque command.
+_UNLOAD = re.compile(r"^\s*UNLOAD\s*\((?P<query>.*)\)\s*TO\s*'(?P<location>[^']*)'", re.I | re.S)
+
+
+def unload(query: str) -> tuple[str, str] | None:
+    """(the query it runs, the S3 location it writes) of an UNLOAD statement; None for any other."""
+    match = _UNLOAD.match(query)
+    return (match["query"], match["location"]) if match else None
+
+
+def locations_written(query: str) -> list[str]:
+    """S3 locations the query writes outside any table: the target of an UNLOAD."""
+    found = unload(query)
+    return [found[1]] if found else []
 
 
 def tables_read(query: str, default_database: str = "") -> tuple[list[tuple[str, str]], str | None]:
     """(database, table) pairs the query reads, and a warning when the text cannot be parsed.
 
-    Names bound by `WITH` are the query's own and are not tables.
+    Names bound by `WITH` are the query's own and are not tables; an UNLOAD reads what its query reads.
     """
+    exported = unload(query)
+    if exported is not None:
+        query = exported[0]
     try:
         statements = sqlglot.parse(query, read="athena")
-    except sqlglot.errors.SqlglotError as error:
-        return [], f"query could not be parsed: {str(error).splitlines()[0]}"
+    except (sqlglot.errors.SqlglotError, RecursionError) as error:
+        return [], f"query could not be parsed: {(str(error).splitlines() or [type(error).__name__])[0]}"
     found: list[tuple[str, str]] = []
     for statement in statements:
         if statement is None:
@@ -42,7 +62,7 @@ def tables_written(query: str, default_database: str = "") -> list[tuple[str, st
     """(database, table) pairs an `INSERT INTO` or `CREATE TABLE AS` writes."""
     try:
         statements = sqlglot.parse(query, read="athena")
-    except sqlglot.errors.SqlglotError:
+    except (sqlglot.errors.SqlglotError, RecursionError):
         return []
     found = []
     for statement in statements:
