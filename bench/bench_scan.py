@@ -1,7 +1,9 @@
 """Scan speed and memory on a synthetic estate in a moto server: workers=1 (baseline) beside workers=8,
 with a latency added to every call as a real endpoint has.
 
-Also the pure parts alone: ASL parsing of the shared corpus, and graph + rules on a large fact set.
+Also the pure parts alone: ASL parsing of the shared corpus, and graph + rules on a large fact set,
+then on the same facts with a tenth of them odd (values the intake must make plain, places known only
+at run time): what keeping each bad fact its own problem costs.
 Prints a table; asserts nothing (these machines are shared and noisy).
 
     .venv/bin/python bench/bench_scan.py [--buckets 150] [--machines 40] [--jobs 60]
@@ -15,6 +17,7 @@ import logging
 import socket
 import time
 import tracemalloc
+from datetime import datetime
 from pathlib import Path
 
 import boto3
@@ -77,6 +80,22 @@ def synthetic_facts(size: int) -> list[Facts]:
     return [Facts(tuple(nodes), tuple(edges))]
 
 
+def messy(facts: list[Facts]) -> list[Facts]:
+    """The same facts as a real account's odd corners give them: every tenth node with attributes the intake
+    must make plain, every tenth edge to a place known only at run time."""
+    nodes, edges = [], []
+    for index, node in enumerate(facts[0].nodes):
+        if index % 10 == 0:
+            node = Node(node.id, node.kind, node.name + "\x00", node.stage, node.account, node.region, node.observed,
+                        {**node.attributes, "created": datetime(2024, 1, 1), "odd": {1: float("nan")}})
+        nodes.append(node)
+    for index, edge in enumerate(facts[0].edges):
+        if index % 10 == 0:
+            edge = Edge(edge.source, f"dynamic:{edge.source}#States.T.Parameters.Bucket.$", edge.kind, edge.evidence)
+        edges.append(edge)
+    return [Facts(tuple(nodes), tuple(edges))]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--buckets", type=int, default=150)
@@ -117,10 +136,16 @@ def main() -> None:
         rows.append((label, elapsed, peak, f"{len(texts)} definitions, "
                                            f"{sum(len(r.facts.edges) for r in results)} flows"))
     facts = synthetic_facts(args.graph_size)
-    label, elapsed, peak, graph = measure(f"graph of {args.graph_size * 2} nodes", lambda: build_graph(facts))
+    label, elapsed, peak, graph = measure(f"graph of {args.graph_size * 2} nodes (baseline)",
+                                          lambda: build_graph(facts))
     rows.append((label, elapsed, peak, f"{len(graph.nodes)} nodes after resolution"))
     label, elapsed, peak, findings = measure("rules on that graph", lambda: evaluate(graph).findings)
     rows.append((label, elapsed, peak, f"{len(findings)} findings"))
+    odd = messy(facts)
+    label, elapsed, peak, odd_graph = measure("graph of the same, 10 % odd", lambda: build_graph(odd))
+    rows.append((label, elapsed, peak, f"{len(odd_graph.nodes)} nodes, {len(odd_graph.problems)} intake gaps"))
+    label, elapsed, peak, evaluation = measure("rules on that graph", lambda: evaluate(odd_graph))
+    rows.append((label, elapsed, peak, f"{len(evaluation.findings)} findings, {len(evaluation.gaps)} rule gaps"))
 
     print(f"{'what':34} {'seconds':>9} {'peak MiB':>9}  result")
     for label, elapsed, peak, note in rows:

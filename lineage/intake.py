@@ -78,7 +78,10 @@ def plain(value: Any, notes: list[str], path: str = "", depth: int = 0) -> Any:
 
 def _text_field(value: Any, name: str, notes: list[str]) -> str:
     if isinstance(value, str):
-        return clean_text(value)
+        cleaned = clean_text(value)
+        if cleaned is not value:
+            notes.append(f"{name}: characters no store keeps were replaced")
+        return cleaned
     notes.append(f"{name}: a {type(value).__name__}, not text")
     return "" if value is None else _short(value)
 
