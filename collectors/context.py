@@ -11,6 +11,7 @@ facts about the resource, not gaps.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -114,7 +115,7 @@ class AwsContext:
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
         self._config = Config(
-            retries={"mode": "adaptive", "max_attempts": max_attempts},
+            retries={"mode": "adaptive", "total_max_attempts": max_attempts},
             s3={"addressing_style": "path"} if endpoint_url else {},
             user_agent_extra="aws-lineage",
         )
@@ -274,6 +275,27 @@ class AwsContext:
 
 
 GET_CALLER_IDENTITY = Call("sts", "get_caller_identity", required=("Account",))
+
+# The account in an ARN AWS wrote: `arn:PARTITION:SERVICE:REGION:ACCOUNT:…`.
+_ARN_ACCOUNT = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):")
+
+
+def account_named_by(answers: Iterable[Any]) -> str:
+    """The account most of the ARNs in these answers belong to: when STS cannot say which account the
+    credentials reach, the resources it lists (each bus, machine and workgroup has its ARN) can.
+    Empty when no answer holds an account's ARN."""
+    counts: Counter[str] = Counter()
+    stack: list[Any] = list(answers)
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if match := _ARN_ACCOUNT.match(value):
+                counts[match.group(1)] += 1
+        elif isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list | tuple):
+            stack.extend(value)
+    return min(counts, key=lambda account: (-counts[account], account)) if counts else ""
 
 
 def each_resource(items: Iterable[T], transform: Callable[[T], Facts], call: Call, resource_of: Callable[[T], str],

@@ -25,6 +25,7 @@ def _policy_problem(answer: Any) -> str | None:
 
 
 _GONE = ("NoSuchBucket",)
+PUBLIC_ACCESS_SETTINGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 LIST_BUCKETS = Call("s3", "list_buckets", result_key="Buckets", required=("Name",),
                     iam_action="s3:ListAllMyBuckets")
 GET_BUCKET_LOCATION = Call("s3", "get_bucket_location", gone=_GONE, empty_is_an_answer=True)
@@ -32,10 +33,11 @@ GET_BUCKET_LOCATION = Call("s3", "get_bucket_location", gone=_GONE, empty_is_an_
 CONFIGURATION_CALLS: tuple[Call, ...] = (
     Call("s3", "get_bucket_lifecycle_configuration", required=("Rules",), absent=("NoSuchLifecycleConfiguration",),
          gone=_GONE, iam_action="s3:GetLifecycleConfiguration"),
-    Call("s3", "get_bucket_encryption", required=("ServerSideEncryptionConfiguration",),
+    Call("s3", "get_bucket_encryption", required=("ServerSideEncryptionConfiguration.Rules",),
          absent=("ServerSideEncryptionConfigurationNotFoundError",), gone=_GONE,
          iam_action="s3:GetEncryptionConfiguration"),
-    Call("s3", "get_public_access_block", required=("PublicAccessBlockConfiguration",),
+    Call("s3", "get_public_access_block",
+         required=tuple(f"PublicAccessBlockConfiguration.{setting}" for setting in PUBLIC_ACCESS_SETTINGS),
          absent=("NoSuchPublicAccessBlockConfiguration",), gone=_GONE, iam_action="s3:GetBucketPublicAccessBlock"),
     Call("s3", "get_bucket_policy", required=("Policy",), absent=("NoSuchBucketPolicy",), gone=_GONE,
          check=_policy_problem),

@@ -21,7 +21,7 @@ from typing import Any
 import boto3
 
 from collectors import COLLECTORS
-from collectors.context import AwsContext
+from collectors.context import AwsContext, account_named_by
 from collectors.declarations import Collector
 from lineage import arn as arns
 from lineage.graph import Graph, build_graph
@@ -73,28 +73,50 @@ def _tasks(ctx: AwsContext, collectors: Sequence[Collector]) -> list[_Task]:
     return tasks
 
 
-def _run(ctx: AwsContext, task: _Task, read: Callable[[], Any]) -> Facts:
-    """Get then transform one task; what neither foresaw is a gap of the task, never the scan's end."""
-    region = task.region if task.region != GLOBAL else ""
+@dataclass(slots=True)
+class _Read:
+    """One task's raw answers, or what stopped its get."""
+
+    task: _Task
+    raw: Any = None
+    error: Exception | None = None
+
+
+def _get(ctx: AwsContext, task: _Task, read: Callable[[], Any]) -> _Read:
     try:
-        return task.collector.transform(read(), ctx.account, region)
+        return _Read(task, read())
     except Exception as error:  # noqa: BLE001 - a collector's own bug costs that collector, not the scan
-        return Facts(gaps=(CoverageGap(task.collector.service, "collect", task.region,
+        return _Read(task, error=error)
+
+
+def _transform(ctx: AwsContext, done: _Read) -> Facts:
+    """Transform one task's answers; what its collector did not foresee is a gap of the task."""
+    region = done.task.region if done.task.region != GLOBAL else ""
+    try:
+        if done.error is not None:
+            raise done.error
+        return done.task.collector.transform(done.raw, ctx.account, region)
+    except Exception as error:  # noqa: BLE001 - a collector's own bug costs that collector, not the scan
+        return Facts(gaps=(CoverageGap(done.task.collector.service, "collect", done.task.region,
                                        f"UnexpectedError: {type(error).__name__}: {error}"[:500], region),))
 
 
 def _run_all(ctx: AwsContext, jobs: list[tuple[_Task, Callable[[], Any]]],
              progress: Progress | None = None) -> list[Facts]:
+    """Every get at once, then every transform: the transforms name resources in the scanned account,
+    which, when STS could not say, the answers themselves tell (`account_named_by`)."""
     if not jobs:
         return []
-    results: list[Facts] = []
+    reads: list[_Read] = []
     with ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="collector") as pool:
-        futures = {pool.submit(_run, ctx, task, read): task for task, read in jobs}
+        futures = {pool.submit(_get, ctx, task, read): task for task, read in jobs}
         for done, future in enumerate(as_completed(futures), start=1):
-            results.append(future.result())
+            reads.append(future.result())
             if progress:
                 progress(futures[future].label, done, len(jobs))
-    return results
+    if not ctx.account:
+        ctx.account = account_named_by([r.raw for r in reads if r.error is None])
+    return [_transform(ctx, done) for done in reads]
 
 
 def _listing_failed(ctx: AwsContext, task: _Task, kind: str) -> bool:

@@ -258,3 +258,17 @@ def test_athena_get_on_moto() -> None:
     assert ctx.gaps == []
     bi = next(r for r in records if r["WorkGroup"]["Name"] == "bi")
     assert [q["Name"] for q in bi["NamedQueries"]] == ["q"]
+
+
+def test_the_account_is_learned_from_the_arns_of_what_was_read_when_sts_cannot_say() -> None:
+    from collectors.context import account_named_by
+
+    answers = [
+        [{"bus": {"Name": "default", "Arn": "arn:aws:events:eu-west-1:111122223333:event-bus/default"},
+          "rules": [{"rule": {"Arn": "arn:aws:events:eu-west-1:111122223333:rule/r"},
+                     "targets": [{"Arn": "arn:aws:events:eu-west-1:999988887777:event-bus/central"}]}]}],
+        [{"stateMachineArn": "arn:aws-cn:states:cn-north-1:111122223333:stateMachine:m"}],
+        {"text": "arn:aws:iam::aws:policy/ReadOnly", "bucket": "arn:aws:s3:::no-account-here"},
+    ]
+    assert account_named_by(answers) == "111122223333"  # a target in another account is outnumbered
+    assert account_named_by([{"Name": "b"}, "plain text"]) == ""
