@@ -75,6 +75,11 @@ class _Walk:
 
     def link(self, target: str, kind: str, direction: EdgeKind, evidence: Evidence,
              attributes: Mapping[str, Any] | None = None) -> None:
+        dynamic = bool(attributes and attributes.get("dynamic"))
+        if not target.strip() or target != target.strip() or arns.is_dynamic(target) != dynamic:
+            # Text that names no place (blank, or written to look like one of our own dynamic ids).
+            self.warn(evidence.path, f"{_text(target)[:100]!r} names no {kind}")
+            return
         if target not in self.nodes:
             self.nodes[target] = arns.referenced_node(target, kind, attributes)
         if direction == EdgeKind.READS:
@@ -381,7 +386,9 @@ def _legacy_resource(walk: _Walk, resource: str, path: str) -> None:
     elif kind == "states.activity":
         target = resource
     else:
-        walk.warn(path, f"`Resource` {resource!r} is not a known integration")
+        walk.warn(path, f"`Resource` {resource[:200]!r} is not a known integration")
+        if arns.parse_arn(resource) is None:
+            return  # not an ARN: there is no resource to draw
         target, kind = resource, "external"
     walk.link(target, kind, EdgeKind.INVOKES, walk.evidence(path, resource))
 
@@ -528,7 +535,7 @@ def _glue_job(args: _Args) -> None:
     found = args.raw("Arguments")
     if found is None or found[2] or not isinstance(found[0], dict):
         return  # a dynamic argument map: the generic scan of S3 paths ties its literal paths to the machine
-    literal = {k: _literal(v) for k, v in found[0].items() if not k.endswith(".$")}
+    literal = {k: _literal(v) for k, v in found[0].items() if isinstance(k, str) and not k.endswith(".$")}
     literal = {k: v for k, v in literal.items() if not _is_dynamic_string(v)}
     machine = args.walk.machine
     # A job known only at run time cannot hold the flows: the machine that names them does.
@@ -554,6 +561,9 @@ def _dynamodb(direction: EdgeKind) -> Callable[[_Args], None]:
             found = args.raw("RequestItems")
             if found and isinstance(found[0], dict) and not found[2]:
                 for table in found[0]:
+                    if not isinstance(table, str):  # a YAML key that is not text names no table
+                        args.walk.warn(found[1], f"{table!r} is not a table name")
+                        continue
                     target = resolve(table)
                     args.walk.link(target, "dynamodb.table", direction,
                                    args.walk.evidence(f"{found[1]}.{table}", table))

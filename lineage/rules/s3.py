@@ -23,7 +23,10 @@ def covering_rules(rules: list[dict[str, Any]], prefix: str) -> list[dict[str, A
             continue
         if candidate.get("expiration_days") is None and candidate.get("expiration_date") is None:
             continue
-        if f"{prefix}/".startswith(candidate.get("prefix", "")) or not candidate.get("prefix"):
+        # Object keys under `prefix` begin `prefix/`; the bucket's own keys begin with anything, so only a
+        # rule without a prefix covers the whole bucket (a rule for `/` covers only keys that begin `/`).
+        keys_begin = f"{prefix}/" if prefix else ""
+        if not candidate.get("prefix") or keys_begin.startswith(candidate.get("prefix", "")):
             covering.append(candidate)
     return covering
 

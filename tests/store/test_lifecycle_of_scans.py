@@ -48,15 +48,15 @@ def _at_first_revision(url: str) -> None:
 
 def test_a_new_database_is_created_at_the_newest_revision(database_url) -> None:
     engine = open_store(database_url)
-    assert migrate.current_revision(engine) == migrate.head_revision() == "0002"
+    assert migrate.current_revision(engine) == migrate.head_revision() == "0003"
 
 
 def test_an_older_database_names_the_upgrade_command_and_the_upgrade_keeps_its_scans(database_url) -> None:
     _at_first_revision(database_url)
-    with pytest.raises(StoreError, match=r"revision 0001; this version needs 0002: run `lineage db upgrade --db "):
+    with pytest.raises(StoreError, match=r"revision 0001; this version needs 0003: run `lineage db upgrade --db "):
         open_store(database_url)
     engine = open_store(database_url, upgrade=True)
-    assert migrate.current_revision(engine) == "0002"
+    assert migrate.current_revision(engine) == "0003"
     [summary] = list_scans(engine)
     assert (summary.id, summary.status, summary.target, summary.error) == ("old-scan", "complete", "", "")
 
