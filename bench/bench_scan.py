@@ -96,6 +96,13 @@ def messy(facts: list[Facts]) -> list[Facts]:
     return [Facts(tuple(nodes), tuple(edges))]
 
 
+def one_lake(size: int, buckets: int) -> list[Facts]:
+    """`size` table paths written by one job, spread over `buckets` buckets: one bucket is a data lake."""
+    evidence = (Evidence("bench", "x"),)
+    paths = (f"arn:aws:s3:::lake{index % buckets}/t{index}/p{index % 7}" for index in range(size))
+    return [Facts((), tuple(Edge("arn:aws:glue:r:1:job/load", path, EdgeKind.WRITES, evidence) for path in paths))]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--buckets", type=int, default=150)
@@ -146,6 +153,11 @@ def main() -> None:
     rows.append((label, elapsed, peak, f"{len(odd_graph.nodes)} nodes, {len(odd_graph.problems)} intake gaps"))
     label, elapsed, peak, evaluation = measure("rules on that graph", lambda: evaluate(odd_graph))
     rows.append((label, elapsed, peak, f"{len(evaluation.findings)} findings, {len(evaluation.gaps)} rule gaps"))
+    for buckets, note in ((args.graph_size * 4, " (baseline)"), (1, "")):
+        spread = one_lake(args.graph_size * 4, buckets)
+        label, elapsed, peak, lake = measure(f"graph of {args.graph_size * 4} paths in {buckets} bucket(s){note}",
+                                             lambda s=spread: build_graph(s))
+        rows.append((label, elapsed, peak, f"{len(lake.nodes)} nodes"))
 
     print(f"{'what':34} {'seconds':>9} {'peak MiB':>9}  result")
     for label, elapsed, peak, note in rows:

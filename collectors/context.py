@@ -38,8 +38,10 @@ R = TypeVar("R")
 ABSENT_KEY = "__absent__"
 GONE_KEY = "__gone__"
 
-# Errors that no other call of the scan could avoid either: no credentials, or nothing answering.
-_UNREACHABLE = (NoCredentialsError, PartialCredentialsError, EndpointConnectionError, ConnectTimeoutError)
+# Errors no other call of the scan could avoid either.
+_NO_CREDENTIALS = (NoCredentialsError, PartialCredentialsError)
+# Errors that say an endpoint does not answer: every other call to it would wait out the same retries.
+_NOT_ANSWERING = (EndpointConnectionError, ConnectTimeoutError)
 
 # Codes a region answers with when it is not enabled for the account (opt-in regions): every other
 # call there would fail the same way, so the region is said to be unusable once.
@@ -112,6 +114,7 @@ class AwsContext:
         self.successful_calls = 0
         self.unreachable: str | None = None  # the first error saying no call can succeed
         self.regions_not_enabled: dict[str, str] = {}  # region → the error that said so
+        self.silent_endpoints: dict[tuple[str, str], str] = {}  # (client, region) → why it is not tried again
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
         self._config = Config(
@@ -146,10 +149,16 @@ class AwsContext:
 
     # -- calls -----------------------------------------------------------------------------------
 
+    def _skipped(self, call: Call, region: str) -> bool:
+        """Calls not made: when nothing can answer, to a region not enabled, or to an endpoint that did not
+        answer (one gap said so)."""
+        return (self.unreachable is not None or region in self.regions_not_enabled
+                or (call.client, region) in self.silent_endpoints)
+
     def call(self, call: Call, region: str, resource: str = "", **kwargs: Any) -> dict[str, Any] | None:
         """The answer; an `absent` or `gone` marker for the codes the call declares; None and a gap
         for anything else, including an answer that lacks what a usable one has."""
-        if region in self.regions_not_enabled:
+        if self._skipped(call, region):
             return None
         try:
             answer = self._invoke(call, region, kwargs)
@@ -179,7 +188,7 @@ class AwsContext:
         A page without the listing's key is an unusable answer (a gap, and None); an item without
         a required key is dropped with a gap of its own, so it costs only itself.
         """
-        if region in self.regions_not_enabled:
+        if self._skipped(call, region):
             return None
         items: list[Any] = []
         malformed: list[str] = []
@@ -234,8 +243,16 @@ class AwsContext:
             text = error_text(error)
         else:  # no parser read the body (ResponseParserError), or a parser met a shape it did not expect
             text = f"UnusableAnswer: {error_text(error)}"
-        if isinstance(error, _UNREACHABLE) and self.unreachable is None:
-            self.unreachable = error_text(error)
+        if isinstance(error, _NO_CREDENTIALS) or (isinstance(error, _NOT_ANSWERING) and self.endpoint_url):
+            with self._lock:  # no credentials, or the one endpoint every call goes to is silent
+                self.unreachable = self.unreachable or error_text(error)
+        elif isinstance(error, _NOT_ANSWERING):
+            with self._lock:
+                first = (call.client, region) not in self.silent_endpoints
+                self.silent_endpoints.setdefault((call.client, region), text)
+            if not first:
+                return
+            text = f"the {call.service} endpoint in {region} does not answer; nothing more was asked of it ({text})"
         if error_code(error) in _REGION_NOT_ENABLED and self.account and region != self.home_region:
             with self._lock:
                 first = region not in self.regions_not_enabled
@@ -263,8 +280,9 @@ class AwsContext:
     def identify(self) -> str:
         """The account the credentials belong to; a gap, and an empty account, when STS says no.
 
-        When STS cannot be reached at all, or there are no credentials, `unreachable` says why:
-        every other call would fail the same way, after the same retries.
+        Without credentials, or when the one endpoint every call is sent to (`--endpoint-url`) does not
+        answer, `unreachable` says why: every other call would fail the same way, after the same
+        retries. STS alone not answering is not that: other services may still answer.
         """
         response = self.call(GET_CALLER_IDENTITY, self.home_region)
         self.account = str((response or {}).get("Account", ""))
@@ -298,23 +316,30 @@ def account_named_by(answers: Iterable[Any]) -> str:
     return min(counts, key=lambda account: (-counts[account], account)) if counts else ""
 
 
-def each_resource(items: Iterable[T], transform: Callable[[T], Facts], call: Call, resource_of: Callable[[T], str],
-                  region: str = "") -> Facts:
-    """`transform` over each resource's answer; one whose shape no transform expected costs only itself.
+def each_answer(items: Iterable[T], read: Callable[[T], R], call: Call, resource_of: Callable[[T], str],
+                region: str = "") -> tuple[list[R], list[CoverageGap]]:
+    """`read` over each resource's answer; one whose shape no transform expected costs only itself.
 
     Transforms are pure and trust what `AwsContext` let through; this is where a surprise beyond that
     becomes a coverage gap on the one resource, named by the call that described it.
     """
-    parts: list[Facts] = []
+    results: list[R] = []
+    gaps: list[CoverageGap] = []
     for item in items:
         try:
-            parts.append(transform(item))
+            results.append(read(item))
         except Exception as error:  # noqa: BLE001 - one resource's problem, never the collector's
             try:
                 resource = str(resource_of(item))
             except Exception:  # noqa: BLE001 - the answer may lack even its name
                 resource = ""
-            gap = CoverageGap(call.service, call.operation, resource,
-                              f"UnusableAnswer: {error_text(error)}"[:500], region)
-            parts.append(Facts(gaps=(gap,)))
-    return Facts.concat(parts)
+            gaps.append(CoverageGap(call.service, call.operation, resource,
+                                    f"UnusableAnswer: {error_text(error)}"[:500], region))
+    return results, gaps
+
+
+def each_resource(items: Iterable[T], transform: Callable[[T], Facts], call: Call, resource_of: Callable[[T], str],
+                  region: str = "") -> Facts:
+    """The facts of each resource's answer (see `each_answer`), with the gaps of those that had none."""
+    parts, gaps = each_answer(items, transform, call, resource_of, region)
+    return Facts.concat([*parts, Facts(gaps=tuple(gaps))])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from collectors.context import AwsContext, each_resource, is_gone
+from collectors.context import AwsContext, each_answer, each_resource, is_gone
 from collectors.declarations import Call, Collector, Wanted
 from lineage import arn as arns
 from lineage.glue_arguments import argument_facts
@@ -83,22 +83,19 @@ def get_named_glue(ctx: AwsContext, region: str, wanted: Wanted) -> dict[str, An
 # --- transform ----------------------------------------------------------------------------------
 
 
-def _security_settings(configurations: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    settings = {}
-    for configuration in configurations:
-        encryption = configuration.get("EncryptionConfiguration") or {}
-        s3 = (encryption.get("S3Encryption") or [{}])[0]
-        settings[configuration["Name"]] = {
-            "s3_encryption": s3.get("S3EncryptionMode", "DISABLED"),
-            "s3_kms_key": s3.get("KmsKeyArn"),
-            "cloudwatch_encryption": (encryption.get("CloudWatchEncryption") or {}).get(
-                "CloudWatchEncryptionMode", "DISABLED"
-            ),
-            "bookmarks_encryption": (encryption.get("JobBookmarksEncryption") or {}).get(
-                "JobBookmarksEncryptionMode", "DISABLED"
-            ),
-        }
-    return settings
+def _security_setting(configuration: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    encryption = configuration.get("EncryptionConfiguration") or {}
+    s3 = (encryption.get("S3Encryption") or [{}])[0]
+    return configuration["Name"], {
+        "s3_encryption": s3.get("S3EncryptionMode", "DISABLED"),
+        "s3_kms_key": s3.get("KmsKeyArn"),
+        "cloudwatch_encryption": (encryption.get("CloudWatchEncryption") or {}).get(
+            "CloudWatchEncryptionMode", "DISABLED"
+        ),
+        "bookmarks_encryption": (encryption.get("JobBookmarksEncryption") or {}).get(
+            "JobBookmarksEncryptionMode", "DISABLED"
+        ),
+    }
 
 
 def _table(table: dict[str, Any], database: str, account: str, region: str) -> Facts:
@@ -286,10 +283,14 @@ def _workflow(workflow: str, account: str, region: str) -> Facts:
 
 
 def transform_glue(record: dict[str, Any], account: str, region: str) -> Facts:
-    security = _security_settings(record.get("security_configurations", []))
-    parts: list[Facts] = []
+    settings, unreadable = each_answer(record.get("security_configurations", []), _security_setting,
+                                       GET_SECURITY_CONFIGURATIONS, lambda configuration: configuration["Name"], region)
+    security = dict(settings)
+    parts: list[Facts] = [Facts(gaps=tuple(unreadable))]
     if "catalog_encryption" in record:
-        parts.append(Facts((_catalog(record["catalog_encryption"], security, account, region),)))
+        parts.append(each_resource([record["catalog_encryption"]],
+                                   lambda answer: Facts((_catalog(answer, security, account, region),)),
+                                   GET_CATALOG_ENCRYPTION, lambda _: region, region))
     tables = record.get("tables", {})
     parts.append(each_resource(record.get("databases", []),
                                lambda database: _database(database, tables.get(database["Name"]), account, region),

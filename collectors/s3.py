@@ -8,12 +8,13 @@ own region); `transform_bucket` is a pure function of those responses.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
-from collectors.context import AwsContext, each_resource, is_absent, is_gone
+from collectors.context import AwsContext, each_answer, each_resource, is_absent, is_gone
 from collectors.declarations import Call, Collector, Wanted
 from lineage import arn as arns
-from lineage.model import Edge, EdgeKind, Evidence, Facts, Node, stage_for
+from lineage.model import CoverageGap, Edge, EdgeKind, Evidence, Facts, Node, stage_for
 
 
 def _policy_problem(answer: Any) -> str | None:
@@ -217,56 +218,72 @@ def policy_facts(document: str) -> dict[str, Any]:
     return facts
 
 
+def _tags(response: dict[str, Any]) -> dict[str, str]:
+    return {} if is_absent(response) else {t["Key"]: t["Value"] for t in response["TagSet"]}
+
+
+def _lifecycle(response: dict[str, Any]) -> list[dict[str, Any]]:
+    return [] if is_absent(response) else lifecycle_rules(response)
+
+
+def _public_access_block(response: dict[str, Any]) -> dict[str, Any] | None:
+    return None if is_absent(response) else dict(response["PublicAccessBlockConfiguration"])
+
+
+def _policy(response: dict[str, Any]) -> dict[str, Any]:
+    if is_absent(response):
+        return {"present": False, "tls_only": False, "requires_kms": False, "statements": []}
+    return {"present": True, **policy_facts(response["Policy"])}
+
+
+def _versioning(response: dict[str, Any]) -> str:
+    return response.get("Status") or "Disabled"
+
+
+def _eventbridge_notifications(response: dict[str, Any]) -> bool:
+    return "EventBridgeConfiguration" in response
+
+
+# What each configuration answer becomes: (attribute, reader, name said in `unread` when it is missing).
+_READERS: dict[str, tuple[str, Callable[[dict[str, Any]], Any], str]] = {
+    "get_bucket_tagging": ("tags", _tags, "tags"),
+    "get_bucket_lifecycle_configuration": ("lifecycle_rules", _lifecycle, "lifecycle"),
+    "get_bucket_encryption": ("encryption", default_encryption, "encryption"),
+    "get_public_access_block": ("public_access_block", _public_access_block, "public_access_block"),
+    "get_bucket_policy": ("policy", _policy, "policy"),
+    "get_bucket_versioning": ("versioning", _versioning, "versioning"),
+    "get_bucket_notification_configuration": ("eventbridge_notifications", _eventbridge_notifications,
+                                              "notifications"),
+}
+
+
 def transform_bucket(record: dict[str, Any], account: str) -> Node:
     """A bucket node from the responses `get_buckets` recorded; unread configuration is left out."""
+    return bucket_and_gaps(record, account)[0]
+
+
+def bucket_and_gaps(record: dict[str, Any], account: str) -> tuple[Node, list[CoverageGap]]:
+    """The bucket node, and a gap for each configuration whose answer no reader expected: that one
+    configuration is unread, the rest of the bucket stands."""
     name = record["Name"]
     attributes: dict[str, Any] = {"created": record.get("CreationDate", "")}
     unread: list[str] = []
-    if "get_bucket_tagging" in record:
-        response = record["get_bucket_tagging"]
-        attributes["tags"] = (
-            {} if is_absent(response) else {t["Key"]: t["Value"] for t in response.get("TagSet", [])}
-        )
-    else:
-        unread.append("tags")
-    if "get_bucket_lifecycle_configuration" in record:
-        response = record["get_bucket_lifecycle_configuration"]
-        attributes["lifecycle_rules"] = [] if is_absent(response) else lifecycle_rules(response)
-    else:
-        unread.append("lifecycle")
-    if "get_bucket_encryption" in record:
-        attributes["encryption"] = default_encryption(record["get_bucket_encryption"])
-    else:
-        unread.append("encryption")
-    if "get_public_access_block" in record:
-        response = record["get_public_access_block"]
-        attributes["public_access_block"] = (
-            None if is_absent(response) else response.get("PublicAccessBlockConfiguration", {})
-        )
-    else:
-        unread.append("public_access_block")
-    if "get_bucket_policy" in record:
-        response = record["get_bucket_policy"]
-        attributes["policy"] = (
-            {"present": False, "tls_only": False, "requires_kms": False, "statements": []}
-            if is_absent(response)
-            else {"present": True, **policy_facts(response.get("Policy", ""))}
-        )
-    else:
-        unread.append("policy")
-    if "get_bucket_versioning" in record:
-        attributes["versioning"] = record["get_bucket_versioning"].get("Status") or "Disabled"
-    else:
-        unread.append("versioning")
-    if "get_bucket_notification_configuration" in record:
-        notifications = record["get_bucket_notification_configuration"]
-        attributes["eventbridge_notifications"] = "EventBridgeConfiguration" in notifications
-    else:
-        unread.append("notifications")
+    gaps: list[CoverageGap] = []
+    for call in CONFIGURATION_CALLS:
+        attribute, reader, label = _READERS[call.method]
+        if call.method not in record:
+            unread.append(label)
+            continue
+        values, problems = each_answer([record[call.method]], reader, call, lambda _: name, record.get("Region", ""))
+        if values:
+            attributes[attribute] = values[0]
+        else:
+            unread.append(label)
+            gaps.extend(problems)
     if unread:
         attributes["unread"] = unread
     tags = attributes.get("tags") or {}
-    return Node(
+    node = Node(
         id=arns.bucket_arn(name),
         kind="s3.bucket",
         name=name,
@@ -276,16 +293,17 @@ def transform_bucket(record: dict[str, Any], account: str) -> Node:
         observed=True,
         attributes=attributes,
     )
+    return node, gaps
 
 
 def bucket_facts(record: dict[str, Any], account: str) -> Facts:
-    node = transform_bucket(record, account)
+    node, gaps = bucket_and_gaps(record, account)
     edges: tuple[Edge, ...] = ()
     if node.attributes.get("eventbridge_notifications") and node.region:
         bus = arns.event_bus_arn(node.region, account, "default")
         evidence = Evidence("s3:GetBucketNotificationConfiguration", node.id, "EventBridgeConfiguration", "{}")
         edges = (Edge(node.id, bus, EdgeKind.NOTIFIES, (evidence,)),)
-    return Facts((node,), edges)
+    return Facts((node,), edges, tuple(gaps))
 
 
 def transform_buckets(records: list[dict[str, Any]], account: str, _region: str = "") -> Facts:

@@ -142,8 +142,16 @@ def merge_edges(first: Edge, second: Edge) -> Edge:
 
 
 def build_graph(facts: Iterable[Facts]) -> Graph:
+    """Facts as they came → the graph: made plain by the intake, then resolved (`resolve`)."""
     problems = Problems()
-    admitted_nodes, admitted_edges = admit(facts, problems)
+    graph = resolve(*admit(facts, problems))
+    graph.problems = problems.gaps + graph.problems
+    return graph
+
+
+def resolve(admitted_nodes: Iterable[Node], admitted_edges: Iterable[Edge]) -> Graph:
+    """The graph of plain facts (as the intake gives them); a step that fails on one item is its gap."""
+    problems = Problems()
     nodes: dict[str, Node] = {}
     edges: dict[tuple[str, str, EdgeKind], Edge] = {}
     for node in admitted_nodes:
@@ -152,10 +160,7 @@ def build_graph(facts: Iterable[Facts]) -> Graph:
     for edge in admitted_edges:
         with problems.guard("graph.merge", f"{edge.source} → {edge.target}"):
             edges[edge.key] = merge_edges(edges[edge.key], edge) if edge.key in edges else edge
-    for edge in list(edges.values()):
-        for endpoint in (edge.source, edge.target):
-            if endpoint not in nodes:
-                nodes[endpoint] = arns.referenced_node(endpoint)
+    add_referenced_nodes(nodes, edges.values())
     for node_id in [i for i, n in nodes.items() if n.kind == "s3.location"]:
         with problems.guard("graph.attach_location", node_id):
             _attach_location(nodes, edges, node_id)
@@ -172,6 +177,14 @@ def build_graph(facts: Iterable[Facts]) -> Graph:
     _propagate_personal_data(graph, problems)
     graph.problems = problems.gaps
     return graph
+
+
+def add_referenced_nodes(nodes: dict[str, Node], edges: Iterable[Edge]) -> None:
+    """An edge's end no collector read becomes a node of its own, known only by reference."""
+    for edge in list(edges):
+        for endpoint in (edge.source, edge.target):
+            if endpoint not in nodes:
+                nodes[endpoint] = arns.referenced_node(endpoint)
 
 
 def _attach_location(nodes: dict[str, Node], edges: dict[tuple[str, str, EdgeKind], Edge], node_id: str) -> None:
@@ -202,17 +215,16 @@ def _match_buckets(rule: Node, buckets: list[Node], edges: dict[tuple[str, str, 
                 edges[edge.key] = merge_edges(edges[edge.key], edge) if edge.key in edges else edge
 
 
-def _s3_contains(outer: tuple[str, str], inner: tuple[str, str]) -> bool:
-    """Whether the path `inner` (bucket, prefix) lies within `outer`: `raw` holds `raw/x`, not `rawdata`."""
-    if outer[0] != inner[0]:
-        return False
-    return not outer[1] or f"{inner[1]}/".startswith(f"{outer[1]}/")
+def _ancestor_prefixes(prefix: str) -> list[str]:
+    """The paths that hold `prefix`'s objects, up to the bucket: `a/b/c` → ["", "a", "a/b"]; never `a/bc`
+    for `a/b` (a path ends at a `/`: `raw` holds `raw/x`, not `rawdata`)."""
+    return [""] + [prefix[:index] for index, char in enumerate(prefix) if char == "/"] if prefix else []
 
 
 def _same_data(nodes: dict[str, Node], edges: dict[tuple[str, str, EdgeKind], Edge]
                ) -> tuple[dict[str, set[str]], dict[str, set[str]], dict[str, set[str]]]:
     """(equivalent, containers, contained): a table and its location; for S3 paths, those that hold each
-    path and those each path holds."""
+    path and those each path holds. Linear in the paths: each looks up its own ancestors."""
     equivalent: dict[str, set[str]] = {}
     containers: dict[str, set[str]] = {}
     contained: dict[str, set[str]] = {}
@@ -220,17 +232,17 @@ def _same_data(nodes: dict[str, Node], edges: dict[tuple[str, str, EdgeKind], Ed
         if kind == EdgeKind.STORED_AT:
             equivalent.setdefault(source, set()).add(target)
             equivalent.setdefault(target, set()).add(source)
-    by_bucket: dict[str, list[tuple[str, tuple[str, str]]]] = {}
+    by_path: dict[tuple[str, str], str] = {}
     for node_id in nodes:
         parts = arns.s3_parts(node_id)
         if parts is not None:
-            by_bucket.setdefault(parts[0], []).append((node_id, parts))
-    for paths in by_bucket.values():
-        for outer, outer_parts in paths:
-            for inner, inner_parts in paths:
-                if outer != inner and _s3_contains(outer_parts, inner_parts):
-                    containers.setdefault(inner, set()).add(outer)
-                    contained.setdefault(outer, set()).add(inner)
+            by_path[parts] = node_id
+    for (bucket, prefix), inner in by_path.items():
+        for ancestor in _ancestor_prefixes(prefix):
+            outer = by_path.get((bucket, ancestor))
+            if outer is not None:
+                containers.setdefault(inner, set()).add(outer)
+                contained.setdefault(outer, set()).add(inner)
     return equivalent, containers, contained
 
 

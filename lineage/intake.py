@@ -133,7 +133,10 @@ def admit_edge(edge: Any, problems: Problems) -> Edge | None:
 
 
 def admit_gap(gap: CoverageGap) -> CoverageGap:
-    """A gap's text as every store keeps it (an AWS error message can hold any character)."""
+    """A gap's text as every store keeps it (an AWS error message can hold any character); anything
+    else handed over as a gap is kept as its text."""
+    if not isinstance(gap, CoverageGap):
+        return CoverageGap(STEP, "gap", "", clean_text(f"not a gap: {_short(gap)}"))
     return CoverageGap(*(clean_text(str(getattr(gap, name))) for name in ("service", "operation", "resource",
                                                                           "error", "region")))
 
@@ -143,11 +146,15 @@ def admit(facts: Iterable[Facts], problems: Problems) -> tuple[list[Node], list[
     nodes: list[Node] = []
     edges: list[Edge] = []
     for batch in facts:
-        for node in batch.nodes:
+        batch_nodes: tuple[Any, ...] = ()
+        batch_edges: tuple[Any, ...] = ()
+        with problems.guard(STEP, "facts"):  # a batch whose nodes or edges are not a sequence
+            batch_nodes, batch_edges = tuple(batch.nodes), tuple(batch.edges)
+        for node in batch_nodes:
             with problems.guard(STEP, _short(getattr(node, "id", ""))):
                 if (admitted := admit_node(node, problems)) is not None:
                     nodes.append(admitted)
-        for edge in batch.edges:
+        for edge in batch_edges:
             with problems.guard(STEP, _short(getattr(edge, "key", ""))):
                 if (admitted_edge := admit_edge(edge, problems)) is not None:
                     edges.append(admitted_edge)

@@ -24,10 +24,10 @@ from collectors import COLLECTORS
 from collectors.context import AwsContext, account_named_by
 from collectors.declarations import Collector
 from lineage import arn as arns
-from lineage.graph import Graph, build_graph
-from lineage.intake import admit_gap
+from lineage.graph import Graph, add_referenced_nodes, build_graph, resolve
+from lineage.intake import admit, admit_gap
 from lineage.isolation import Problems, describe_error
-from lineage.model import CoverageGap, Facts, Finding, Node, Scan, ScanStatus
+from lineage.model import CoverageGap, Edge, Facts, Finding, Node, Scan, ScanStatus
 from lineage.rules import evaluate
 from store.repository import StoreError, begin_scan, fail_scan, save_scan
 
@@ -82,7 +82,7 @@ class _Read:
     error: Exception | None = None
 
 
-def _get(ctx: AwsContext, task: _Task, read: Callable[[], Any]) -> _Read:
+def _get(task: _Task, read: Callable[[], Any]) -> _Read:
     try:
         return _Read(task, read())
     except Exception as error:  # noqa: BLE001 - a collector's own bug costs that collector, not the scan
@@ -95,7 +95,10 @@ def _transform(ctx: AwsContext, done: _Read) -> Facts:
     try:
         if done.error is not None:
             raise done.error
-        return done.task.collector.transform(done.raw, ctx.account, region)
+        facts = done.task.collector.transform(done.raw, ctx.account, region)
+        if not isinstance(facts, Facts):
+            raise TypeError(f"the transform gave a {type(facts).__name__}, not facts")
+        return facts
     except Exception as error:  # noqa: BLE001 - a collector's own bug costs that collector, not the scan
         return Facts(gaps=(CoverageGap(done.task.collector.service, "collect", done.task.region,
                                        f"UnexpectedError: {type(error).__name__}: {error}"[:500], region),))
@@ -109,7 +112,7 @@ def _run_all(ctx: AwsContext, jobs: list[tuple[_Task, Callable[[], Any]]],
         return []
     reads: list[_Read] = []
     with ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="collector") as pool:
-        futures = {pool.submit(_get, ctx, task, read): task for task, read in jobs}
+        futures = {pool.submit(_get, task, read): task for task, read in jobs}
         for done, future in enumerate(as_completed(futures), start=1):
             reads.append(future.result())
             if progress:
@@ -186,28 +189,40 @@ class Analysis:
     gaps: list[CoverageGap] = field(default_factory=list)
 
 
-def analyse(facts: Sequence[Facts]) -> Analysis:
-    """Facts → graph → rules, pure. A stage that fails as a whole (a bug, not a bad fact) is a gap, and
-    what it would have added is missing; what was read is never lost."""
+def analyse(facts: Iterable[Facts]) -> Analysis:
+    """Facts → intake → graph → rules, pure. A stage that fails as a whole (a bug, not a bad fact) is a
+    gap, and what it would have added is missing; what was read is never lost: when resolving fails,
+    the facts are kept as the intake made them, unjoined."""
     problems = Problems()
-    gaps = [gap for batch in facts for gap in batch.gaps]
-    built: Graph | None = None
+    batches: list[Facts] = []
+    gaps: list[CoverageGap] = []
+    for batch in facts:
+        with problems.guard("intake"):
+            if not isinstance(batch, Facts):
+                raise TypeError(f"a collector gave a {type(batch).__name__}, not facts")
+            gaps.extend(admit_gap(gap) for gap in batch.gaps)
+            batches.append(batch)
+    nodes, edges = admit(batches, problems)
+    graph: Graph | None = None
     with problems.guard("graph"):
-        built = build_graph(facts)
-    graph = built if built is not None else _unresolved(facts)  # the stage failed: keep the facts as read
+        graph = resolve(nodes, edges)
+    if graph is None:
+        graph = _unresolved(nodes, edges)
     findings: list[Finding] = []
     with problems.guard("rules"):
         evaluation = evaluate(graph)
         findings, gaps = evaluation.findings, gaps + evaluation.gaps
-    return Analysis(graph, findings, gaps + graph.problems + problems.gaps)
+    return Analysis(graph, findings, gaps + problems.gaps + graph.problems)
 
 
-def _unresolved(facts: Sequence[Facts]) -> Graph:
-    nodes: dict[str, Node] = {}
-    for batch in facts:
-        for node in batch.nodes:
-            nodes.setdefault(node.id, node)
-    return Graph(nodes, {edge.key: edge for batch in facts for edge in batch.edges})
+def _unresolved(nodes: list[Node], edges: list[Edge]) -> Graph:
+    """The plain facts without resolution: each node once, each edge's ends as nodes."""
+    by_id: dict[str, Node] = {}
+    for node in nodes:
+        by_id.setdefault(node.id, node)
+    unresolved = Graph(by_id, {edge.key: edge for edge in edges})
+    add_referenced_nodes(by_id, edges)
+    return unresolved
 
 
 def scan_regions(options: ScanOptions, session: Any) -> tuple[str, ...]:

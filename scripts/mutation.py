@@ -41,7 +41,7 @@ NAMED = (
     Mutant("a lifecycle rule filtered by object size counts as covering", "lineage/rules/s3.py",
            'or candidate.get("tags") or candidate.get("size")', 'or candidate.get("tags")'),
     Mutant("s3://b/raw is the same data as s3://b/rawdata", "lineage/graph.py",
-           'f"{inner[1]}/".startswith(f"{outer[1]}/")', "inner[1].startswith(outer[1])"),
+           'for index, char in enumerate(prefix) if char == "/"]', "for index, char in enumerate(prefix) if index]"),
     Mutant("receiveMessage is recorded as a write", "lineage/asl.py",
            'EdgeKind.READS if action.startswith("receive") else EdgeKind.WRITES', "EdgeKind.WRITES"),
     Mutant("an Athena CTAS target is recorded as a read", "lineage/sql.py",

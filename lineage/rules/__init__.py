@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from lineage import arn as arns
 from lineage.graph import Graph, carries_personal_data
 from lineage.isolation import Problems
-from lineage.model import Category, CoverageGap, Evidence, Finding, Node, Severity
+from lineage.model import Category, CoverageGap, Edge, EdgeKind, Evidence, Finding, Node, Severity
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +75,21 @@ def rule(check: Check, id: str, title: str, category: Category, severity: Severi
                       dynamic)
     RULES.append(registered)
     return registered
+
+
+# --- what several families ask of a place known only at run time ---------------------------------------
+
+INTO = frozenset({EdgeKind.WRITES, EdgeKind.ROUTES, EdgeKind.NOTIFIES})  # flows that leave data somewhere
+
+
+def flows_into(graph: Graph, node: Node, kinds: frozenset[EdgeKind]) -> list[Edge]:
+    return [edge for edge in graph.flows_in(node.id) if edge.kind in kinds]
+
+
+def unknown_place(node: Node) -> str:
+    """`a place chosen at run time (s3.location, from $.bucket)`, for messages."""
+    expression = str(node.attributes.get("expression") or "")
+    return f"a place chosen at run time ({node.kind}" + (f", from {expression:.120}" if expression else "") + ")"
 
 
 def finding_id(rule_id: str, node: str) -> str:

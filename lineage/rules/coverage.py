@@ -6,8 +6,7 @@ from collections.abc import Iterator
 
 from lineage.graph import Graph
 from lineage.model import Category, Evidence, Node, Severity
-from lineage.rules import ANY_KIND, Hit, rule
-from lineage.rules.personal_data import flows_into_unknown_place, unknown_place
+from lineage.rules import ANY_KIND, INTO, Hit, flows_into, rule, unknown_place
 
 _OPERATION_BY_KIND = {
     "states.state_machine": "states:DescribeStateMachine",
@@ -38,8 +37,9 @@ rule(
 
 
 def unknown_destination(graph: Graph, node: Node) -> Iterator[Hit]:
-    evidence = flows_into_unknown_place(graph, node)
-    if evidence:
+    flows = flows_into(graph, node, INTO)
+    if flows:
+        evidence = [e for edge in flows for e in edge.evidence[:1]]
         yield Hit(node.id, f"Data is written to {unknown_place(node)}: its lifecycle and encryption cannot be "
                   "judged from configuration.", tuple(evidence[:5]))
 

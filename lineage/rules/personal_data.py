@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from lineage.graph import Graph
 from lineage.model import Category, EdgeKind, Evidence, Node, Severity
-from lineage.rules import ANY_KIND, Hit, rule
+from lineage.rules import ANY_KIND, INTO, Hit, flows_into, rule, unknown_place
 
 
 def personal_data_held(graph: Graph, node: Node) -> Iterator[Hit]:
@@ -60,26 +60,13 @@ rule(
 )
 
 
-_INTO = frozenset({EdgeKind.WRITES, EdgeKind.ROUTES, EdgeKind.NOTIFIES})
-
-
-def unknown_place(node: Node) -> str:
-    """`a place chosen at run time (s3.location, from $.bucket)`, for messages."""
-    expression = str(node.attributes.get("expression") or "")
-    return f"a place chosen at run time ({node.kind}" + (f", from {expression:.120}" if expression else "") + ")"
-
-
-def flows_into_unknown_place(graph: Graph, node: Node, kinds: frozenset[EdgeKind] = _INTO) -> list[Evidence]:
-    """Evidence of each flow that puts data into a place known only at run time."""
-    return [e for edge in graph.flows_in(node.id) if edge.kind in kinds for e in edge.evidence[:1]]
-
-
 def personal_data_to_unknown_destination(graph: Graph, node: Node) -> Iterator[Hit]:
     personal = node.attributes.get("personal_data")
     # Invoking code chosen at run time hands it the data as surely as writing to a place chosen then.
-    evidence = flows_into_unknown_place(graph, node, _INTO | {EdgeKind.INVOKES})
-    if not personal or not evidence:
+    flows = flows_into(graph, node, INTO | {EdgeKind.INVOKES})
+    if not personal or not flows:
         return
+    evidence = [e for edge in flows for e in edge.evidence[:1]]
     yield Hit(node.id, f"Personal data ({', '.join(personal['categories'])}) from {', '.join(personal['origins'])} "
               f"goes to {unknown_place(node)}: where it rests, and whether that place is encrypted and expires "
               "it, cannot be shown from configuration.", tuple(evidence[:5]))
