@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from lineage.isolation import Problems
+from lineage.isolation import SERVICE, Problems
 from lineage.model import CoverageGap, Edge, EdgeKind, Evidence, Facts, Node, Stage, stage_for
 
 STEP = "intake"
@@ -66,8 +66,9 @@ def plain(value: Any, notes: list[str], path: str = "", depth: int = 0) -> Any:
     if isinstance(value, Mapping):
         result: dict[str, Any] = {}
         for key, item in value.items():
-            name = key if isinstance(key, str) else str(key)
-            name = clean_text(name)
+            name = clean_text(key if isinstance(key, str) else str(key))
+            if name in result:
+                notes.append(f"{path or 'value'}: two keys read as {name!r}; the last one is kept")
             result[name] = plain(item, notes, f"{path}.{name}" if path else name, depth + 1)
         return result
     if isinstance(value, list | tuple):
@@ -94,6 +95,8 @@ def admit_node(node: Any, problems: Problems) -> Node | None:
     node_id = clean_text(node.id)
     kind = _text_field(node.kind, "kind", notes) or "external"
     stage = node.stage if isinstance(node.stage, Stage) else stage_for(kind)
+    if not isinstance(node.stage, Stage):
+        notes.append(f"stage: {_short(node.stage)} is not a stage; the kind's own is used")
     attributes = node.attributes if isinstance(node.attributes, Mapping) else {}
     if not isinstance(node.attributes, Mapping):
         notes.append(f"attributes: a {type(node.attributes).__name__}, not a mapping; dropped")
@@ -125,6 +128,8 @@ def admit_edge(edge: Any, problems: Problems) -> Edge | None:
         return None
     notes: list[str] = []
     raw = edge.evidence if isinstance(edge.evidence, tuple | list) else ()
+    if not isinstance(edge.evidence, tuple | list):
+        notes.append(f"evidence: a {type(edge.evidence).__name__}, not a list; dropped")
     evidence = tuple(e for e in (_admit_evidence(item, notes) for item in raw) if e is not None)
     admitted = Edge(clean_text(edge.source), clean_text(edge.target), edge.kind, evidence)
     for note in notes:
@@ -136,7 +141,7 @@ def admit_gap(gap: CoverageGap) -> CoverageGap:
     """A gap's text as every store keeps it (an AWS error message can hold any character); anything
     else handed over as a gap is kept as its text."""
     if not isinstance(gap, CoverageGap):
-        return CoverageGap(STEP, "gap", "", clean_text(f"not a gap: {_short(gap)}"))
+        return CoverageGap(SERVICE, STEP, "", clean_text(f"not a gap: {_short(gap)}"))
     return CoverageGap(*(clean_text(str(getattr(gap, name))) for name in ("service", "operation", "resource",
                                                                           "error", "region")))
 

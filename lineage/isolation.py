@@ -3,7 +3,8 @@
 Graph building, the rules, the personal-data pass and the views each meet facts they did not expect:
 an id of a shape nobody foresaw, an attribute a rule cannot read. Each such failure becomes a coverage
 gap of service `lineage` naming the step and the node, and the stage goes on with everything else. This
-is the one place that turns an exception into a gap after collection; checks and steps stay plain code.
+is where the pipeline turns an exception into a gap after collection, so checks and steps stay plain
+code (a diff, which has no gaps, words an odd attribute plainly instead: `lineage.drift`).
 """
 
 from __future__ import annotations

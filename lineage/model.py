@@ -240,7 +240,9 @@ class Finding:
 
 @dataclass(frozen=True, slots=True)
 class CoverageGap:
-    """An AWS call that failed: what the scan could not see, and why."""
+    """What the scan could not see, and why: an AWS call that failed (service and operation of the call),
+    an answer no transform could read, or a fact the tracker could not place or judge (service `lineage`,
+    the step or rule id as operation)."""
 
     service: str
     operation: str

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
+from sqlalchemy.exc import SQLAlchemyError
 
 from collectors import COLLECTORS
 from collectors.context import AwsContext, account_named_by
@@ -29,7 +30,7 @@ from lineage.intake import admit, admit_gap
 from lineage.isolation import Problems, describe_error
 from lineage.model import CoverageGap, Edge, Facts, Finding, Node, Scan, ScanStatus
 from lineage.rules import evaluate
-from store.repository import StoreError, begin_scan, fail_scan, save_scan
+from store.repository import StoreError, begin_scan, describe, fail_scan, save_scan
 
 DEFAULT_REGION = "us-east-1"
 GLOBAL = "global"  # the region label of a collector that is not regional (S3 lists every bucket at once)
@@ -294,7 +295,10 @@ def scan_and_store(options: ScanOptions, engine: Any, progress: Progress | None 
     started = now_utc()
     scan_id = new_scan_id(started)
     target = target_key(options, session)
-    begin_scan(engine, scan_id, started.isoformat(), target)
+    try:
+        begin_scan(engine, scan_id, started.isoformat(), target)
+    except SQLAlchemyError as error:
+        raise StoreError(f"cannot record a new scan: {describe(error)}") from None
     try:
         scan, _ = run_scan(options, progress, session, scan_id=scan_id, started=started)
     except BaseException as error:  # interrupted, or a fault nothing caught: never a `running` ghost

@@ -25,7 +25,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from lineage.drift import diff_scans
-from lineage.isolation import Problems
+from lineage.isolation import Problems, describe_error
 from lineage.model import ScanStatus
 from lineage.scan import ScanOptions, failure_reason, scan_and_store, target_key
 from store.repository import StoreError, acquire_lock, latest_scan_ids, load_scan, open_store, release_lock
@@ -78,11 +78,19 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def run_scheduled_scan(config: dict[str, Any]) -> str:
-    """One run; never raises, so a failure is logged and the next run happens as planned.
+    """One run; never raises, so a failure is logged as one line and the next run happens as planned.
 
     Returns the line it logged.
     """
-    job = ScheduledScan(**{**config, "regions": tuple(config.get("regions") or ())})
+    try:
+        return _run_once(ScheduledScan(**{**config, "regions": tuple(config.get("regions") or ())}))
+    except Exception as error:  # noqa: BLE001 - the store failing mid-run, or anything unforeseen: one line
+        line = f"scan not run: {describe_error(error)}"
+        log.error(line)
+        return line
+
+
+def _run_once(job: ScheduledScan) -> str:
     try:
         engine = open_store(job.db)
     except StoreError as error:
@@ -106,7 +114,7 @@ def run_scheduled_scan(config: dict[str, Any]) -> str:
         try:
             scan = scan_and_store(job.options(), engine, session=session)
         except Exception as error:  # noqa: BLE001 - recorded as failed by scan_and_store; logged here
-            line = f"scan failed: {type(error).__name__}: {error}"
+            line = f"scan failed: {describe_error(error)}"
             log.error(line)
             return line
         failed = scan.status == ScanStatus.FAILED
@@ -114,8 +122,8 @@ def run_scheduled_scan(config: dict[str, Any]) -> str:
         if previous and not failed:
             try:
                 drift = f"; since {previous[0]}: " + diff_scans(load_scan(engine, previous[0]), scan).one_line()
-            except StoreError as error:  # pruned meanwhile: the scan itself stands
-                drift = f"; no drift: {error}"
+            except Exception as error:  # noqa: BLE001 - pruned meanwhile, or unreadable: the scan itself stands
+                drift = f"; no drift: {describe_error(error)}"
         if job.html_dir and not failed:
             try:
                 directory = Path(job.html_dir)
@@ -127,8 +135,8 @@ def run_scheduled_scan(config: dict[str, Any]) -> str:
                                 len(problems.gaps))
                 _write_atomically(directory / f"scan-{scan.id}.html", page)
                 _write_atomically(directory / "latest.html", page)
-            except OSError as error:
-                log.error("scan %s is stored, but its view could not be written: %s", scan.id, error)
+            except Exception as error:  # noqa: BLE001 - the scan is stored; its page is a lesser loss
+                log.error("scan %s is stored, but its view could not be written: %s", scan.id, describe_error(error))
         why = f" ({failure_reason(scan)[:300]})" if failed else ""
         line = (f"scan {scan.id} {scan.status.value}: {len(scan.nodes)} nodes, {len(scan.findings)} findings, "
                 f"{len(scan.coverage_gaps)} coverage gaps, {sum(scan.api_calls.values())} API calls{why}{drift}")

@@ -15,7 +15,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, RowMapping, Table, create_engine, delete, event, func, insert, select, update
-from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    IntegrityError,
+    NoSuchModuleError,
+    OperationalError,
+    ProgrammingError,
+    SQLAlchemyError,
+)
 
 from lineage.model import CoverageGap, Edge, Finding, Node, Scan, ScanStatus
 from store import migrate, schema
@@ -27,7 +34,13 @@ DEFAULT_URL = "sqlite:///lineage.db"
 
 
 class StoreError(Exception):
-    """A database that cannot be opened, or a scan that is not there: said in one line."""
+    """A database that cannot be opened or written, or a scan that is not there: said in one line."""
+
+
+def describe(error: BaseException) -> str:
+    """The first line of what the database driver said."""
+    detail = str(getattr(error, "orig", None) or error).strip().splitlines()
+    return detail[0] if detail else type(error).__name__
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +99,7 @@ def open_store(url: str = DEFAULT_URL, upgrade: bool = False) -> Engine:
                              f"run `lineage db upgrade --db {url}`")
         _recover_abandoned(engine)
     except SQLAlchemyError as error:
-        detail = str(getattr(error, "orig", None) or error).strip().splitlines()
-        raise StoreError(f"cannot open database {shown}: {detail[0] if detail else type(error).__name__}") from None
+        raise StoreError(f"cannot open database {shown}: {describe(error)}") from None
     return engine
 
 
@@ -162,17 +174,22 @@ def _owner_is_gone(owner: str, since: str) -> bool:
 
 
 def _recover_abandoned(engine: Engine) -> None:
-    """A `running` scan whose process has ended was killed half-way: it becomes `failed`."""
+    """A `running` scan whose process has ended was killed half-way: it becomes `failed`. A database this
+    process may only read (a copy, a read-only role) is left as it is: reading it must still work."""
     with engine.connect() as connection:
         running = connection.execute(select(schema.scans.c.id, schema.scans.c.owner, schema.scans.c.started_at)
                                      .where(schema.scans.c.status == ScanStatus.RUNNING.value)).all()
     for scan_id, owner, started in running:
         if _owner_is_gone(owner, started):
-            fail_scan(engine, scan_id, f"abandoned: {owner or 'its process'} ended before the scan was written")
+            try:
+                fail_scan(engine, scan_id, f"abandoned: {owner or 'its process'} ended before the scan was written")
+            except (OperationalError, ProgrammingError):  # no right to write here: the next writer recovers it
+                return
 
 
 def acquire_lock(engine: Engine, target: str, owner: str | None = None) -> str | None:
-    """Take the lock of a target; None when taken, else the owner who holds it."""
+    """Take the lock of a target; None when taken, else the owner who holds it. A database that cannot be
+    written at all is a `StoreError`, not a lock someone else holds."""
     owner = owner or this_process()
     for _ in range(2):
         try:
@@ -180,7 +197,11 @@ def acquire_lock(engine: Engine, target: str, owner: str | None = None) -> str |
                 connection.execute(insert(schema.scan_locks).values(target=target, owner=owner,
                                                                     acquired_at=_now().isoformat()))
             return None
-        except (IntegrityError, OperationalError):
+        except OperationalError as error:
+            if "locked" not in str(error).lower():  # SQLite's own lock is held: a writer is busy, not gone
+                raise StoreError(f"cannot write to the database: {describe(error)}") from None
+            return "another process writing the database"
+        except IntegrityError:
             with engine.connect() as connection:
                 row = connection.execute(select(schema.scan_locks).where(schema.scan_locks.c.target == target)
                                          ).mappings().first()

@@ -7,6 +7,7 @@ Errors a user can make are one line on stderr and exit code 2; anything unexpect
 from __future__ import annotations
 
 import os
+import re
 import sys
 import traceback
 from typing import TYPE_CHECKING, NoReturn
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 from rich.console import Console
 
+from lineage.isolation import describe_error
 from lineage.model import Scan
 
 if TYPE_CHECKING:
@@ -61,6 +63,16 @@ def load_or_fail(db: str, scan_id: str | None) -> Scan:
         fail(str(error))
 
 
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+
+
+def check_regions(regions: tuple[str, ...]) -> None:
+    """A region is a name such as eu-west-1: anything else is the user's to fix, before any call."""
+    for region in regions:
+        if not _REGION.match(region):
+            fail(f"--region {region!r} is not a region name such as eu-west-1")
+
+
 db_option = click.option("--db", default="sqlite:///lineage.db", show_default=True, metavar="URL",
                          help="SQLAlchemy URL (or a path to a SQLite file) of the scan store.")
 scan_option = click.option("--scan", "scan_id", metavar="ID", help="A scan id; the latest scan when omitted.")
@@ -78,12 +90,6 @@ def cli(debug: bool) -> None:
     encryption."""
 
 
-def first_line(error: BaseException) -> str:
-    """`Type: first line of the message`, for a one-line report."""
-    lines = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
-
-
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every failure is one line on stderr; usage errors exit 2, unexpected ones 1.
 
@@ -95,8 +101,8 @@ def main(argv: list[str] | None = None) -> None:
     args = [a for a in args if a != DEBUG_FLAG]
     try:
         cli.main(args=args, prog_name="lineage", standalone_mode=False)
-    except click.exceptions.Exit as stop:
-        sys.exit(stop.exit_code)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
     except (click.Abort, KeyboardInterrupt):
         click.echo("lineage: aborted", err=True)
         sys.exit(130)
@@ -109,7 +115,7 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as error:  # noqa: BLE001 - the last line of defence: one line, never a traceback
         if debug:
             traceback.print_exc()
-        click.echo(f"lineage: unexpected error: {first_line(error)}"
+        click.echo(f"lineage: unexpected error: {describe_error(error)}"
                    + ("" if debug else f" (add {DEBUG_FLAG} to see where)"), err=True)
         sys.exit(1)
 

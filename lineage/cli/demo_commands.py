@@ -29,7 +29,6 @@ def demo(out: Path) -> None:
         console.print(f"wrote {path}")
 
 
-
 @cli.command("demo-server")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))

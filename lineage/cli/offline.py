@@ -32,7 +32,7 @@ def asl(file: Path, as_json: bool, machine_arn: str | None) -> None:
     except (OSError, UnicodeDecodeError) as error:
         fail(f"cannot read {file}: {getattr(error, 'strerror', None) or error}")
     try:
-        load_definition(text, file.name)
+        definition, load_warnings = load_definition(text, file.name)
     except DefinitionError as error:
         fail(f"{file}: {error}")
     if parsed_arn is not None and machine_arn is not None:
@@ -40,9 +40,10 @@ def asl(file: Path, as_json: bool, machine_arn: str | None) -> None:
     else:
         stem = file.name.split(".")[0] or "definition"
         machine = Machine(f"arn:aws:states:::stateMachine:{stem}", operation="file")
-    result = parse_definition(text, machine, file.name)
+    result = parse_definition(definition, machine)
+    warnings = load_warnings + result.warnings
     if as_json:
-        click.echo(dumps(facts_document(result.facts, result.warnings, str(file))), nl=False)
+        click.echo(dumps(facts_document(result.facts, warnings, str(file))), nl=False)
         return
     table = Table(title=f"{file.name}: {len(result.facts.edges)} flow(s)", title_justify="left")
     for column in ("flow", "resource", "where", "value"):
@@ -56,7 +57,7 @@ def asl(file: Path, as_json: bool, machine_arn: str | None) -> None:
             table.add_row(edge.kind.value, f"{label}\n{other if not other.startswith('dynamic:') else ''}".strip(),
                           evidence.path, evidence.excerpt)
     console.print(table)
-    for warning in result.warnings:
+    for warning in warnings:
         errors.print(f"warning: {warning}")
 
 
@@ -78,7 +79,6 @@ def rules(as_json: bool) -> None:
     for item in listed:
         table.add_row(item.id, item.category.value, item.severity.value, item.title)
     console.print(table)
-
 
 
 @cli.command("iam-policy")

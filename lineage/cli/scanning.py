@@ -10,7 +10,7 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from lineage.cli.app import cli, console, db_option, errors, fail, open_engine, stop
+from lineage.cli.app import check_regions, cli, console, db_option, errors, fail, open_engine, stop
 from lineage.isolation import Problems
 from lineage.model import Scan, Severity, Stage
 
@@ -95,13 +95,13 @@ def scan(profile: str | None, regions: tuple[str, ...], endpoint_url: str | None
     """Read the estate's configuration, build the graph, flag the gaps, store the scan."""
     if endpoint_url and not endpoint_url.startswith(("http://", "https://")):
         fail(f"--endpoint-url must be an http(s) URL, not {endpoint_url!r}")
+    check_regions(regions)
     result = perform_scan(profile, regions, endpoint_url, db, html, workers)
     print_summary(result)
     if html is not None:
         console.print(f"view: {html}")
     if result.status.value == "failed":
         sys.exit(1)
-
 
 
 @cli.command()
@@ -125,6 +125,7 @@ def schedule(every: str | None, cron: str | None, profile: str | None, regions: 
         make_trigger(every, cron)
     except ValueError as error:
         fail(str(error))
+    check_regions(regions)
     open_engine(db)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
     for noisy in ("apscheduler", "alembic", "botocore", "boto3"):

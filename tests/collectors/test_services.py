@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import boto3
+import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
@@ -272,3 +274,37 @@ def test_the_account_is_learned_from_the_arns_of_what_was_read_when_sts_cannot_s
     ]
     assert account_named_by(answers) == "111122223333"  # a target in another account is outnumbered
     assert account_named_by([{"Name": "b"}, "plain text"]) == ""
+
+
+def _silent(service_id: str) -> Any:
+    """A session whose `service_id` endpoint never answers, as a VPC without that endpoint."""
+    from botocore.exceptions import EndpointConnectionError
+
+    session = boto3.Session(region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+
+    def refuse(request: Any, **_: Any) -> None:
+        raise EndpointConnectionError(endpoint_url=request.url)
+
+    session.events.register_first(f"before-send.{service_id}", refuse)
+    return session
+
+
+@mock_aws
+@pytest.mark.parametrize(("service_id", "service"), [("sts", "sts"), ("glue", "glue")])
+def test_one_endpoint_that_does_not_answer_is_one_gap_and_the_rest_is_read(
+        monkeypatch: pytest.MonkeyPatch, service_id: str, service: str) -> None:
+    import botocore.endpoint
+
+    from lineage.demo import build_estate
+    from lineage.scan import ScanOptions, run_scan
+
+    monkeypatch.setattr(botocore.endpoint.time, "sleep", lambda _: None)  # the retries happen, without the waits
+    build_estate(lambda name: boto3.Session(region_name="us-east-1").client(name))
+    scan, _ = run_scan(ScanOptions(regions=("us-east-1",)), session=_silent(service_id))
+    assert scan.status.value == "partial"
+    [gap] = scan.coverage_gaps
+    assert gap.service == service and "does not answer; nothing more was asked of it" in gap.error
+    kinds = {n.kind for n in scan.nodes if n.observed}
+    assert {"s3.bucket", "events.rule", "states.state_machine", "athena.workgroup"} <= kinds
+    assert ("glue.job" in kinds) == (service != "glue")
+    assert scan.accounts == ("123456789012",)  # learned from what was read when STS is the one silent
