@@ -35,7 +35,8 @@ def test_a_lock_on_a_store_that_cannot_be_written_is_a_store_error_not_another_h
         acquire_lock(open_store(read_only(store_with_an_abandoned_scan)), "target")
 
 
-def test_scanning_into_a_store_that_cannot_be_written_is_one_line_and_exit_1(store_with_an_abandoned_scan: Path) -> None:
+def test_scanning_into_a_store_that_cannot_be_written_is_one_line_and_exit_1(
+        store_with_an_abandoned_scan: Path) -> None:
     result = lineage("scan", "--region", "us-east-1", "--endpoint-url", "http://127.0.0.1:9",
                      "--db", read_only(store_with_an_abandoned_scan))
     assert result.returncode == 1, result.stderr

@@ -1,0 +1,56 @@
+"""What `lineage asl` says of a definition — every node with its kind, every edge with its evidence as
+excerpted, every warning word for word, every control call — for each row of the integration table
+and each reviewed corpus definition, compared whole with a reviewed record (`golden/asl.json`).
+
+The table and the reviews prove which flows a definition means; this proves how they are shown to a
+person. After a deliberate change, run with `LINEAGE_RECORD_ASL=1` to rewrite the record, and review
+its diff before committing it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from lineage.asl import Machine, parse_definition
+from tests.conftest import CORPUS
+from tests.lineage.test_asl_corpus import MACHINE_ID, _reviews
+from tests.lineage.test_asl_handlers import MACHINE, ROWS
+
+RECORD = Path(__file__).parent / "golden" / "asl.json"
+
+
+def as_read(definition: Any, machine: Machine, filename: str = "") -> dict[str, Any]:
+    result = parse_definition(definition, machine, filename)
+    return {
+        "nodes": sorted(([n.id, n.kind, n.name, n.account, n.region, dict(n.attributes)] for n in result.facts.nodes),
+                        key=lambda node: node[0]),
+        "edges": sorted(([e.source, e.kind.value, e.target, [ev.to_dict() for ev in e.evidence]]
+                         for e in result.facts.edges), key=lambda edge: edge[:3]),
+        "warnings": result.warnings,
+        "control_calls": result.control_calls,
+    }
+
+
+def everything_as_read() -> dict[str, Any]:
+    found: dict[str, Any] = {f"row: {row.id}": as_read(json.dumps(row.definition()), MACHINE) for row in ROWS}
+    if CORPUS.is_dir():
+        machine = Machine(MACHINE_ID, MACHINE_ID.split(":")[3], MACHINE_ID.split(":")[4])
+        for review in _reviews():
+            path = CORPUS / "asl" / review["file"]
+            found[f"corpus: {review['file']}"] = as_read(path.read_text(encoding="utf-8"), machine, path.name)
+    return found
+
+
+def test_every_definition_reads_as_recorded() -> None:
+    found = everything_as_read()
+    if os.environ.get("LINEAGE_RECORD_ASL"):
+        RECORD.write_text(json.dumps(found, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
+    recorded = json.loads(RECORD.read_text(encoding="utf-8"))
+    if not CORPUS.is_dir():  # without the corpus, the rows alone are compared
+        recorded = {key: value for key, value in recorded.items() if not key.startswith("corpus: ")}
+    assert sorted(found) == sorted(recorded), "definitions added or removed: record again and review"
+    for key, read in found.items():
+        assert read == recorded[key], f"{key}: reads differently than recorded"
