@@ -10,7 +10,6 @@ its diff before committing it.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from lineage.asl import Machine, parse_definition
 from tests.conftest import CORPUS
 from tests.lineage.test_asl_corpus import MACHINE_ID, _reviews
 from tests.lineage.test_asl_handlers import MACHINE, ROWS
+from tests.recorded import compare_with_record
 
 RECORD = Path(__file__).parent / "golden" / "asl.json"
 
@@ -45,12 +45,6 @@ def everything_as_read() -> dict[str, Any]:
 
 
 def test_every_definition_reads_as_recorded() -> None:
-    found = everything_as_read()
-    if os.environ.get("LINEAGE_RECORD_ASL"):
-        RECORD.write_text(json.dumps(found, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
-    recorded = json.loads(RECORD.read_text(encoding="utf-8"))
-    if not CORPUS.is_dir():  # without the corpus, the rows alone are compared
-        recorded = {key: value for key, value in recorded.items() if not key.startswith("corpus: ")}
-    assert sorted(found) == sorted(recorded), "definitions added or removed: record again and review"
-    for key, read in found.items():
-        assert read == recorded[key], f"{key}: reads differently than recorded"
+    # Without the corpus, the rows alone are compared.
+    compare_with_record(everything_as_read(), RECORD, "LINEAGE_RECORD_ASL",
+                        keep=None if CORPUS.is_dir() else lambda key: not key.startswith("corpus: "))

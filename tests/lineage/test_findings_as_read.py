@@ -8,14 +8,13 @@ with `LINEAGE_RECORD_FINDINGS=1` to rewrite the record, and review its diff befo
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 from typing import Any
 
 from lineage.graph import build_graph
 from lineage.rules import evaluate
 from tests.lineage.test_rules_table import CASES
+from tests.recorded import compare_with_record
 
 RECORD = Path(__file__).parent / "golden" / "findings.json"
 
@@ -30,10 +29,4 @@ def findings_by_case() -> dict[str, list[dict[str, Any]]]:
 
 
 def test_every_finding_reads_as_recorded() -> None:
-    found = findings_by_case()
-    if os.environ.get("LINEAGE_RECORD_FINDINGS"):
-        RECORD.write_text(json.dumps(found, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
-    recorded = json.loads(RECORD.read_text(encoding="utf-8"))
-    assert sorted(found) == sorted(recorded), "cases added or removed: record the findings again and review"
-    for case_id, findings in found.items():
-        assert findings == recorded[case_id], f"{case_id}: the findings read differently than recorded"
+    compare_with_record(findings_by_case(), RECORD, "LINEAGE_RECORD_FINDINGS")
