@@ -263,7 +263,7 @@ class AwsContext:
         self.gap(call.service, call.operation, resource, text, region)
 
     def gap(self, service: str, operation: str, resource: str, error: str, region: str = "") -> None:
-        """A gap found after the call succeeded: a resource its transform could not read."""
+        """Record what the scan could not read (from any worker thread)."""
         with self._lock:
             self.gaps.append(CoverageGap(service, operation, resource, error.strip()[:500], region))
 
