@@ -28,6 +28,7 @@ STATE_TYPES = frozenset({"Task", "Pass", "Choice", "Wait", "Succeed", "Fail", "P
 # reading stopped (ids and paths grow with every level, so an unbounded walk could exhaust memory).
 MAX_NESTING = 250
 EXCERPT_LENGTH = 200
+_JSON_TYPES = {int: "number", float: "number", bool: "boolean", list: "list", dict: "object", type(None): "null"}
 _TEMPLATE = re.compile(r"\$\{[^}]+\}")
 _JSONATA = re.compile(r"^\s*\{%.*%\}\s*$", re.S)
 # A JSONata expression that is only a string literal (`{% 'enrich' %}`) is that literal, known before the run.
@@ -94,6 +95,11 @@ class _Walk:
         target = arns.dynamic_id(self.machine.id, path)
         self.link(target, kind, direction, self.evidence(path, expression, dynamic=True),
                   {"dynamic": True, "expression": _text(expression)[:1000]})
+
+    def not_a_name(self, path: str, value: Any, kind: str) -> None:
+        """A literal of the wrong type where a name is expected: it names nothing, and is not dynamic."""
+        word = _JSON_TYPES.get(type(value), type(value).__name__)
+        self.warn(path, f"{_text(value)[:60]} (a {word}) names no {kind}")
 
     def warn(self, path: str, message: str) -> None:
         if len(path) > 400:  # deep nesting makes long paths; where it starts and ends says enough
@@ -442,8 +448,11 @@ class _Args:
                 self.walk.warn(self.path, f"`{name}` is missing")
             return None
         value, path, dynamic = found
-        if dynamic or not isinstance(value, str):
+        if dynamic:
             self.walk.dynamic(kind, direction, path, value)
+            return None
+        if not isinstance(value, str):
+            self.walk.not_a_name(path, value, kind)
             return None
         if value.startswith(("$.", "$$.")) or value in ("$", "$$"):
             self.walk.warn(path, f"{value!r} is a path, but `{name}` does not end in `.$`: it is passed as "
@@ -567,8 +576,10 @@ def _dynamodb(direction: EdgeKind) -> Callable[[_Args], None]:
                     target = resolve(table)
                     args.walk.link(target, "dynamodb.table", direction,
                                    args.walk.evidence(f"{found[1]}.{table}", table))
-            elif found:
+            elif found and found[2]:
                 args.walk.dynamic("dynamodb.table", direction, found[1], found[0])
+            elif found:
+                args.walk.not_a_name(found[1], found[0], "map of tables")
             return
         args.reference("TableName", "dynamodb.table", direction, resolve)
 
@@ -585,10 +596,11 @@ def _transact_items(args: _Args, resolve: Callable[[str], str | None]) -> None:
     if found is None:
         return
     items, path, dynamic = found
-    if dynamic or not isinstance(items, list):
-        writes = any(isinstance(i, dict) and set(i) & {"Put", "Update", "Delete"} for i in items or []) \
-            if isinstance(items, list) else True
-        args.walk.dynamic("dynamodb.table", EdgeKind.WRITES if writes else EdgeKind.READS, path, items)
+    if dynamic:
+        args.walk.dynamic("dynamodb.table", EdgeKind.WRITES, path, items)
+        return
+    if not isinstance(items, list):
+        args.walk.not_a_name(path, items, "list of transaction items")
         return
     for index, item in enumerate(items):
         for operation, direction in _TRANSACT_DIRECTION.items():
@@ -604,8 +616,10 @@ def _dynamodb_export(args: _Args) -> None:
     bucket = args.raw("S3Bucket")
     if bucket is None:
         args.walk.warn(args.path, "`S3Bucket` is missing")
-    elif bucket[2] or not isinstance(bucket[0], str):
+    elif bucket[2]:
         args.walk.dynamic("s3.location", EdgeKind.WRITES, bucket[1], bucket[0])
+    elif not isinstance(bucket[0], str):
+        args.walk.not_a_name(bucket[1], bucket[0], "bucket")
     else:
         prefix = args.raw("S3Prefix")
         literal_prefix = prefix[0] if prefix and not prefix[2] and isinstance(prefix[0], str) else ""
@@ -649,8 +663,11 @@ def _events(args: _Args) -> None:
         args.walk.warn(args.path, "`Entries` is missing")
         return
     entries, path, dynamic = found
-    if dynamic or not isinstance(entries, list):
+    if dynamic:
         args.walk.dynamic("events.bus", EdgeKind.WRITES, path, entries)
+        return
+    if not isinstance(entries, list):
+        args.walk.not_a_name(path, entries, "list of events")
         return
     resolve = _in_account(args, arns.event_bus_arn)
     for index, entry in enumerate(entries):
@@ -682,8 +699,10 @@ def _athena(args: _Args) -> None:
     query = args.raw("QueryString")
     if query is None:
         args.walk.warn(args.path, "`QueryString` is missing")
-    elif query[2] or not isinstance(query[0], str):
+    elif query[2]:
         args.walk.dynamic("glue.table", EdgeKind.READS, query[1], query[0])
+    elif not isinstance(query[0], str):
+        args.walk.not_a_name(query[1], query[0], "query")
     else:
         read, warning = tables_read(query[0], database)
         if warning:
@@ -718,8 +737,11 @@ def _s3_field(args: _Args, name: str, direction: EdgeKind) -> None:
     if found is None:
         return
     value, path, dynamic = found
-    if dynamic or not isinstance(value, str):
+    if dynamic:
         args.walk.dynamic("s3.location", direction, path, value)
+        return
+    if not isinstance(value, str):
+        args.walk.not_a_name(path, value, "S3 location")
         return
     target = resolve(value)
     if target is None:
@@ -735,8 +757,11 @@ def _s3_object(args: _Args, direction: EdgeKind) -> None:
         args.walk.warn(args.path, "`Bucket` is missing")
         return
     value, path, dynamic = bucket
-    if dynamic or not isinstance(value, str):
+    if dynamic:
         args.walk.dynamic("s3.location", direction, path, value)
+        return
+    if not isinstance(value, str):
+        args.walk.not_a_name(path, value, "bucket")
         return
     prefix, prefix_dynamic, prefix_path = "", False, path
     for name in ("Prefix", "Key"):
@@ -760,8 +785,10 @@ def _s3_service(args: _Args, action: str) -> None:
             target = arns.s3_location_id(bucket, key.rpartition("/")[0])
             args.walk.link(target, arns.kind_for_arn(target), EdgeKind.READS,
                            args.walk.evidence(source[1], source[0]))
-        elif source:
+        elif source and source[2]:
             args.walk.dynamic("s3.location", EdgeKind.READS, source[1], source[0])
+        elif source:
+            args.walk.not_a_name(source[1], source[0], "copy source")
         _s3_object(args, EdgeKind.WRITES)
         return
     writes = action.startswith(("put", "delete", "copy", "upload", "restore", "createMultipart",

@@ -59,7 +59,9 @@ def _written_table(statement: exp.Expression) -> exp.Table | None:
 
 
 def tables_written(query: str, default_database: str = "") -> list[tuple[str, str]]:
-    """(database, table) pairs an `INSERT INTO` or `CREATE TABLE AS` writes."""
+    """(database, table) pairs an `INSERT INTO` or `CREATE TABLE AS` writes (an UNLOAD writes no table)."""
+    if unload(query) is not None:
+        return []
     try:
         statements = sqlglot.parse(query, read="athena")
     except (sqlglot.errors.SqlglotError, RecursionError):
