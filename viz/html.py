@@ -2,8 +2,9 @@
 
 pyvis lays out the node and edge data; the page is the project's own template, which inlines the
 vis-network script and style pyvis ships, so nothing is loaded from the network. Every string that
-came from AWS reaches the page only as JSON inside a script element, with `<`, `>` and `&` escaped,
-and vis-network shows tooltips given as strings as text, not HTML.
+came from AWS reaches the page as JSON inside a script element, with `<`, `>` and `&` escaped (and
+vis-network shows tooltips given as strings as text, not HTML), or — the scan's header, its coverage
+gaps and what could not be shown — through the template, which escapes it.
 """
 
 from __future__ import annotations
