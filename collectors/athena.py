@@ -10,6 +10,7 @@ from typing import Any
 from collectors.context import AwsContext, each_resource
 from collectors.declarations import Call, Collector, Wanted
 from lineage import arn as arns
+from lineage import redact
 from lineage.model import Edge, EdgeKind, Evidence, Facts, Node, stage_for
 from lineage.sql import locations_written, tables_read
 
@@ -85,7 +86,7 @@ def transform_workgroup(record: dict[str, Any], account: str, region: str) -> Fa
         for database, table in read:
             evidence = Evidence("athena:GetNamedQuery", workgroup_id,
                                 f"NamedQueries[{query.get('Name', '')}].QueryString",
-                                query.get("QueryString", "")[:200])
+                                redact.sql(query.get("QueryString", ""))[:200])
             table_id = arns.glue_table_arn(region, account, database, table)
             edges.append(Edge(table_id, workgroup_id, EdgeKind.READS, (evidence,)))
         for location in locations_written(query.get("QueryString", "")):
@@ -93,7 +94,7 @@ def transform_workgroup(record: dict[str, Any], account: str, region: str) -> Fa
             if parsed is not None:
                 evidence = Evidence("athena:GetNamedQuery", workgroup_id,
                                     f"NamedQueries[{query.get('Name', '')}].QueryString",
-                                    query.get("QueryString", "")[:200])
+                                    redact.sql(query.get("QueryString", ""))[:200])
                 edges.append(Edge(workgroup_id, arns.s3_location_id(*parsed), EdgeKind.WRITES, (evidence,)))
     if warnings:
         attributes["warnings"] = warnings

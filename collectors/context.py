@@ -30,6 +30,7 @@ from botocore.exceptions import (
 )
 
 from collectors.declarations import Call
+from lineage import redact
 from lineage.model import CoverageGap, Facts
 
 T = TypeVar("T")
@@ -265,7 +266,7 @@ class AwsContext:
     def gap(self, service: str, operation: str, resource: str, error: str, region: str = "") -> None:
         """Record what the scan could not read (from any worker thread)."""
         with self._lock:
-            self.gaps.append(CoverageGap(service, operation, resource, error.strip()[:500], region))
+            self.gaps.append(CoverageGap(service, operation, resource, redact.short(error.strip(), 500), region))
 
     # -- concurrency -----------------------------------------------------------------------------
 
@@ -334,7 +335,7 @@ def each_answer(items: Iterable[T], read: Callable[[T], R], call: Call, resource
             except Exception:  # noqa: BLE001 - the answer may lack even its name
                 resource = ""
             gaps.append(CoverageGap(call.service, call.operation, resource,
-                                    f"UnusableAnswer: {error_text(error)}"[:500], region))
+                                    redact.short(f"UnusableAnswer: {error_text(error)}", 500), region))
     return results, gaps
 
 

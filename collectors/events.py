@@ -13,6 +13,7 @@ from typing import Any
 from collectors.context import AwsContext, each_resource, is_gone
 from collectors.declarations import Call, Collector, Wanted
 from lineage import arn as arns
+from lineage import redact
 from lineage.model import Edge, EdgeKind, Evidence, Facts, Node, Stage, stage_for
 from lineage.patterns import PatternError, pattern_facts
 
@@ -134,8 +135,8 @@ def transform_rule(record: dict[str, Any], bus_id: str, account: str, region: st
         target_id = _target_id(target_arn)
         summary = _target_summary(target)
         summaries.append(summary)
-        excerpt = json.dumps({k: v for k, v in summary.items() if v and k not in ("arn", "id")},
-                             sort_keys=True)[:200]
+        excerpt = redact.short(json.dumps({k: v for k, v in summary.items() if v and k not in ("arn", "id")},
+                                          sort_keys=True), 200)
         evidence = Evidence("events:ListTargetsByRule", rule_id, f"Targets[{index}]", excerpt)
         edges.append(Edge(rule_id, target_id, target_edge_kind(arns.kind_for_arn(target_id)), (evidence,)))
         if summary["dead_letter_queue"]:

@@ -187,9 +187,6 @@ def _crawler(crawler: dict[str, Any], tables: dict[str, list[dict[str, Any]]],
     return Facts((node,), tuple(edges))
 
 
-_SECRET_WORDS = ("password", "secret", "token", "credential", "key")
-
-
 def _job(job: dict[str, Any], security: dict[str, dict[str, Any]], account: str, region: str) -> Facts:
     name = job["Name"]
     job_id = arns.glue_job_arn(region, account, name)
@@ -201,10 +198,8 @@ def _job(job: dict[str, Any], security: dict[str, dict[str, Any]], account: str,
         "script": command.get("ScriptLocation", ""),
         "glue_version": job.get("GlueVersion", ""),
         "role": job.get("Role", ""),
-        # Values can hold secrets; the names are kept, and the values only where they are paths.
-        "arguments": {k: (v if isinstance(v, str) and v.startswith("s3") else "…")
-                      if any(w in k.lower() for w in _SECRET_WORDS) else v
-                      for k, v in arguments.items()},
+        # Values can hold secrets: the intake marks them (`lineage.redact`), by name and by shape.
+        "arguments": dict(arguments),
         "connections": (job.get("Connections") or {}).get("Connections", []),
         "security_configuration": configuration,
         "security_settings": security.get(configuration) if configuration else None,

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from lineage.model import Node, stage_for
+from lineage.redact import split_userinfo
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +101,13 @@ def parse_s3_url(value: str) -> tuple[str, str] | None:
     if arn:
         bucket, _, prefix = value[arn.end() :].partition("/")
         return (bucket, prefix.strip("/")) if bucket else None
-    parsed = urlparse(value)
-    if parsed.scheme not in _S3_SCHEMES or not parsed.netloc:
+    scheme, separator, rest = value.partition("://")
+    if not separator or scheme.lower() not in _S3_SCHEMES:
+        return None
+    # `s3a://KEY:SECRET@bucket/…`: the bucket is the host; credentials are never part of an id.
+    rest = split_userinfo(rest)[1]
+    parsed = urlparse(f"{scheme}://{rest}")
+    if not parsed.netloc:
         return None
     return parsed.netloc, parsed.path.strip("/")
 

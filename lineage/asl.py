@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from lineage import arn as arns
+from lineage import redact
 from lineage.arguments import Direction, direction_of
 from lineage.glue_arguments import argument_facts
 from lineage.model import Edge, EdgeKind, Evidence, Facts, Node
@@ -72,14 +73,15 @@ class _Walk:
     control_calls: list[str] = field(default_factory=list)
 
     def evidence(self, path: str, excerpt: Any, dynamic: bool = False) -> Evidence:
-        return Evidence(self.machine.operation, self.machine.id, path, _text(excerpt)[:EXCERPT_LENGTH], dynamic)
+        return Evidence(self.machine.operation, self.machine.id, path, redact.short(_text(excerpt), EXCERPT_LENGTH),
+                        dynamic)
 
     def link(self, target: str, kind: str, direction: EdgeKind, evidence: Evidence,
              attributes: Mapping[str, Any] | None = None) -> None:
         dynamic = bool(attributes and attributes.get("dynamic"))
         if not target.strip() or target != target.strip() or arns.is_dynamic(target) != dynamic:
             # Text that names no place (blank, or written to look like one of our own dynamic ids).
-            self.warn(evidence.path, f"{_text(target)[:100]!r} names no {kind}")
+            self.warn(evidence.path, f"{redact.short(_text(target), 100)!r} names no {kind}")
             return
         if target not in self.nodes:
             self.nodes[target] = arns.referenced_node(target, kind, attributes)
@@ -94,17 +96,18 @@ class _Walk:
         """A reference whose value is known only at run time: a node that says so."""
         target = arns.dynamic_id(self.machine.id, path)
         self.link(target, kind, direction, self.evidence(path, expression, dynamic=True),
-                  {"dynamic": True, "expression": _text(expression)[:1000]})
+                  {"dynamic": True, "expression": redact.short(_text(expression), 1000)})
 
     def not_a_name(self, path: str, value: Any, kind: str) -> None:
         """A literal of the wrong type where a name is expected: it names nothing, and is not dynamic."""
         word = _JSON_TYPES.get(type(value), type(value).__name__)
-        self.warn(path, f"{_text(value)[:60]} (a {word}) names no {kind}")
+        self.warn(path, f"{redact.short(_text(value), 60)} (a {word}) names no {kind}")
 
     def warn(self, path: str, message: str) -> None:
         if len(path) > 400:  # deep nesting makes long paths; where it starts and ends says enough
             path = f"{path[:200]}…{path[-200:]}"
-        self.warnings.append((f"{path}: {message}" if path else message)[:1000])
+        # A warning quotes what it met, which may be a secret: marked before the text is cut.
+        self.warnings.append(redact.short(f"{path}: {message}" if path else message, 1000))
 
     def add(self, facts: Facts) -> None:
         """Facts between other resources that the definition states (a job's arguments)."""
@@ -174,7 +177,8 @@ def _text(value: Any) -> str:
     try:
         return json.dumps(value, default=str)[:10_000]
     except (RecursionError, ValueError, TypeError):
-        return repr(value)[:EXCERPT_LENGTH] if not isinstance(value, dict | list) else f"<{type(value).__name__}>"
+        return redact.short(repr(value), EXCERPT_LENGTH) if not isinstance(value, dict | list) else (
+            f"<{type(value).__name__}>")
 
 
 def _first_line(error: Exception) -> str:
@@ -248,7 +252,7 @@ def _walk_state(walk: _Walk, state: Mapping[str, Any], path: str, language: str,
                 siblings: Mapping[str, Any]) -> Iterator[_Nested]:
     kind = state.get("Type")
     if not isinstance(kind, str) or kind not in STATE_TYPES:
-        shown = repr(kind[:100]) if isinstance(kind, str) else _text(kind)[:100]
+        shown = repr(redact.short(kind, 100)) if isinstance(kind, str) else redact.short(_text(kind), 100)
         walk.warn(path, f"unknown state type {shown}" if kind else "no `Type`")
         return
     following = state.get("Next")
@@ -392,7 +396,7 @@ def _legacy_resource(walk: _Walk, resource: str, path: str) -> None:
     elif kind == "states.activity":
         target = resource
     else:
-        walk.warn(path, f"`Resource` {resource[:200]!r} is not a known integration")
+        walk.warn(path, f"`Resource` {redact.short(resource, 200)!r} is not a known integration")
         if arns.parse_arn(resource) is None:
             return  # not an ARN: there is no resource to draw
         target, kind = resource, "external"
@@ -704,6 +708,7 @@ def _athena(args: _Args) -> None:
     elif not isinstance(query[0], str):
         args.walk.not_a_name(query[1], query[0], "query")
     else:
+        excerpt = redact.sql(query[0])  # literals may be secrets or personal data
         read, warning = tables_read(query[0], database)
         if warning:
             args.walk.warn(query[1], warning)
@@ -712,17 +717,17 @@ def _athena(args: _Args) -> None:
                 args.walk.warn(query[1], f"table {table!r} has no database and none is given")
                 continue
             target = arns.glue_table_arn(machine.region, machine.account, db, table)
-            args.walk.link(target, "glue.table", EdgeKind.READS, args.walk.evidence(query[1], query[0]))
+            args.walk.link(target, "glue.table", EdgeKind.READS, args.walk.evidence(query[1], excerpt))
         for db, table in tables_written(query[0], database):
             target = arns.glue_table_arn(machine.region, machine.account, db, table)
-            args.walk.link(target, "glue.table", EdgeKind.WRITES, args.walk.evidence(query[1], query[0]))
+            args.walk.link(target, "glue.table", EdgeKind.WRITES, args.walk.evidence(query[1], excerpt))
         for location in locations_written(query[0]):
             parsed = arns.parse_s3_url(location)
             if parsed is None:
                 args.walk.warn(query[1], f"UNLOAD to {location!r}, which is not an S3 path")
                 continue
             target = arns.s3_location_id(*parsed)
-            args.walk.link(target, arns.kind_for_arn(target), EdgeKind.WRITES, args.walk.evidence(query[1], query[0]))
+            args.walk.link(target, arns.kind_for_arn(target), EdgeKind.WRITES, args.walk.evidence(query[1], excerpt))
     result = args.nested("ResultConfiguration")
     if result is not None and result.raw("OutputLocation") is not None:
         _s3_field(result, "OutputLocation", EdgeKind.WRITES)
@@ -842,12 +847,13 @@ def _http(args: _Args) -> None:
     time) sends data to it."""
     method = args.raw("Method")
     fetches = method is not None and not method[2] and str(method[0]).upper() in _FETCHING_METHODS
-    args.reference("ApiEndpoint", "external", EdgeKind.READS if fetches else EdgeKind.WRITES, lambda v: v)
+    # The endpoint is the place, without what may carry a credential (userinfo, query, fragment).
+    args.reference("ApiEndpoint", "external", EdgeKind.READS if fetches else EdgeKind.WRITES, redact.endpoint)
 
 
 def _apigateway(args: _Args) -> None:
     args.reference("ApiEndpoint", "apigateway.api", EdgeKind.INVOKES,
-                   lambda v: f"https://{v}" if "://" not in v else v)
+                   lambda v: redact.endpoint(f"https://{v}" if "://" not in v else v))
 
 
 def _stream(kind: str, field_name: str, service: str) -> Callable[[_Args], None]:

@@ -23,6 +23,7 @@ from typing import Any
 import networkx as nx
 
 from lineage import arn as arns
+from lineage import redact
 from lineage.intake import admit
 from lineage.isolation import Problems
 from lineage.model import CoverageGap, Edge, EdgeKind, Evidence, Facts, Node, stage_for
@@ -207,7 +208,7 @@ def _match_buckets(rule: Node, buckets: list[Node], edges: dict[tuple[str, str, 
     matches: the pattern is the evidence."""
     for data in rule.attributes["bucket_matchers"]:
         matcher = BucketMatcher.from_dict(data)
-        excerpt = f"{matcher.operator}: {json.dumps(matcher.operand)}"[:200]
+        excerpt = redact.short(f"{matcher.operator}: {json.dumps(matcher.operand)}", 200)
         for bucket in buckets:
             if matcher.matches(bucket.name):
                 evidence = Evidence("events:ListRules", rule.id, "EventPattern", excerpt)

@@ -4,7 +4,9 @@ A collector, a parsed document or an imported export can hand the graph a value 
 datetime among attributes, a NUL character PostgreSQL refuses, a lone surrogate no encoder writes, an
 id that is not a string, a structure nested deeper than a JSON encoder will go. Each is made plain
 here, once, and said in a gap; a fact that cannot be placed at all (no id) is dropped with a gap.
-Everything after this point may rely on plain, JSON-serialisable data.
+Every text passes the redactor here too (`lineage.redact`), so no credential read from AWS reaches
+the graph, the store, an export or a view. Everything after this point may rely on plain,
+JSON-serialisable data with its secrets marked.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
+from lineage import redact
 from lineage.isolation import SERVICE, Problems
 from lineage.model import CoverageGap, Edge, EdgeKind, Evidence, Facts, Node, Stage, stage_for
 
@@ -33,12 +36,17 @@ def clean_text(value: str) -> str:
     return value
 
 
+def shown(value: str) -> str:
+    """Text as every later stage may hold and show it: plain characters, secrets marked."""
+    return redact.text(clean_text(value))
+
+
 def _short(value: Any) -> str:
     try:
         text = repr(value)
     except Exception:  # noqa: BLE001 - a value whose repr fails is still described
         text = f"<{type(value).__name__}>"
-    return clean_text(text[:200])
+    return redact.short(clean_text(text), 200)
 
 
 def plain(value: Any, notes: list[str], path: str = "", depth: int = 0) -> Any:
@@ -82,7 +90,7 @@ def _text_field(value: Any, name: str, notes: list[str]) -> str:
         cleaned = clean_text(value)
         if cleaned is not value:
             notes.append(f"{name}: characters no store keeps were replaced")
-        return cleaned
+        return redact.text(cleaned)
     notes.append(f"{name}: a {type(value).__name__}, not text")
     return "" if value is None else _short(value)
 
@@ -92,7 +100,7 @@ def admit_node(node: Any, problems: Problems) -> Node | None:
         problems.add(STEP, _short(getattr(node, "id", node)), "a node without an id cannot be placed; dropped")
         return None
     notes: list[str] = []
-    node_id = clean_text(node.id)
+    node_id = shown(node.id)
     kind = _text_field(node.kind, "kind", notes) or "external"
     stage = node.stage if isinstance(node.stage, Stage) else stage_for(kind)
     if not isinstance(node.stage, Stage):
@@ -103,7 +111,7 @@ def admit_node(node: Any, problems: Problems) -> Node | None:
     admitted = replace(
         node, id=node_id, kind=kind, stage=stage, name=_text_field(node.name, "name", notes),
         account=_text_field(node.account, "account", notes), region=_text_field(node.region, "region", notes),
-        observed=bool(node.observed), attributes=plain(attributes, notes, "attributes"),
+        observed=bool(node.observed), attributes=redact.data(plain(attributes, notes, "attributes")),
     )
     for note in notes:
         problems.add(STEP, node_id, note, admitted.region)
@@ -131,7 +139,7 @@ def admit_edge(edge: Any, problems: Problems) -> Edge | None:
     if not isinstance(edge.evidence, tuple | list):
         notes.append(f"evidence: a {type(edge.evidence).__name__}, not a list; dropped")
     evidence = tuple(e for e in (_admit_evidence(item, notes) for item in raw) if e is not None)
-    admitted = Edge(clean_text(edge.source), clean_text(edge.target), edge.kind, evidence)
+    admitted = Edge(shown(edge.source), shown(edge.target), edge.kind, evidence)
     for note in notes:
         problems.add(STEP, f"{admitted.source} → {admitted.target}", note)
     return admitted
@@ -141,8 +149,8 @@ def admit_gap(gap: CoverageGap) -> CoverageGap:
     """A gap's text as every store keeps it (an AWS error message can hold any character); anything
     else handed over as a gap is kept as its text."""
     if not isinstance(gap, CoverageGap):
-        return CoverageGap(SERVICE, STEP, "", clean_text(f"not a gap: {_short(gap)}"))
-    return CoverageGap(*(clean_text(str(getattr(gap, name))) for name in ("service", "operation", "resource",
+        return CoverageGap(SERVICE, STEP, "", shown(f"not a gap: {_short(gap)}"))
+    return CoverageGap(*(shown(str(getattr(gap, name))) for name in ("service", "operation", "resource",
                                                                           "error", "region")))
 
 
@@ -164,3 +172,12 @@ def admit(facts: Iterable[Facts], problems: Problems) -> tuple[list[Node], list[
                 if (admitted_edge := admit_edge(edge, problems)) is not None:
                     edges.append(admitted_edge)
     return nodes, edges
+
+
+def admit_one(facts: Facts) -> tuple[Facts, list[str]]:
+    """One batch as a scan would admit it, for a command that shows facts without scanning
+    (`lineage asl`): the facts, and what had to change, as lines."""
+    problems = Problems()
+    nodes, edges = admit([facts], problems)
+    notes = [f"{gap.resource}: {gap.error}" for gap in map(admit_gap, problems.gaps)]
+    return Facts(tuple(nodes), tuple(edges)), notes

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from lineage import redact
 from lineage.model import CoverageGap
 
 SERVICE = "lineage"
@@ -21,7 +22,7 @@ SERVICE = "lineage"
 def describe_error(error: BaseException) -> str:
     """`Type: first line of the message`, short enough for a gap."""
     lines = str(error).strip().splitlines()
-    return (f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__)[:500]
+    return redact.short(f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__, 500)
 
 
 @dataclass(slots=True)
@@ -48,4 +49,4 @@ class Problems:
             self.gaps.append(CoverageGap(SERVICE, step, resource, describe_error(error), region))
 
     def add(self, step: str, resource: str, message: str, region: str = "") -> None:
-        self.gaps.append(CoverageGap(SERVICE, step, resource, message[:500], region))
+        self.gaps.append(CoverageGap(SERVICE, step, resource, redact.short(message, 500), region))

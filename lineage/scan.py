@@ -25,6 +25,7 @@ from collectors import COLLECTORS
 from collectors.context import AwsContext, account_named_by
 from collectors.declarations import Collector
 from lineage import arn as arns
+from lineage import redact
 from lineage.graph import Graph, add_referenced_nodes, build_graph, resolve
 from lineage.intake import admit, admit_gap
 from lineage.isolation import Problems, describe_error
@@ -102,7 +103,8 @@ def _transform(ctx: AwsContext, done: _Read) -> Facts:
         return facts
     except Exception as error:  # noqa: BLE001 - a collector's own bug costs that collector, not the scan
         return Facts(gaps=(CoverageGap(done.task.collector.service, "collect", done.task.region,
-                                       f"UnexpectedError: {type(error).__name__}: {error}"[:500], region),))
+                                       redact.short(f"UnexpectedError: {type(error).__name__}: {error}", 500),
+                                       region),))
 
 
 def _run_all(ctx: AwsContext, jobs: list[tuple[_Task, Callable[[], Any]]],
@@ -201,7 +203,7 @@ def analyse(facts: Iterable[Facts]) -> Analysis:
         with problems.guard("intake"):
             if not isinstance(batch, Facts):
                 raise TypeError(f"a collector gave a {type(batch).__name__}, not facts")
-            gaps.extend(admit_gap(gap) for gap in batch.gaps)
+            gaps.extend(batch.gaps)
             batches.append(batch)
     nodes, edges = admit(batches, problems)
     graph: Graph | None = None
@@ -213,7 +215,8 @@ def analyse(facts: Iterable[Facts]) -> Analysis:
     with problems.guard("rules"):
         evaluation = evaluate(graph)
         findings, gaps = evaluation.findings, gaps + evaluation.gaps
-    return Analysis(graph, findings, gaps + problems.gaps + graph.problems)
+    # A problem met on the way may quote the value it met: its text passes the redactor too.
+    return Analysis(graph, findings, [admit_gap(gap) for gap in gaps + problems.gaps + graph.problems])
 
 
 def _unresolved(nodes: list[Node], edges: list[Edge]) -> Graph:

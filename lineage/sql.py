@@ -7,6 +7,8 @@ import re
 import sqlglot
 from sqlglot import exp
 
+from lineage import redact
+
 # `UNLOAD (SELECT …) TO 's3://…' WITH (…)`: Athena's export, which the SQL parser reads as an opaque command.
 _UNLOAD = re.compile(r"^\s*UNLOAD\s*\((?P<query>.*)\)\s*TO\s*'(?P<location>[^']*)'", re.I | re.S)
 
@@ -34,7 +36,9 @@ def tables_read(query: str, default_database: str = "") -> tuple[list[tuple[str,
     try:
         statements = sqlglot.parse(query, read="athena")
     except (sqlglot.errors.SqlglotError, RecursionError) as error:
-        return [], f"query could not be parsed: {(str(error).splitlines() or [type(error).__name__])[0]}"
+        # The parser's message can quote the query; its literals may be secrets or personal data.
+        reason = redact.sql((str(error).splitlines() or [type(error).__name__])[0])
+        return [], f"query could not be parsed: {reason}"
     found: list[tuple[str, str]] = []
     for statement in statements:
         if statement is None:

@@ -12,6 +12,7 @@ from moto import mock_aws
 
 from collectors import athena, events, glue, stepfunctions
 from collectors.context import AwsContext
+from lineage.intake import admit_one
 
 R, A = "eu-west-1", "111122223333"
 
@@ -185,7 +186,11 @@ def test_glue_transform_catalog_jobs_crawlers_and_chains() -> None:
     nodes = {n.id: n for n in facts.nodes if n.observed}
     assert nodes[table].attributes["personal_columns"] == [{"column": "email", "category": "email"}]
     assert nodes[table].attributes["partition_keys"] == [{"name": "dt", "type": "string"}]
-    assert nodes[job].attributes["arguments"]["--db_password"] == "…"  # secrets are not stored
+    assert nodes[job].attributes["arguments"]["--source_path"] == "s3://raw/people/"
+    admitted, _ = admit_one(facts)  # secrets are marked on the way in, before anything keeps them
+    arguments = {n.id: n for n in admitted.nodes}[job].attributes["arguments"]
+    assert arguments["--db_password"] == "«redacted: password»"
+    assert arguments["--source_path"] == "s3://raw/people/"
     assert nodes[crawler].attributes["security_settings"]["s3_encryption"] == "SSE-KMS"
     assert nodes[f"arn:aws:glue:{R}:{A}:catalog"].attributes["encryption_at_rest"] == "SSE-KMS"
 
