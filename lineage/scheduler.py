@@ -1,40 +1,56 @@
-"""Periodic scans: APScheduler with its jobs in the scan store, one scan of a target at a time.
+"""Periodic scans: APScheduler with its jobs in memory, one scan of a target at a time.
 
-The schedule lives in the same database as the scans (SQLAlchemyJobStore), so a restarted
-scheduler keeps it; runs missed while it was down are coalesced into one; SIGTERM and SIGINT stop it
-between scans. Each run records its scan (a failed one too), writes the view, and logs one line with
-what changed since the previous scan of the same target.
+The schedule of a target is kept in the scan store as plain JSON (the trigger and the scan options), so a
+restarted scheduler keeps it; the job is rebuilt from it at start and lives in this process only. Nothing
+read from the store is ever unpickled, and the database URL, which may hold a password, is never stored.
+Runs missed while the scheduler was down are coalesced into one, counted from the last scan of the same
+target. SIGTERM and SIGINT stop it between scans. Each run records its scan (a failed one too), writes
+the view, and logs one line with what changed since the previous scan of the same target.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-import os
 import re
 import signal
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import boto3
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from botocore.exceptions import BotoCoreError
+from sqlalchemy import Engine
 
 from lineage.drift import diff_scans
+from lineage.files import PUBLISHED, write_output
 from lineage.isolation import Problems, describe_error
-from lineage.model import ScanStatus
+from lineage.model import Scan, ScanStatus
 from lineage.scan import ScanOptions, failure_reason, scan_and_store, target_key
 from store.repository import StoreError, acquire_lock, latest_scan_ids, load_scan, open_store, release_lock
+from store.schedules import StoredSchedule, last_scan_started, load_schedule, save_schedule
 from viz.html import render_html
 
 log = logging.getLogger("lineage.scheduler")
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+SCHEDULE_FORMAT = "lineage-schedule/1"
+
+Trigger = IntervalTrigger | CronTrigger
+
+
+class ScheduleError(Exception):
+    """A schedule that cannot start as asked; the message is one line for the user."""
 
 
 def parse_duration(text: str) -> timedelta:
@@ -45,7 +61,7 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
 
 
-def make_trigger(every: str | None, cron: str | None) -> IntervalTrigger | CronTrigger:
+def make_trigger(every: str | None, cron: str | None) -> Trigger:
     if (every is None) == (cron is None):
         raise ValueError("give one of --every or --cron")
     if every is not None:
@@ -58,7 +74,7 @@ def make_trigger(every: str | None, cron: str | None) -> IntervalTrigger | CronT
 
 @dataclass(frozen=True, slots=True)
 class ScheduledScan:
-    """Everything a run needs, as plain data: the job store pickles it."""
+    """Everything a run needs. It stays in this process: `db` may hold a password, so it is never stored."""
 
     db: str
     profile: str | None = None
@@ -71,10 +87,104 @@ class ScheduledScan:
         return ScanOptions(self.profile, self.regions, self.endpoint_url, self.workers)
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """What the store keeps of a schedule: when to scan and what, with nothing secret in it."""
+
+    every: str | None
+    cron: str | None
+    profile: str | None
+    regions: tuple[str, ...]
+    endpoint_url: str | None  # without user, password or query: only where the calls go
+    workers: int
+    html_dir: str | None
+
+    def trigger(self) -> Trigger:
+        return make_trigger(self.every, self.cron)
+
+    def same_as(self, other: Schedule) -> bool:
+        """The same runs of the same scan: `6h` and `6 h` are one trigger."""
+        return str(self.trigger()) == str(other.trigger()) and self.scan_options() == other.scan_options()
+
+    def scan_options(self) -> dict[str, Any]:
+        return {"profile": self.profile, "regions": list(self.regions), "endpoint_url": self.endpoint_url,
+                "workers": self.workers, "html_dir": self.html_dir}
+
+    def to_json(self) -> dict[str, Any]:
+        trigger = {"every": self.every} if self.every is not None else {"cron": self.cron}
+        return {"format": SCHEDULE_FORMAT, "trigger": trigger, "scan": self.scan_options()}
+
+
+def public_endpoint(url: str | None) -> str | None:
+    """The endpoint without what may be secret in it (user and password, query, fragment)."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
+
+
+def schedule_of(job: ScheduledScan, every: str | None, cron: str | None) -> Schedule:
+    return Schedule(every, cron, job.profile, tuple(job.regions), public_endpoint(job.endpoint_url), job.workers,
+                    job.html_dir)
+
+
+def read_schedule(definition: object) -> Schedule | None:
+    """The schedule a row holds; None for anything this version did not write (bytes, a pickle, junk)."""
+    if not isinstance(definition, str):
+        return None
+    try:
+        data = json.loads(definition)
+        schedule = _schedule_from(data)
+        schedule.trigger()
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):  # whatever was planted: not ours
+        return None
+    return schedule
+
+
+def _schedule_from(data: Any) -> Schedule:
+    if data.get("format") != SCHEDULE_FORMAT:
+        raise ValueError("not a schedule")
+    trigger, scan = data["trigger"], data["scan"]
+    regions = scan["regions"]
+    if not isinstance(regions, list) or not all(isinstance(r, str) for r in regions):
+        raise ValueError("regions")
+    if not isinstance(scan["workers"], int) or isinstance(scan["workers"], bool):
+        raise ValueError("workers")
+    return Schedule(_text(trigger.get("every")), _text(trigger.get("cron")), _text(scan["profile"]),
+                    tuple(regions), _text(scan["endpoint_url"]), scan["workers"], _text(scan["html_dir"]))
+
+
+def _text(value: object) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"{value!r} is not text")
+    return value
+
+
+def parse_time(text: str | None) -> datetime | None:
+    """A time the store wrote; one without a zone is UTC, one that is not a time is none."""
+    try:
+        moment = datetime.fromisoformat(text or "")
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def first_run(trigger: Trigger, since: datetime, now: datetime) -> tuple[datetime | None, bool]:
+    """When to run first, counting from the last run at `since`; and whether a run was missed.
+
+    A trigger that would have fired at least once since then runs once, now: the missed runs are one.
+    """
+    # A clock ahead on another host sharing the store must not push the schedule into the future.
+    since = min(since, now)
+    due = trigger.get_next_fire_time(since, since)
+    if due is not None and due <= now:
+        return now, True
+    return due, False
+
+
+def _run_log_line(line: str, level: int = logging.ERROR) -> str:
+    log.log(level, line)
+    return line
 
 
 def run_scheduled_scan(config: dict[str, Any]) -> str:
@@ -85,38 +195,28 @@ def run_scheduled_scan(config: dict[str, Any]) -> str:
     try:
         return _run_once(ScheduledScan(**{**config, "regions": tuple(config.get("regions") or ())}))
     except Exception as error:  # noqa: BLE001 - the store failing mid-run, or anything unforeseen: one line
-        line = f"scan not run: {describe_error(error)}"
-        log.error(line)
-        return line
+        return _run_log_line(f"scan not run: {describe_error(error)}")
 
 
 def _run_once(job: ScheduledScan) -> str:
     try:
         engine = open_store(job.db)
     except StoreError as error:
-        line = f"scan not run: {error}"
-        log.error(line)
-        return line
+        return _run_log_line(f"scan not run: {error}")
     try:
         session = boto3.Session(profile_name=job.profile)
     except Exception as error:  # noqa: BLE001 - a missing profile is the operator's to fix; keep running
-        line = f"scan not run: {error}"
-        log.error(line)
-        return line
+        return _run_log_line(f"scan not run: {error}")
     target = target_key(job.options(), session)
     holder = acquire_lock(engine, target)
     if holder is not None:
-        line = f"scan skipped: a scan of this target is already running ({holder})"
-        log.warning(line)
-        return line
+        return _run_log_line(f"scan skipped: a scan of this target is already running ({holder})", logging.WARNING)
     try:
         previous = latest_scan_ids(engine, 1, target)
         try:
             scan = scan_and_store(job.options(), engine, session=session)
         except Exception as error:  # noqa: BLE001 - recorded as failed by scan_and_store; logged here
-            line = f"scan failed: {describe_error(error)}"
-            log.error(line)
-            return line
+            return _run_log_line(f"scan failed: {describe_error(error)}")
         failed = scan.status == ScanStatus.FAILED
         drift = ""
         if previous and not failed:
@@ -125,58 +225,106 @@ def _run_once(job: ScheduledScan) -> str:
             except Exception as error:  # noqa: BLE001 - pruned meanwhile, or unreadable: the scan itself stands
                 drift = f"; no drift: {describe_error(error)}"
         if job.html_dir and not failed:
-            try:
-                directory = Path(job.html_dir)
-                directory.mkdir(parents=True, exist_ok=True)
-                problems = Problems()
-                page = render_html(scan, problems)
-                if problems.gaps:
-                    log.warning("scan %s: %d node(s) or edge(s) not shown in full in its view", scan.id,
-                                len(problems.gaps))
-                _write_atomically(directory / f"scan-{scan.id}.html", page)
-                _write_atomically(directory / "latest.html", page)
-            except Exception as error:  # noqa: BLE001 - the scan is stored; its page is a lesser loss
-                log.error("scan %s is stored, but its view could not be written: %s", scan.id, describe_error(error))
+            _publish(scan, Path(job.html_dir))
         why = f" ({failure_reason(scan)[:300]})" if failed else ""
         line = (f"scan {scan.id} {scan.status.value}: {len(scan.nodes)} nodes, {len(scan.findings)} findings, "
                 f"{len(scan.coverage_gaps)} coverage gaps, {sum(scan.api_calls.values())} API calls{why}{drift}")
-        (log.error if failed else log.info)(line)
-        return line
+        return _run_log_line(line, logging.ERROR if failed else logging.INFO)
     finally:
         release_lock(engine, target)
 
 
-def job_id(job: ScheduledScan) -> str:
-    return "scan-" + target_key(job.options(), boto3.Session(profile_name=job.profile))
+def _publish(scan: Scan, directory: Path) -> None:
+    """The scan's page and `latest.html`, readable by all: the folder is what a web server serves."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        problems = Problems()
+        page = render_html(scan, problems)
+        if problems.gaps:
+            log.warning("scan %s: %d node(s) or edge(s) not shown in full in its view", scan.id, len(problems.gaps))
+        write_output(directory / f"scan-{scan.id}.html", page, PUBLISHED)
+        write_output(directory / "latest.html", page, PUBLISHED)
+    except Exception as error:  # noqa: BLE001 - the scan is stored; its page is a lesser loss
+        log.error("scan %s is stored, but its view could not be written: %s", scan.id, describe_error(error))
+
+
+def target_of(job: ScheduledScan) -> str:
+    try:
+        session = boto3.Session(profile_name=job.profile)
+    except BotoCoreError as error:  # a profile that does not exist, a malformed config file
+        raise ScheduleError(str(error)) from None
+    return target_key(job.options(), session)
+
+
+def settle_schedule(engine: Engine, target: str, wanted: Schedule, now: datetime) -> tuple[bool, datetime]:
+    """Keep the stored schedule when it is the one wanted, else store the wanted one.
+
+    Returns whether it was kept, and when the schedule in force was set.
+    """
+    stored = load_schedule(engine, target)
+    kept = _kept(stored, wanted)
+    if kept and stored is not None:
+        return True, parse_time(stored.set_at) or now
+    save_schedule(engine, target, wanted.to_json(), now.isoformat(timespec="seconds"))
+    return False, now
+
+
+def _kept(stored: StoredSchedule | None, wanted: Schedule) -> bool:
+    if stored is None:
+        return False
+    schedule = read_schedule(stored.definition)
+    if schedule is None:
+        log.warning("the stored schedule of this target is unreadable (not one this version of lineage writes); "
+                    "replacing it")
+        return False
+    return schedule.same_as(wanted)
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds") if moment else "never"
+
+
+def _log_next_run(trigger: Trigger) -> Callable[[JobExecutionEvent], None]:
+    """After each run, when the next is planned: that the missed runs became one is seen in the log."""
+
+    def log_next_run(event: JobExecutionEvent) -> None:
+        # Worked out from the trigger as the scheduler does, not asked of the scheduler: it holds its lock
+        # while it waits for this run at shutdown.
+        log.info("next run %s", _when(trigger.get_next_fire_time(event.scheduled_run_time, datetime.now(UTC))))
+
+    return log_next_run
 
 
 def serve(job: ScheduledScan, every: str | None, cron: str | None, stop: threading.Event | None = None,
           run_now: bool = False) -> None:
-    """Run scans on the schedule until SIGTERM or SIGINT (or `stop` is set), then return."""
+    """Run scans on the schedule until SIGTERM or SIGINT (or `stop` is set), then return.
+
+    `ValueError` for a trigger that is not one, `ScheduleError` for a profile that is not there,
+    `StoreError` for a store that cannot keep the schedule: each one line.
+    """
     trigger = make_trigger(every, cron)
+    target = target_of(job)
     engine = open_store(job.db)
+    now = datetime.now(UTC)
+    kept, set_at = settle_schedule(engine, target, schedule_of(job, every, cron), now)
+    since = parse_time(last_scan_started(engine, target)) or set_at
+    next_run, missed = (now, False) if run_now else first_run(trigger, since, now)
+    # Held in memory only: the job (and the URL it carries) is rebuilt from the process at every start.
     scheduler = BackgroundScheduler(
-        jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename="lineage_schedule")},
+        jobstores={"default": MemoryJobStore()},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         timezone="UTC",
     )
+    scheduler.add_job(run_scheduled_scan, trigger, args=[asdict(job)], id=f"scan-{target}", name="lineage scan",
+                      next_run_time=next_run)
+    scheduler.add_listener(_log_next_run(trigger), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+    caught_up = f" (missed since the last scan at {_when(since)}: running once now)" if missed else ""
+    log.info("schedule %s: %s, next run %s%s", "kept" if kept else "set", trigger, _when(next_run), caught_up)
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
-    scheduler.start(paused=True)
-    identifier = job_id(job)
-    config = asdict(job)
-    existing = scheduler.get_job(identifier)
-    if existing is not None and str(existing.trigger) == str(trigger) and existing.kwargs == {"config": config}:
-        log.info("schedule kept: %s, next run %s", trigger, existing.next_run_time)
-    else:
-        scheduler.add_job(run_scheduled_scan, trigger, id=identifier, kwargs={"config": config},
-                          replace_existing=True, name="lineage scan")
-        log.info("schedule set: %s, next run %s", trigger, scheduler.get_job(identifier).next_run_time)
-    if run_now:
-        scheduler.modify_job(identifier, next_run_time=datetime.now(UTC))
-    scheduler.resume()
+    scheduler.start()
     stop.wait()
     log.info("stopping: waiting for a running scan to finish")
     scheduler.shutdown(wait=True)

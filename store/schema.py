@@ -31,6 +31,15 @@ scan_locks = Table(
     Column("acquired_at", String(40), nullable=False),
 )
 
+# The periodic schedule of a target, as JSON text (revision 0004). Text, not JSON or a blob, so that
+# whatever a row holds reaches the scheduler as a string it parses itself, and nothing else decodes it.
+scan_schedules = Table(
+    "scan_schedules", metadata,
+    Column("target", String(64), primary_key=True),
+    Column("definition", Text, nullable=False),
+    Column("set_at", String(40), nullable=False),  # when this definition was set: a start for a first run
+)
+
 
 def _scan_key() -> Column:
     return Column("scan_id", String(64), ForeignKey("scans.id", ondelete="CASCADE"), nullable=False)
