@@ -13,8 +13,12 @@ import io
 import json
 import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from lineage.files import PRIVATE, PUBLISHED, write_output
+from lineage.model import Scan
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # the account moto answers as
@@ -211,27 +215,57 @@ def build_estate(client: ClientFactory) -> None:
     )
 
 
-def run_demo(out: Path) -> tuple[list[Path], Any]:
-    """Build the estate in-process, scan it, write lineage.db, lineage.html and lineage.json."""
+@dataclass(frozen=True, slots=True)
+class Written:
+    """A file the demo wrote, and what became of the one there before."""
+
+    path: Path
+    action: str  # "wrote", "replaced", or "added a scan to" (the database keeps every scan, as a store does)
+
+
+def _verb(replaced: bool) -> str:
+    return "replaced" if replaced else "wrote"
+
+
+def _private_database(path: Path) -> bool:
+    """Create the SQLite file readable by its owner alone, like every output that names an account's
+    resources (SQLite would create it as the umask says); True when a database file was there already.
+
+    A link, or anything but a file, is refused as every output refuses it, before SQLite would follow it.
+    """
+    if path.is_file() and not path.is_symlink():
+        return True
+    write_output(path, b"", PRIVATE, replace=False)  # SQLite takes an empty file for a new database
+    return False
+
+
+def run_demo(out: Path) -> tuple[list[Written], Scan]:
+    """Build the estate in-process, scan it, write lineage.db, lineage.html and lineage.json.
+
+    The page is published (readable by all), the export and the database are private; `OutputError`
+    when one cannot be written, after the scan.
+    """
     import boto3
     from moto import mock_aws
 
     from lineage.scan import ScanOptions, run_scan
     from store.repository import open_store, save_scan
     from viz.export import dumps, scan_document
-    from viz.html import write_html
+    from viz.html import render_html
 
     credentials = {"aws_access_key_id": "demo", "aws_secret_access_key": "demo", "region_name": REGION}
     with mock_aws():
         session = boto3.Session(**credentials)
         build_estate(lambda service: session.client(service))
         scan, _ = run_scan(ScanOptions(regions=(REGION,)), session=boto3.Session(**credentials))
-    database = out / "lineage.db"
+    database, page, export = out / "lineage.db", out / "lineage.html", out / "lineage.json"
+    had_database = _private_database(database)
     save_scan(open_store(f"sqlite:///{database}"), scan)
-    html = write_html(scan, out / "lineage.html")
-    export = out / "lineage.json"
-    export.write_text(dumps(scan_document(scan)), encoding="utf-8")
-    return [database, html, export], scan
+    return [
+        Written(database, "added a scan to" if had_database else "wrote"),
+        Written(page, _verb(write_output(page, render_html(scan), PUBLISHED))),
+        Written(export, _verb(write_output(export, dumps(scan_document(scan)), PRIVATE))),
+    ], scan
 
 
 def serve_demo_estate(host: str, port: int, stop: Any) -> str:

@@ -4,13 +4,16 @@ pyvis lays out the node and edge data; the page is the project's own template, w
 vis-network script and style pyvis ships, so nothing is loaded from the network. Every string that
 came from AWS reaches the page as JSON inside a script element, with `<`, `>` and `&` escaped (and
 vis-network shows tooltips given as strings as text, not HTML), or — the scan's header, its coverage
-gaps and what could not be shown — through the template, which escapes it.
+gaps and what could not be shown — through the template, which escapes it. A control character
+reaches the page as an escape, never raw. Writing the page is the wiring's: this module only renders.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +22,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from pyvis.network import Network
 
 from lineage.isolation import Problems
-from lineage.model import Finding, Node, Scan, Severity, Stage
+from lineage.model import CoverageGap, Finding, Node, Scan, Severity, Stage
 
 STAGE_COLOURS = {
     Stage.GENERATION: "#2b8a3e",
@@ -121,11 +124,35 @@ def _network(scan: Scan, problems: Problems) -> Network:
     return network
 
 
+# Control characters a browser never shows. JSON escapes C0 itself; DEL and C1 it leaves raw, and a page
+# printed to a terminal (`lineage export --format html`) would have them obeyed there (U+009B is CSI).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_C1 = re.compile(r"[\x7f-\x9f]")
+
+
 def _script_json(value: Any) -> str:
     """JSON safe inside a <script> element, whatever the strings hold."""
     text = json.dumps(value, ensure_ascii=False)
-    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e").replace(
+    text = text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e").replace(
         "\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return _C1.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+
+
+def _shown(text: str) -> str:
+    return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
+
+
+def _gap_as_shown(gap: CoverageGap) -> CoverageGap:
+    return CoverageGap(_shown(gap.service), _shown(gap.operation), _shown(gap.resource), _shown(gap.error),
+                       _shown(gap.region))
+
+
+def _as_shown(scan: Scan) -> Scan:
+    """The scan's strings that the template writes (its header and gaps), each control character an
+    escape (`\\x1b`); everything else reaches the page as JSON."""
+    return replace(scan, id=_shown(scan.id), accounts=tuple(map(_shown, scan.accounts)),
+                   regions=tuple(map(_shown, scan.regions)),
+                   coverage_gaps=tuple(map(_gap_as_shown, scan.coverage_gaps)))
 
 
 def render_html(scan: Scan, problems: Problems | None = None) -> str:
@@ -138,7 +165,7 @@ def render_html(scan: Scan, problems: Problems | None = None) -> str:
     counts = Counter(n.stage.value for n in scan.nodes)
     severities = Counter(f.severity.value for f in scan.findings)
     return template.render(
-        scan=scan,
+        scan=_as_shown(scan),
         vis_script=script.replace("</script", "<\\/script"),
         vis_style=style,
         nodes_json=_script_json(network.nodes),
@@ -148,12 +175,5 @@ def render_html(scan: Scan, problems: Problems | None = None) -> str:
         shapes=SHAPE_BY_SERVICE,
         stage_counts=counts,
         severity_counts=severities,
-        view_problems=problems.gaps,
+        view_problems=[_gap_as_shown(gap) for gap in problems.gaps],
     )
-
-
-def write_html(scan: Scan, path: Path, problems: Problems | None = None) -> Path:
-    path.write_text(render_html(scan, problems), encoding="utf-8")
-    return path
-
-

@@ -73,8 +73,12 @@ def check_regions(regions: tuple[str, ...]) -> None:
             fail(f"--region {region!r} is not a region name such as eu-west-1")
 
 
-db_option = click.option("--db", default="sqlite:///lineage.db", show_default=True, metavar="URL",
-                         help="SQLAlchemy URL (or a path to a SQLite file) of the scan store.")
+# The URL may come from the environment, and its password from LINEAGE_DB_PASSWORD_FILE or
+# LINEAGE_DB_PASSWORD (store.repository), so a service never writes it on a command line.
+db_option = click.option("--db", envvar="LINEAGE_DB", show_envvar=True, default="sqlite:///lineage.db",
+                         show_default=True, metavar="URL",
+                         help="SQLAlchemy URL (or a path to a SQLite file) of the scan store; without a password "
+                              "in it, the one in the file LINEAGE_DB_PASSWORD_FILE or in LINEAGE_DB_PASSWORD.")
 scan_option = click.option("--scan", "scan_id", metavar="ID", help="A scan id; the latest scan when omitted.")
 
 
@@ -88,6 +92,13 @@ DEBUG_FLAG = "--debug"
 def cli(debug: bool) -> None:
     """Map how data moves through an AWS estate, and flag where it rests without a lifecycle or
     encryption."""
+
+
+def _printable(message: str) -> str:
+    """An error can quote what it met (a store's message, a name from AWS): shown, never obeyed."""
+    from lineage.cli.printing import printable  # printing writes to this module's consoles
+
+    return printable(message)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -108,14 +119,14 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except click.ClickException as error:
         message = error.format_message().splitlines()[0] if error.format_message() else type(error).__name__
-        click.echo(f"lineage: {message}", err=True)
+        click.echo(f"lineage: {_printable(message)}", err=True)
         if isinstance(error, Failure):
             sys.exit(1)
         sys.exit(2 if error.exit_code in (1, 2) else error.exit_code)
     except Exception as error:  # noqa: BLE001 - the last line of defence: one line, never a traceback
         if debug:
             traceback.print_exc()
-        click.echo(f"lineage: unexpected error: {describe_error(error)}"
+        click.echo(f"lineage: unexpected error: {_printable(describe_error(error))}"
                    + ("" if debug else f" (add {DEBUG_FLAG} to see where)"), err=True)
         sys.exit(1)
 

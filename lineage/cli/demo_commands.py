@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from lineage.cli.app import cli, console, errors, fail
+from lineage.cli.printing import plain, printable
 from lineage.cli.scanning import print_summary
 
 
@@ -15,6 +16,9 @@ from lineage.cli.scanning import print_summary
               show_default=True, help="Folder for lineage.db, lineage.html and lineage.json.")
 def demo(out: Path) -> None:
     """Build a sample estate in moto (no AWS account needed), scan it, and write the three files."""
+    from lineage.files import OutputError
+    from store.repository import StoreError
+
     try:
         from lineage.demo import run_demo
     except ImportError as error:
@@ -22,11 +26,15 @@ def demo(out: Path) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        fail(f"cannot create {out}: {error.strerror}")
-    paths, scan_result = run_demo(out)
+        fail(printable(f"cannot create {out}: {error.strerror}"))
+    try:
+        written, scan_result = run_demo(out)
+    except (OutputError, StoreError) as error:
+        fail(printable(error))
     print_summary(scan_result)
-    for path in paths:
-        console.print(f"wrote {path}")
+    # On stdout, beside the summary: these three files are what the demo is run for.
+    for item in written:
+        console.print(plain(f"{item.action} {item.path}"), soft_wrap=True)
 
 
 @cli.command("demo-server")

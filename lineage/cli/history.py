@@ -7,9 +7,9 @@ import sys
 from typing import TYPE_CHECKING
 
 import click
-from rich.table import Table
 
 from lineage.cli.app import cli, console, db_option, fail, load_or_fail, open_engine
+from lineage.cli.printing import add_row, plain, text_table
 from lineage.model import Severity
 
 if TYPE_CHECKING:
@@ -27,13 +27,11 @@ def scans(db: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps([s.to_dict() for s in summaries], indent=2))
         return
-    table = Table(title="Scans", title_justify="left")
-    for column in ("id", "started", "status", "nodes", "edges", "findings", "gaps", "error"):
-        table.add_column(column, overflow="fold")
+    listing = text_table("Scans", ("id", "started", "status", "nodes", "edges", "findings", "gaps", "error"))
     for item in summaries:
-        table.add_row(item.id, item.started_at, item.status, str(item.nodes), str(item.edges), str(item.findings),
-                      str(item.gaps), (item.error.splitlines() or [""])[0][:80])
-    console.print(table)
+        add_row(listing, item.id, item.started_at, item.status, item.nodes, item.edges, item.findings, item.gaps,
+                (item.error.splitlines() or [""])[0][:80])
+    console.print(listing)
 
 
 @cli.command()
@@ -52,7 +50,7 @@ def prune(db: str, keep: int | None, older_than: str | None) -> None:
     except ValueError as error:
         fail(f"--older-than: {error}")
     removed = prune_scans(open_engine(db), keep=keep, older_than=age)
-    console.print(f"removed {len(removed)} scan(s)" + (": " + ", ".join(removed) if removed else ""))
+    console.print(plain(f"removed {len(removed)} scan(s)" + (": " + ", ".join(removed) if removed else "")))
 
 
 @cli.command()
@@ -88,28 +86,26 @@ def diff(base: str | None, head: str | None, db: str, as_json: bool, fail_on: st
 
 
 def print_drift(drift: Drift) -> None:
-    console.print(f"{drift.base} → {drift.head}: {drift.one_line()}", style="bold")
-    table = Table(show_header=True, title_justify="left")
-    for column in ("change", "what", "detail"):
-        table.add_column(column, overflow="fold")
+    console.print(plain(f"{drift.base} → {drift.head}: {drift.one_line()}", style="bold"))
+    changes = text_table(None, ("change", "what", "detail"))
     for node in drift.nodes_added:
-        table.add_row("+ node", node, "")
+        add_row(changes, "+ node", node, "")
     for node in drift.nodes_removed:
-        table.add_row("- node", node, "")
+        add_row(changes, "- node", node, "")
     for source, target, kind in drift.flows_added:
-        table.add_row("+ flow", f"{source} → {target}", kind)
+        add_row(changes, "+ flow", f"{source} → {target}", kind)
     for source, target, kind in drift.flows_removed:
-        table.add_row("- flow", f"{source} → {target}", kind)
+        add_row(changes, "- flow", f"{source} → {target}", kind)
     for finding in drift.findings_added:
-        table.add_row(f"+ {finding.severity.value}", finding.rule, f"{finding.node}: {finding.message}")
+        add_row(changes, f"+ {finding.severity.value}", finding.rule, f"{finding.node}: {finding.message}")
     for finding in drift.findings_resolved:
-        table.add_row("resolved", finding.rule, finding.node)
+        add_row(changes, "resolved", finding.rule, finding.node)
     for before, after in drift.findings_changed:
-        table.add_row(f"{before.severity.value} → {after.severity.value}", after.rule, after.node)
+        add_row(changes, f"{before.severity.value} → {after.severity.value}", after.rule, after.node)
     for change in drift.attribute_changes:
-        table.add_row("worse" if change.worse else "changed", change.node, change.summary)
-    if table.row_count:
-        console.print(table)
+        add_row(changes, "worse" if change.worse else "changed", change.node, change.summary)
+    if changes.row_count:
+        console.print(changes)
 
 
 @cli.group()
@@ -128,5 +124,5 @@ def db_upgrade(db: str) -> None:
         engine = open_store(db, upgrade=True)
     except StoreError as error:
         fail(str(error))
-    console.print(f"database at schema revision {migrate.current_revision(engine)}")
+    console.print(plain(f"database at schema revision {migrate.current_revision(engine)}"))
 

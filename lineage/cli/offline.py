@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import click
-from rich.table import Table
 
 from lineage.cli.app import cli, console, errors, fail
+from lineage.cli.printing import add_row, plain, printable, text_table
 
 
 @cli.command()
@@ -21,6 +21,7 @@ def asl(file: Path, as_json: bool, machine_arn: str | None) -> None:
     """What one Step Functions definition file (JSON or YAML) reads, writes and invokes, offline."""
     from lineage.arn import kind_for_arn, parse_arn
     from lineage.asl import DefinitionError, Machine, load_definition, parse_definition
+    from lineage.intake import admit_one, shown
     from viz.export import dumps, facts_document
 
     parsed_arn = parse_arn(machine_arn) if machine_arn else None
@@ -30,35 +31,34 @@ def asl(file: Path, as_json: bool, machine_arn: str | None) -> None:
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        fail(f"cannot read {file}: {getattr(error, 'strerror', None) or error}")
+        fail(printable(f"cannot read {file}: {getattr(error, 'strerror', None) or error}"))
     try:
         definition, load_warnings = load_definition(text, file.name)
     except DefinitionError as error:
-        fail(f"{file}: {error}")
+        fail(printable(f"{file}: {error}"))
     if parsed_arn is not None and machine_arn is not None:
         machine = Machine(machine_arn, parsed_arn.region, parsed_arn.account, operation="file")
     else:
         stem = file.name.split(".")[0] or "definition"
         machine = Machine(f"arn:aws:states:::stateMachine:{stem}", operation="file")
     result = parse_definition(definition, machine)
-    warnings = load_warnings + result.warnings
+    facts, notes = admit_one(result.facts)  # as a scan keeps them: plain, every secret marked
+    warnings = [shown(w) for w in load_warnings + result.warnings] + notes
     if as_json:
-        click.echo(dumps(facts_document(result.facts, warnings, str(file))), nl=False)
+        click.echo(dumps(facts_document(facts, warnings, str(file))), nl=False)
         return
-    table = Table(title=f"{file.name}: {len(result.facts.edges)} flow(s)", title_justify="left")
-    for column in ("flow", "resource", "where", "value"):
-        table.add_column(column, overflow="fold")
-    nodes = {n.id: n for n in result.facts.nodes}
-    for edge in result.facts.edges:
+    table = text_table(f"{file.name}: {len(facts.edges)} flow(s)", ("flow", "resource", "where", "value"))
+    nodes = {n.id: n for n in facts.nodes}
+    for edge in facts.edges:
         other = edge.source if edge.target == machine.id else edge.target
         node = nodes.get(other)
         label = f"{node.kind} (dynamic)" if node and node.attributes.get("dynamic") else (node.kind if node else "")
         for evidence in edge.evidence:
-            table.add_row(edge.kind.value, f"{label}\n{other if not other.startswith('dynamic:') else ''}".strip(),
-                          evidence.path, evidence.excerpt)
+            add_row(table, edge.kind.value, f"{label}\n{other if not other.startswith('dynamic:') else ''}".strip(),
+                    evidence.path, evidence.excerpt)
     console.print(table)
     for warning in warnings:
-        errors.print(f"warning: {warning}")
+        errors.print(plain(f"warning: {warning}"))
 
 
 @cli.command()
@@ -73,11 +73,9 @@ def rules(as_json: bool) -> None:
                                 "severity": r.severity.value, "remediation": r.remediation,
                                 "frameworks": list(r.frameworks)} for r in listed], indent=2))
         return
-    table = Table(title="Rules", title_justify="left")
-    for column in ("id", "category", "severity", "title"):
-        table.add_column(column, overflow="fold")
+    table = text_table("Rules", ("id", "category", "severity", "title"))
     for item in listed:
-        table.add_row(item.id, item.category.value, item.severity.value, item.title)
+        add_row(table, item.id, item.category.value, item.severity.value, item.title)
     console.print(table)
 
 

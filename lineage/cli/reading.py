@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import click
-from rich.table import Table
 
-from lineage.cli.app import cli, console, db_option, errors, fail, load_or_fail, scan_option
+from lineage.cli.app import cli, console, db_option, fail, load_or_fail, scan_option
+from lineage.cli.printing import add_row, plain, printable, say_written, text_table
 from lineage.model import Severity
 
 
@@ -24,12 +24,10 @@ def findings(db: str, scan_id: str | None, as_json: bool, severity: str | None) 
     if as_json:
         click.echo(json.dumps([f.to_dict() for f in selected], indent=2))
         return
-    table = Table(title=f"Findings of scan {result.id}", title_justify="left")
-    for column in ("severity", "rule", "node", "message"):
-        table.add_column(column, overflow="fold")
+    listing = text_table(f"Findings of scan {result.id}", ("severity", "rule", "node", "message"))
     for finding in selected:
-        table.add_row(finding.severity.value, finding.rule, finding.node, finding.message)
-    console.print(table)
+        add_row(listing, finding.severity.value, finding.rule, finding.node, finding.message)
+    console.print(listing)
 
 
 @cli.command()
@@ -44,14 +42,13 @@ def gaps(db: str, scan_id: str | None, as_json: bool) -> None:
         click.echo(json.dumps([g.to_dict() for g in result.coverage_gaps], indent=2))
         return
     if not result.coverage_gaps:
-        console.print(f"scan {result.id} is {result.status.value}: nothing it tried to read was missed")
+        console.print(plain(f"scan {result.id} is {result.status.value}: nothing it tried to read was missed"))
         return
-    table = Table(title=f"Coverage gaps of scan {result.id} ({result.status.value})", title_justify="left")
-    for column in ("service", "operation", "resource", "region", "error"):
-        table.add_column(column, overflow="fold")
+    listing = text_table(f"Coverage gaps of scan {result.id} ({result.status.value})",
+                         ("service", "operation", "resource", "region", "error"))
     for gap in result.coverage_gaps:
-        table.add_row(gap.service, gap.operation, gap.resource, gap.region, gap.error)
-    console.print(table)
+        add_row(listing, gap.service, gap.operation, gap.resource, gap.region, gap.error)
+    console.print(listing)
 
 
 @cli.command()
@@ -70,9 +67,9 @@ def show(node: str, direction: str, depth: int | None, db: str, scan_id: str | N
     graph = graph_of(result)
     matches = [n for n in graph.nodes.values() if node in (n.id, n.name)]
     if not matches:
-        fail(f"no node {node!r} in scan {result.id}")
+        fail(printable(f"no node {node!r} in scan {result.id}"))
     if len(matches) > 1:
-        fail(f"{node!r} names {len(matches)} nodes; give the id: " + ", ".join(m.id for m in matches[:5]))
+        fail(printable(f"{node!r} names {len(matches)} nodes; give the id: " + ", ".join(m.id for m in matches[:5])))
     target = matches[0]
     reached = graph.walk(target.id, downstream=direction == "downstream", depth=depth)
     node_findings = [f for f in result.findings if f.node == target.id]
@@ -81,17 +78,15 @@ def show(node: str, direction: str, depth: int | None, db: str, scan_id: str | N
                                direction: [{"id": n, "distance": d, "kind": graph.nodes[n].kind}
                                            for n, d in reached]}, indent=2))
         return
-    console.print(f"{target.name}  {target.kind} · {target.stage.value}"
-                  + ("" if target.observed else " · not scanned"), style="bold")
-    console.print(target.id)
+    console.print(plain(f"{target.name}  {target.kind} · {target.stage.value}"
+                        + ("" if target.observed else " · not scanned"), style="bold"))
+    console.print(plain(target.id))
     for finding in node_findings:
-        console.print(f"  [{finding.severity.value}] {finding.message}")
-    table = Table(title=direction, title_justify="left")
-    for column in ("distance", "kind", "node"):
-        table.add_column(column, overflow="fold")
+        console.print(plain(f"  [{finding.severity.value}] {finding.message}"))
+    listing = text_table(direction, ("distance", "kind", "node"))
     for node_id, distance in reached:
-        table.add_row(str(distance), graph.nodes[node_id].kind, node_id)
-    console.print(table)
+        add_row(listing, distance, graph.nodes[node_id].kind, node_id)
+    console.print(listing)
 
 
 @cli.command()
@@ -103,6 +98,7 @@ def show(node: str, direction: str, depth: int | None, db: str, scan_id: str | N
 def export(db: str, scan_id: str | None, fmt: str, output: Path | None) -> None:
     """The scan as a `lineage-graph/1` JSON document (or the HTML view)."""
     from lineage.cli.scanning import warn_view_problems
+    from lineage.files import PRIVATE, PUBLISHED, OutputError, write_output
     from lineage.isolation import Problems
     from viz.export import dumps, scan_document
     from viz.html import render_html
@@ -114,9 +110,10 @@ def export(db: str, scan_id: str | None, fmt: str, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
     else:
+        # The document names every resource of the account: its owner's alone. A page is asked for to be shown.
         try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as error:
-            fail(f"cannot write {output}: {error.strerror}")
-        errors.print(f"wrote {output}")
+            replaced = write_output(output, text, PUBLISHED if fmt == "html" else PRIVATE)
+        except OutputError as error:
+            fail(printable(error))
+        say_written(output, replaced)
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Table
 
 from lineage.cli.app import check_regions, cli, console, db_option, errors, fail, open_engine, stop
+from lineage.cli.printing import add_row, plain, printable, say_written, text_table
 from lineage.isolation import Problems
 from lineage.model import Scan, Severity, Stage
 
@@ -18,26 +18,26 @@ from lineage.model import Scan, Severity, Stage
 def print_summary(scan: Scan) -> None:
     stages = Counter(n.stage for n in scan.nodes)
     severities = Counter(f.severity for f in scan.findings)
-    table = Table(title=f"Scan {scan.id} · {scan.status.value}", show_header=False, title_justify="left")
-    table.add_row("accounts", ", ".join(scan.accounts) or "unknown")
-    table.add_row("regions", ", ".join(scan.regions))
-    table.add_row("nodes", f"{len(scan.nodes)} (" + ", ".join(f"{s.value} {stages.get(s, 0)}" for s in Stage) + ")")
-    table.add_row("flows", str(sum(1 for e in scan.edges if e.kind.is_flow)))
-    table.add_row("findings", f"{len(scan.findings)} (" + ", ".join(
+    table = text_table(f"Scan {scan.id} · {scan.status.value}", show_header=False)
+    add_row(table, "accounts", ", ".join(scan.accounts) or "unknown")
+    add_row(table, "regions", ", ".join(scan.regions))
+    add_row(table, "nodes", f"{len(scan.nodes)} (" + ", ".join(f"{s.value} {stages.get(s, 0)}" for s in Stage) + ")")
+    add_row(table, "flows", sum(1 for e in scan.edges if e.kind.is_flow))
+    add_row(table, "findings", f"{len(scan.findings)} (" + ", ".join(
         f"{s.value} {severities[s]}" for s in sorted(Severity, key=lambda s: -s.rank) if severities.get(s)) + ")")
-    table.add_row("coverage gaps", str(len(scan.coverage_gaps)))
-    table.add_row("API calls", str(sum(scan.api_calls.values())))
+    add_row(table, "coverage gaps", len(scan.coverage_gaps))
+    add_row(table, "API calls", sum(scan.api_calls.values()))
     console.print(table)
     by_error: dict[str, list[str]] = {}
     for gap in scan.coverage_gaps:
         by_error.setdefault(gap.error, []).append(f"{gap.service}:{gap.operation} {gap.resource}".strip())
     for error, calls in list(by_error.items())[:10]:
         where = ", ".join(calls[:3]) + (f" and {len(calls) - 3} more" if len(calls) > 3 else "")
-        console.print(f"  gap: {error} ({where})")
+        console.print(plain(f"  gap: {error} ({where})"))
     if len(by_error) > 10:
         console.print(f"  … and {len(by_error) - 10} more kinds of gap")
     if scan.coverage_gaps:
-        console.print(f"  every gap: lineage gaps --scan {scan.id}")
+        console.print(plain(f"  every gap: lineage gaps --scan {scan.id}"))
 
 
 def perform_scan(profile: str | None, regions: tuple[str, ...], endpoint_url: str | None, db: str,
@@ -47,7 +47,6 @@ def perform_scan(profile: str | None, regions: tuple[str, ...], endpoint_url: st
 
     from lineage.scan import ScanOptions, scan_and_store
     from store.repository import StoreError
-    from viz.html import write_html
 
     engine = open_engine(db)
     options = ScanOptions(profile=profile, regions=regions, endpoint_url=endpoint_url, workers=workers)
@@ -55,25 +54,37 @@ def perform_scan(profile: str | None, regions: tuple[str, ...], endpoint_url: st
         session = boto3.Session(profile_name=profile)
     except BotoCoreError as error:  # a profile that does not exist, a malformed config file
         fail(str(error))
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=errors,
-                  transient=True) as progress:
+    with Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
+                  console=errors, transient=True) as progress:
         task = progress.add_task("scanning", total=None)
 
         def advance(label: str, done: int, total: int) -> None:
-            progress.update(task, description=f"read {label}", completed=done, total=total)
+            progress.update(task, description=printable(f"read {label}"), completed=done, total=total)
 
         try:
             scan = scan_and_store(options, engine, advance, session=session)
         except StoreError as error:
             stop(str(error))
     if html is not None:
-        problems = Problems()
-        try:
-            write_html(scan, html, problems)
-        except OSError as error:
-            fail(f"scan {scan.id} is stored, but {html} could not be written: {error.strerror}")
-        warn_view_problems(problems)
+        write_page(scan, html)
     return scan
+
+
+def write_page(scan: Scan, path: Path) -> None:
+    """The page of a stored scan, readable by all (the user asked for it to be shown); a page that cannot
+    be written fails the command, never the stored scan."""
+    from lineage.files import PUBLISHED, OutputError, write_output
+    from viz.html import render_html
+
+    problems = Problems()
+    page = render_html(scan, problems)
+    try:
+        replaced = write_output(path, page, PUBLISHED)
+    except OutputError as error:
+        # The message names the path and why: "cannot write PATH: Permission denied", "PATH is a symbolic link…"
+        fail(printable(f"scan {scan.id} is stored, but {error}"))
+    say_written(path, replaced)
+    warn_view_problems(problems)
 
 
 def warn_view_problems(problems: Problems) -> None:
@@ -99,7 +110,7 @@ def scan(profile: str | None, regions: tuple[str, ...], endpoint_url: str | None
     result = perform_scan(profile, regions, endpoint_url, db, html, workers)
     print_summary(result)
     if html is not None:
-        console.print(f"view: {html}")
+        console.print(plain(f"view: {html}"))
     if result.status.value == "failed":
         sys.exit(1)
 
@@ -119,7 +130,8 @@ def schedule(every: str | None, cron: str | None, profile: str | None, regions: 
     """Scan periodically until stopped (SIGTERM or Ctrl-C stop it between scans)."""
     import logging
 
-    from lineage.scheduler import ScheduledScan, make_trigger, serve
+    from lineage.scheduler import ScheduledScan, ScheduleError, make_trigger, serve
+    from store.repository import StoreError
 
     try:
         make_trigger(every, cron)
@@ -132,5 +144,10 @@ def schedule(every: str | None, cron: str | None, profile: str | None, regions: 
         logging.getLogger(noisy).setLevel(logging.WARNING)
     job = ScheduledScan(db=db, profile=profile, regions=regions, endpoint_url=endpoint_url, workers=workers,
                         html_dir=html_dir)
-    serve(job, every, cron, run_now=run_now)
+    try:
+        serve(job, every, cron, run_now=run_now)
+    except ScheduleError as error:
+        fail(str(error))
+    except StoreError as error:
+        stop(str(error))
 

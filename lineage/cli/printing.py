@@ -1,0 +1,50 @@
+"""What the commands print from a scan: shown as text, whatever the account put in it.
+
+A name, a message or an error read from AWS can hold anything. Handed to rich as a string it would be
+read for `:emoji:` codes (and markup, were a console to allow it); written raw, an ESC or a BEL in it
+would be obeyed by the terminal: clear the screen, plant a hyperlink (OSC 8), rewrite the line with a
+carriage return. So every string from data reaches the consoles through here: as a rich `Text`, which
+rich never parses, with each control character made a visible escape.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from rich.table import Table
+from rich.text import Text
+
+from lineage.cli.app import errors
+
+# C0 controls but tab and newline (which only lay text out), DEL, and C1 controls (U+0080–U+009F:
+# some terminals obey U+009B as CSI, as they obey ESC [).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(value: object) -> str:
+    """`value` as a terminal shows it and never obeys it: a control character becomes `\\xNN`."""
+    return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", str(value))
+
+
+def plain(value: object, style: str = "") -> Text:
+    """`value` for rich as the literal text it is: no markup, no emoji codes, no control characters."""
+    return Text(printable(value), style=style)
+
+
+def text_table(title: str | None, columns: tuple[str, ...] = (), show_header: bool = True) -> Table:
+    """A table whose title is shown as text (it may hold a scan id) and whose long cells fold."""
+    made = Table(title=plain(title) if title is not None else None, title_justify="left", show_header=show_header)
+    for column in columns:
+        made.add_column(column, overflow="fold")
+    return made
+
+
+def add_row(into: Table, *cells: object) -> None:
+    into.add_row(*(plain(cell) for cell in cells))
+
+
+def say_written(path: Path, replaced: bool) -> None:
+    """On stderr, so that no output is overwritten silently and stdout stays the command's result; never
+    wrapped, so that a script reading it gets the whole path."""
+    errors.print(plain(f"{'replaced' if replaced else 'wrote'} {path}"), soft_wrap=True)
