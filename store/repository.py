@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, RowMapping, Table, create_engine, delete, event, func, insert, select, update
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import (
     ArgumentError,
     IntegrityError,
@@ -31,6 +33,11 @@ from store import migrate, schema
 STALE_AFTER = timedelta(hours=12)
 
 DEFAULT_URL = "sqlite:///lineage.db"
+# The password of a store URL that has none: a file (a compose or Docker secret) wins over the variable,
+# so that it need never stand on a command line, in a healthcheck, or in `ps`.
+PASSWORD_FILE_VARIABLE = "LINEAGE_DB_PASSWORD_FILE"
+PASSWORD_VARIABLE = "LINEAGE_DB_PASSWORD"
+HIDDEN = "***"
 
 
 class StoreError(Exception):
@@ -73,19 +80,92 @@ def database_url(value: str) -> str:
     return value if "://" in value else f"sqlite:///{value}"
 
 
+def shown_url(value: str) -> str:
+    """A store URL as it may be printed: without its password, wherever it stood.
+
+    A URL SQLAlchemy cannot parse loses everything from `://` to its last `@` (a password may hold `/` or
+    `:`, so nothing short of that is safe) and its query, where libpq accepts a password too.
+    """
+    if "://" not in value:
+        return value  # a path to a SQLite file
+    try:
+        url = make_url(value)
+    except (ArgumentError, ValueError):
+        scheme, _, rest = value.partition("://")
+        where = rest.rpartition("@")[2].partition("?")[0]
+        return f"{scheme}://{HIDDEN}@{where}" if "@" in rest else f"{scheme}://{where}"
+    if "password" in url.query:
+        url = url.update_query_dict({"password": HIDDEN})
+    # The query is percent-encoded on rendering; the mark that replaced the password reads better plain.
+    return url.render_as_string(hide_password=True).replace("%2A%2A%2A", HIDDEN)
+
+
+def password_from_environment(environ: Mapping[str, str] = os.environ) -> str | None:
+    """The store password that `LINEAGE_DB_PASSWORD_FILE` (first) or `LINEAGE_DB_PASSWORD` holds, if any.
+
+    The file's trailing newline is not part of the password (`openssl rand -hex 24 > file` writes one).
+    """
+    path = environ.get(PASSWORD_FILE_VARIABLE, "")
+    if path:
+        try:
+            password = Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+        except (OSError, UnicodeDecodeError) as error:
+            why = getattr(error, "strerror", None) or "not UTF-8 text"
+            raise StoreError(f"cannot read the database password from {PASSWORD_FILE_VARIABLE}={path}: {why}") from None
+        if not password:
+            raise StoreError(f"the database password file {PASSWORD_FILE_VARIABLE}={path} is empty")
+        return password
+    return environ.get(PASSWORD_VARIABLE) or None
+
+
+def _with_environment_password(url: URL) -> URL:
+    """A URL that names its own password keeps it; SQLite has none to take."""
+    if url.password is not None or url.get_backend_name() == "sqlite":
+        return url
+    password = password_from_environment()
+    return url if password is None else url.set(password=password)
+
+
+def _without_secrets(text: str, raw: str, url: URL | None) -> str:
+    """A driver's or SQLAlchemy's message, with the URL as given and the password in use taken out of it."""
+    text = text.replace(raw, shown_url(raw))
+    password = url.password if url is not None else None
+    return text.replace(password, HIDDEN) if password else text
+
+
+def _create_private_sqlite_file(url: URL, shown: str) -> None:
+    """Create a new SQLite file readable by its owner alone, before SQLite would create it 0644: a scan
+    describes the estate. SQLite gives its journal and WAL files the mode of the database file, so they
+    follow. A file that exists keeps the mode its owner gave it; an in-memory or URI database is not a
+    path to create."""
+    database = url.database or ""
+    if database in ("", ":memory:") or database.startswith("file:") or url.query.get("uri") in ("true", "1"):
+        return
+    try:
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        return
+    except OSError as error:
+        raise StoreError(f"cannot open database {shown}: {error.strerror}") from None
+
+
 def open_store(url: str = DEFAULT_URL, upgrade: bool = False) -> Engine:
     """An engine on a database at the newest schema revision.
 
     A database without the tracker's tables is created; one at an older revision is upgraded only
-    when asked (`lineage db upgrade`), since other processes may still be using it.
+    when asked (`lineage db upgrade`), since other processes may still be using it. Every message names
+    the database without its password.
     """
+    shown = shown_url(url)
+    target: URL | None = None
     try:
-        engine = create_engine(database_url(url), **_engine_options(database_url(url)))
+        target = _with_environment_password(make_url(database_url(url)))
+        engine = create_engine(target, **_engine_options(database_url(url)))
     except (ArgumentError, NoSuchModuleError, ValueError) as error:
-        raise StoreError(f"cannot use database URL {url!r}: {error}") from None
+        raise StoreError(f"cannot use database URL {shown}: {_without_secrets(str(error), url, target)}") from None
     if engine.dialect.name == "sqlite":
+        _create_private_sqlite_file(engine.url, shown)
         event.listen(engine, "connect", _sqlite_foreign_keys)
-    shown = engine.url.render_as_string(hide_password=True)
     try:
         revision = migrate.current_revision(engine)
         head = migrate.head_revision()
@@ -96,10 +176,10 @@ def open_store(url: str = DEFAULT_URL, upgrade: bool = False) -> Engine:
                 raise StoreError(f"database {shown} is at schema revision {revision}, newer than this version of "
                                  f"lineage knows ({head}): upgrade lineage")
             raise StoreError(f"database {shown} is at schema revision {revision}; this version needs {head}: "
-                             f"run `lineage db upgrade --db {url}`")
+                             f"run `lineage db upgrade --db {shown}`")
         _recover_abandoned(engine)
     except SQLAlchemyError as error:
-        raise StoreError(f"cannot open database {shown}: {describe(error)}") from None
+        raise StoreError(f"cannot open database {shown}: {_without_secrets(describe(error), url, target)}") from None
     return engine
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shlex
 import signal
 import subprocess
 import sys
@@ -100,47 +99,39 @@ def test_scheduler_scans_writes_views_logs_drift_stops_cleanly_and_keeps_its_sch
 
 
 def test_runs_missed_while_the_scheduler_was_down_are_coalesced_into_one(demo_estate, tmp_path) -> None:
-    import pickle
     from datetime import timedelta
 
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
 
     endpoint, _ = demo_estate
     db = f"sqlite:///{tmp_path / 'c.db'}"
     args = ("--every", "10m", "--region", REGION, "--endpoint-url", endpoint, "--db", db)
-    first = start_scheduler(*args, log=tmp_path / "first.log")
-    wait_for(lambda: "schedule set" in (tmp_path / "first.log").read_text(), timeout=60)
-    assert stop(first) == 0
-    # The scheduler was down for twelve intervals: its job's next run lies two hours in the past.
-    moved_back = datetime.now(UTC) - timedelta(hours=2)
-    store = create_engine(db)
-    with store.begin() as connection:
-        [(job_id, state)] = connection.execute(text("SELECT id, job_state FROM lineage_schedule")).all()
-        job = pickle.loads(state)
-        job["next_run_time"] = moved_back
-        connection.execute(text("UPDATE lineage_schedule SET job_state = :state, next_run_time = :at WHERE id = :id"),
-                           {"state": pickle.dumps(job), "at": moved_back.timestamp(), "id": job_id})
-    store.dispose()
     engine = open_store(db)
-    second = start_scheduler(*args, log=tmp_path / "second.log")
+    first = start_scheduler(*args, "--now", log=tmp_path / "first.log")
     try:
         wait_for(lambda: any(s.status == "complete" for s in list_scans(engine)), timeout=60)
+    finally:
+        assert stop(first) == 0
+    # The scheduler was down for twelve intervals: the last scan of its target lies two hours in the past.
+    moved_back = (datetime.now(UTC) - timedelta(hours=2)).replace(microsecond=0).isoformat()
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE scans SET started_at = :at, finished_at = :at"), {"at": moved_back})
+    second = start_scheduler(*args, log=tmp_path / "second.log")
+    try:
+        wait_for(lambda: sum(s.status == "complete" for s in list_scans(engine)) >= 2, timeout=60)
     finally:
         # The catch-up was handed to the executor at once, and stopping waits for all it was handed: had
         # the twelve missed runs been handed over, every one of them is recorded once the process has exited.
         assert stop(second) == 0
     stopped = datetime.now(UTC)
-    assert [s.status for s in list_scans(engine)] == ["complete"]
+    assert [s.status for s in list_scans(engine)] == ["complete", "complete"]
     log = (tmp_path / "second.log").read_text()
-    assert "schedule kept" in log
+    assert "schedule kept" in log and f"missed since the last scan at {moved_back}" in log
     assert len(re.findall(r"scan \S+ complete: ", log)) == 1
     assert "maximum number of running instances" not in log  # one run was due, not twelve that then collide
     # What remains planned is the next regular run, within one interval, not another missed one.
-    store = create_engine(db)
-    with store.connect() as connection:
-        next_run = connection.execute(text("SELECT next_run_time FROM lineage_schedule")).scalar_one()
-    store.dispose()
-    assert stopped.timestamp() < next_run <= stopped.timestamp() + timedelta(minutes=10).total_seconds()
+    [planned] = re.findall(r"INFO next run (\S+)$", log, re.MULTILINE)
+    assert stopped < datetime.fromisoformat(planned) <= stopped + timedelta(minutes=10)
 
 
 def test_a_failed_scan_is_logged_and_recorded_and_the_next_run_happens(database_url, tmp_path) -> None:
@@ -247,24 +238,27 @@ def _parse_cli(arguments: list[str]) -> None:
     command.make_context(command.name or "", rest)
 
 
-def test_compose_file_structure() -> None:
+def test_compose_file_structure(tmp_path) -> None:
     services = compose()["services"]
     assert {"postgres", "scheduler", "viewer", "migrate"} <= set(services)
     assert {"moto", "scheduler-demo"} <= {name for name, s in services.items() if "demo" in s.get("profiles", [])}
     for name in ("postgres", "scheduler", "viewer", "moto", "scheduler-demo"):
         assert services[name]["healthcheck"]["test"], name
-    for name in ("scheduler", "migrate", "moto", "scheduler-demo"):
-        command = [re_env(part) for part in services[name]["command"]]
+    for name in ("scheduler", "migrate", "moto", "scheduler-demo", "viewer"):
+        # the volume the viewer reads is a folder here, since `serve --dir` checks that it exists
+        command = [re_env(part).replace("/srv/lineage", str(tmp_path)) for part in services[name]["command"]]
         _parse_cli(command)
     assert services["scheduler"]["command"][0] == "schedule"
     assert services["moto"]["command"][0] == "demo-server"
+    assert services["viewer"]["command"][:3] == ["serve", "--dir", "/srv/lineage"]
     assert set(compose()["volumes"]) == {"pgdata", "html"}
     assert any(v.startswith("html:") for v in services["viewer"]["volumes"])
     assert any(v.endswith(":ro") and ".aws" in v for v in services["scheduler"]["volumes"])
     text = (ROOT / "docker-compose.yml").read_text()
     assert "AKIA" not in text and "aws_secret_access_key =" not in text.lower()
     # real credentials pass through from the shell by name; only the demo's fake ones are written out
-    assert all("=" not in item for item in services["scheduler"]["environment"])
+    passed = [item for item in services["scheduler"]["environment"] if item.startswith("AWS_")]
+    assert len(passed) == 5 and all("=" not in item for item in passed)
     assert services["scheduler-demo"]["environment"]["AWS_SECRET_ACCESS_KEY"] == "demo"
     assert services["scheduler-demo"]["depends_on"]["moto"]["condition"] == "service_healthy"
     dockerfile = (ROOT / "Dockerfile").read_text()
@@ -277,15 +271,15 @@ def re_env(part: str) -> str:
 
 
 def test_the_containers_commands_run_as_written(tmp_path) -> None:
-    """The scheduler's and migrator's commands, with the compose defaults, run here against SQLite."""
+    """The scheduler's and migrator's commands, with the compose defaults, run here against SQLite: the
+    store comes from LINEAGE_DB, as in the containers (tests/e2e/test_compose.py runs them on PostgreSQL)."""
     services = compose()["services"]
-    db = f"sqlite:///{tmp_path / 'compose.db'}"
-    migrate_command = [db if part.startswith("postgresql") else part
-                       for part in map(re_env, services["migrate"]["command"])]
-    assert lineage(*migrate_command).returncode == 0
-    health = [db if part.startswith("postgresql") else part
-              for part in map(re_env, services["scheduler"]["healthcheck"]["test"][2:])]
-    checked = lineage(*health)
+    store = {"LINEAGE_DB": f"sqlite:///{tmp_path / 'compose.db'}"}
+    assert services["migrate"]["environment"]["LINEAGE_DB"].startswith("postgresql+psycopg://")
+    assert lineage(*map(re_env, services["migrate"]["command"]), env=store, cwd=tmp_path).returncode == 0
+    health = services["scheduler"]["healthcheck"]["test"]
+    assert health[:2] == ["CMD", "lineage"]
+    checked = lineage(*map(re_env, health[2:]), env=store, cwd=tmp_path)
     assert checked.returncode == 0 and json.loads(checked.stdout) == []
-    viewer = services["viewer"]["command"]
-    assert viewer[:3] == ["python", "-m", "http.server"] and shlex.join(viewer)
+    assert (tmp_path / "compose.db").exists()  # the store named by the environment, not the default
+    assert not (tmp_path / "lineage.db").exists()  # the default, in the working directory
