@@ -82,6 +82,16 @@ _S3_ARN = re.compile(r"^arn:aws(?:-[a-z-]+)?:s3:::")
 _CANONICAL_S3 = "arn:aws:s3:::"
 
 
+# What can stand in a bucket's name: today's rules and the looser legacy ones (capitals, `_`, 255
+# characters), and a template's placeholder (`${DataBucket}`) that a deployment fills in. A URL, a
+# path or an address cannot.
+_BUCKET_NAME = re.compile(r"^[A-Za-z0-9._\-${}]{1,255}$")
+
+
+def is_bucket_name(value: str) -> bool:
+    return bool(_BUCKET_NAME.match(value))
+
+
 def bucket_arn(bucket: str) -> str:
     return f"{_CANONICAL_S3}{bucket}"
 

@@ -768,6 +768,9 @@ def _s3_object(args: _Args, direction: EdgeKind) -> None:
     if not isinstance(value, str):
         args.walk.not_a_name(path, value, "bucket")
         return
+    if value.strip() and not arns.is_bucket_name(value):
+        args.walk.warn(path, f"{value!r} does not name a bucket")
+        return
     prefix, prefix_dynamic, prefix_path = "", False, path
     for name in ("Prefix", "Key"):
         found = args.raw(name)

@@ -65,7 +65,7 @@ def secret_word(name: str) -> str | None:
 
 # A URL (`scheme://…`) or an S3 ARN runs to the first character that cannot stand in one unquoted.
 _LOCATOR = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s\"'<>`{}|\\^]*|arn:aws[a-z\-]*:s3:::[^\s\"'<>`{}|\\^]*")
-_PORT = re.compile(r"^[^:]*:\d*$")
+_PORT = re.compile(r"^[^:]*:\d+$")
 
 
 def split_userinfo(rest: str) -> tuple[str, str]:
@@ -190,7 +190,11 @@ def _prose(text: str) -> str:
 
 def _locator(found: str) -> str:
     if found.startswith("arn:"):
-        return _shapes(found)  # an S3 ARN: the path is lineage; only a key pasted into it is taken out
+        # An S3 ARN: the path is lineage; only a key pasted into it is taken out, or a URL given
+        # where a bucket was expected.
+        start = found.index(":::") + 3
+        rest = found[start:]
+        return found[:start] + (text(rest) if "://" in rest else _shapes(rest))
     return url(found)
 
 
