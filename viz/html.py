@@ -10,6 +10,8 @@ reaches the page as an escape, never raw. Writing the page is the wiring's: this
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 from collections import Counter
@@ -155,22 +157,32 @@ def _as_shown(scan: Scan) -> Scan:
                    coverage_gaps=tuple(map(_gap_as_shown, scan.coverage_gaps)))
 
 
+def script_sources(*scripts: str) -> str:
+    """The page's Content-Security-Policy `script-src`: the hash of each of its own scripts, and
+    nothing else, so that a script element that reached the page any other way never runs."""
+    return " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'" for s in scripts)
+
+
 def render_html(scan: Scan, problems: Problems | None = None) -> str:
     """The page; what could not be shown in full is listed on it and, when given, in `problems`."""
     problems = problems if problems is not None else Problems()
     network = _network(scan, problems)
     script, style = vis_assets()
     environment = Environment(loader=PackageLoader("viz", "templates"), autoescape=select_autoescape(["html"]))
-    template = environment.get_template("graph.html")
-    counts = Counter(n.stage.value for n in scan.nodes)
-    severities = Counter(f.severity.value for f in scan.findings)
-    return template.render(
-        scan=_as_shown(scan),
-        vis_script=script.replace("</script", "<\\/script"),
-        vis_style=style,
+    app_script = environment.get_template("graph.js").render(
         nodes_json=_script_json(network.nodes),
         edges_json=_script_json(network.edges),
         findings_json=_script_json([f.to_dict() for f in scan.findings]),
+    )
+    vis_script = script.replace("</script", "<\\/script")
+    counts = Counter(n.stage.value for n in scan.nodes)
+    severities = Counter(f.severity.value for f in scan.findings)
+    return environment.get_template("graph.html").render(
+        scan=_as_shown(scan),
+        script_sources=script_sources(vis_script, app_script),
+        vis_script=vis_script,
+        app_script=app_script,
+        vis_style=style,
         stage_colours={s.value: c for s, c in STAGE_COLOURS.items()},
         shapes=SHAPE_BY_SERVICE,
         stage_counts=counts,

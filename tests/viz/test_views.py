@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 import shutil
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -58,6 +61,16 @@ def test_html_is_self_contained_and_escapes_every_string_from_aws() -> None:
     assert "\\u003c/script\\u003e" in html
 
 
+def test_the_pages_policy_allows_its_own_scripts_by_hash_and_nothing_else() -> None:
+    html = render_html(hostile_scan())
+    policy = unescape(re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', html).group(1))
+    script_src = next(part for part in policy.split(";") if part.strip().startswith("script-src")).split()[1:]
+    scripts = re.findall(r"<script>(.*?)</script>", html, re.S)
+    assert len(scripts) == 2 and "unsafe-inline" not in policy.replace("style-src 'unsafe-inline'", "")
+    assert script_src == [
+        f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'" for s in scripts]
+
+
 def _chromium() -> tuple[str, str]:
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     driver = shutil.which("chromedriver")
@@ -92,5 +105,12 @@ def test_the_view_renders_offline_in_headless_chromium_and_runs_no_injected_scri
         text = driver.execute_script("return document.getElementById('findings').textContent")
         assert "window.__pwned" in text  # shown as text, not run
         assert driver.find_elements("css selector", "canvas")
+        # A script element that reached the page any other way is refused by the page's policy.
+        planted = tmp_path / "planted.html"
+        planted.write_text(page.read_text(encoding="utf-8").replace(
+            "</body>", "<script>window.__planted = 1;</script></body>"), encoding="utf-8")
+        driver.get(planted.as_uri())
+        assert driver.execute_script("return window.lineageNetwork.body.data.nodes.length") == 2
+        assert driver.execute_script("return window.__planted === undefined")
     finally:
         driver.quit()
