@@ -236,7 +236,7 @@ def scan_regions(options: ScanOptions, session: Any) -> tuple[str, ...]:
 def target_key(options: ScanOptions, session: Any) -> str:
     """What a scan reads, as a short key: scans of one target are compared, and never run at once."""
     text = "\x00".join([options.profile or "", ",".join(sorted(scan_regions(options, session))),
-                        options.endpoint_url or ""])
+                        redact.endpoint(options.endpoint_url or "")])  # its key holds no credential, even hashed
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

@@ -20,7 +20,6 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import boto3
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
@@ -31,6 +30,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from botocore.exceptions import BotoCoreError
 from sqlalchemy import Engine
 
+from lineage import redact
 from lineage.drift import diff_scans
 from lineage.files import PUBLISHED, write_output
 from lineage.isolation import Problems, describe_error
@@ -117,10 +117,7 @@ class Schedule:
 
 def public_endpoint(url: str | None) -> str | None:
     """The endpoint without what may be secret in it (user and password, query, fragment)."""
-    if not url:
-        return url
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
+    return redact.endpoint(url) if url else url
 
 
 def schedule_of(job: ScheduledScan, every: str | None, cron: str | None) -> Schedule:
