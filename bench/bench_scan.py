@@ -1,9 +1,10 @@
 """Scan speed and memory on a synthetic estate in a moto server: workers=1 (baseline) beside workers=8,
 with a latency added to every call as a real endpoint has.
 
-Also the pure parts alone: ASL parsing of the shared corpus, and graph + rules on a large fact set,
-then on the same facts with a tenth of them odd (values the intake must make plain, places known only
-at run time): what keeping each bad fact its own problem costs.
+Also the pure parts alone: ASL parsing of the shared corpus, and graph + rules on a large fact set
+(beside the same graph with the intake's redactor switched off: what redaction costs), then on the
+same facts with a tenth of them odd (values the intake must make plain, places known only at run
+time): what keeping each bad fact its own problem costs.
 Prints a table; asserts nothing (these machines are shared and noisy).
 
     .venv/bin/python bench/bench_scan.py [--buckets 150] [--machines 40] [--jobs 60]
@@ -12,17 +13,21 @@ Prints a table; asserts nothing (these machines are shared and noisy).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import socket
 import time
 import tracemalloc
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import boto3
 from moto.server import ThreadedMotoServer
 
+from lineage import intake
 from lineage.asl import Machine, parse_definition
 from lineage.graph import build_graph
 from lineage.model import Edge, EdgeKind, Evidence, Facts, Node, Stage
@@ -103,6 +108,18 @@ def one_lake(size: int, buckets: int) -> list[Facts]:
     return [Facts((), tuple(Edge("arn:aws:glue:r:1:job/load", path, EdgeKind.WRITES, evidence) for path in paths))]
 
 
+@contextlib.contextmanager
+def redactor_off() -> Iterator[None]:
+    """The intake without its redactor: the side-by-side that says what redaction costs."""
+    saved = intake.redact
+    intake.redact = SimpleNamespace(text=lambda value: value, data=lambda value: value,  # type: ignore[assignment]
+                                    short=lambda value, length: value[:length])
+    try:
+        yield
+    finally:
+        intake.redact = saved
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--buckets", type=int, default=150)
@@ -146,6 +163,9 @@ def main() -> None:
     label, elapsed, peak, graph = measure(f"graph of {args.graph_size * 2} nodes (baseline)",
                                           lambda: build_graph(facts))
     rows.append((label, elapsed, peak, f"{len(graph.nodes)} nodes after resolution"))
+    with redactor_off():
+        label, elapsed, peak, plain_graph = measure("the same, redactor off", lambda: build_graph(facts))
+    rows.append((label, elapsed, peak, f"{len(plain_graph.nodes)} nodes: what redacting every text costs"))
     label, elapsed, peak, findings = measure("rules on that graph", lambda: evaluate(graph).findings)
     rows.append((label, elapsed, peak, f"{len(findings)} findings"))
     odd = messy(facts)

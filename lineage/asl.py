@@ -175,7 +175,7 @@ def _text(value: Any) -> str:
     if isinstance(value, str):
         return value
     try:
-        return json.dumps(value, default=str)[:10_000]
+        return redact.short(json.dumps(value, default=str), 10_000)
     except (RecursionError, ValueError, TypeError):
         return redact.short(repr(value), EXCERPT_LENGTH) if not isinstance(value, dict | list) else (
             f"<{type(value).__name__}>")

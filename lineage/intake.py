@@ -148,10 +148,13 @@ def admit_edge(edge: Any, problems: Problems) -> Edge | None:
 def admit_gap(gap: CoverageGap) -> CoverageGap:
     """A gap's text as every store keeps it (an AWS error message can hold any character); anything
     else handed over as a gap is kept as its text."""
-    if not isinstance(gap, CoverageGap):
-        return CoverageGap(SERVICE, STEP, "", shown(f"not a gap: {_short(gap)}"))
-    return CoverageGap(*(shown(str(getattr(gap, name))) for name in ("service", "operation", "resource",
-                                                                          "error", "region")))
+    try:
+        if not isinstance(gap, CoverageGap):
+            return CoverageGap(SERVICE, STEP, "", shown(f"not a gap: {_short(gap)}"))
+        return CoverageGap(*(shown(str(getattr(gap, name))) for name in ("service", "operation", "resource",
+                                                                              "error", "region")))
+    except Exception as error:  # noqa: BLE001 - a gap is never the end of a scan, even one that cannot be read
+        return CoverageGap(SERVICE, STEP, "", f"a gap whose text could not be read ({type(error).__name__})")
 
 
 def admit(facts: Iterable[Facts], problems: Problems) -> tuple[list[Node], list[Edge]]:

@@ -318,8 +318,9 @@ def scan_and_store(options: ScanOptions, engine: Any, progress: Progress | None 
 def _record_failure(engine: Any, scan_id: str, error: BaseException) -> None:
     """Mark the scan failed with the reason and where it arose; when the store itself is what failed, the
     record stays `running` until the next `open_store` finds its process gone and fails it."""
-    reason = f"{type(error).__name__}: {error}".rstrip(": ")
-    where = "".join(traceback.format_exception(error))
+    # Both are kept and printed (`lineage scans`): what they quote passes the redactor.
+    reason = redact.text(f"{type(error).__name__}: {error}".rstrip(": "))
+    where = redact.text("".join(traceback.format_exception(error)))
     with contextlib.suppress(Exception):  # the store is down: the scan is recovered as abandoned later
         fail_scan(engine, scan_id, f"{reason}\n{where}")
 
