@@ -91,6 +91,7 @@ _URL = r"(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]*://[^\s\"'<>`{}|\\^]*"
 _ARN = r"(?<![A-Za-z0-9_\-])arn:aws[a-z\-]*:[a-z0-9\-]+:[^\s\"'<>`{}|\\^]*"
 _LOCATOR = re.compile(f"{_URL}|{_ARN}")
 _PORT = re.compile(r"^[^:]*:\d+$")
+_S3_SCHEMES = ("s3", "s3a", "s3n")
 # `scheme://user:password@host`, whatever the password holds (`#`, `?`, `^`, `{`… that end a URL):
 # taken out before URLs are found, wherever the host is followed by what may follow a host.
 _USERINFO = re.compile(
@@ -154,7 +155,9 @@ def url(value: str) -> str:
     _userinfo, rest = split_userinfo(rest)
     rest, hash_sign, fragment = rest.partition("#")
     location, question, query = rest.partition("?")
-    location, semicolon, parameters = location.partition(";")  # `;user=x;password=y`, `;jsessionid=`
+    semicolon = parameters = ""
+    if scheme.lower() not in _S3_SCHEMES:  # an S3 key may hold `;`; other paths carry parameters after it
+        location, semicolon, parameters = location.partition(";")  # `;user=x;password=y`, `;jsessionid=`
     shown = f"{scheme}://{_place(location)}"
     if semicolon:
         shown += ";" + ";".join(_parameter(pair) for pair in parameters.split(";"))
@@ -346,7 +349,7 @@ def _is_location(value: str) -> bool:
     """A whole S3 URL or ARN: the lineage a path gives is kept even under a secret-sounding name."""
     stripped = value.strip()
     return _LOCATOR.fullmatch(stripped) is not None and stripped.lower().startswith(
-        ("s3://", "s3a://", "s3n://", "arn:aws"))
+        (*(f"{scheme}://" for scheme in _S3_SCHEMES), "arn:aws"))
 
 
 def _marked_as(why: str, value: str) -> str:
