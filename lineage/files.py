@@ -23,7 +23,7 @@ class OutputError(Exception):
 
 
 def write_output(path: Path, data: str | bytes, mode: int = PRIVATE, replace: bool = True) -> bool:
-    """Write `data` to `path`; True when an existing file was replaced.
+    """Write `data` to `path`; True when an existing file was replaced (never more readable than it was).
 
     `replace=False` refuses an existing file: for a name the command chose, not the user.
     """
@@ -33,6 +33,8 @@ def write_output(path: Path, data: str | bytes, mode: int = PRIVATE, replace: bo
     existed = path.exists()
     if existed and not path.is_file():
         raise OutputError(f"{path} exists and is not a file")
+    if existed:
+        mode &= path.stat().st_mode  # a file its owner made more private stays so when it is replaced
     if existed and not replace:
         raise OutputError(f"{path} exists; not replacing it")
     payload = data.encode("utf-8") if isinstance(data, str) else data

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import unquote
 
 _MARK_START = "«redacted: "
 _MARK = re.compile(r"«redacted: [a-z ]{1,40}»")
@@ -46,7 +47,9 @@ _GLUED = (
     ("credential", "credential"), ("authorization", "credential"), ("apikey", "key"), ("accesskey", "key"),
     ("privatekey", "key"), ("signingkey", "key"), ("masterkey", "key"), ("accountkey", "key"),
     ("sharedkey", "key"), ("token", "token"), ("signature", "signature"), ("cookie", "token"),
-    ("connectionstring", "connection string"),
+    ("connectionstring", "connection string"), ("dbpass", "password"), ("pgpass", "password"), ("dbpw", "password"),
+    *((f"{kind}key", "key") for kind in ("license", "encryption", "app", "client", "hmac", "subscription",
+                                           "functions", "service", "auth")),
 )
 # Short words that are secret only as a word of their own: `DB_PASS`, `--pwd`, `sig=`, not `bypass`.
 _WORDS = {
@@ -205,7 +208,8 @@ _JWT = re.compile(r"(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{2,}\.[A-Za-z0-9_\-]{2,}
 _VENDOR_TOKEN = re.compile(
     r"(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,}|xox[abposr]-[A-Za-z0-9\-]{10,}"
     r"|(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}|AIza[0-9A-Za-z_\-]{35}|glpat-[A-Za-z0-9_\-]{20,}"
-    r"|npm_[A-Za-z0-9]{36}|bot\d{6,}:[A-Za-z0-9_\-]{30,})"
+    r"|npm_[A-Za-z0-9]{36}|bot\d{6,}:[A-Za-z0-9_\-]{30,}|sk-(?:proj-|ant-)?[A-Za-z0-9_\-]{20,}"
+    r"|SG\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{16,})"
 )
 _AUTH_SCHEMES = frozenset({"bearer", "basic", "digest", "token"})
 _SCHEME_TOKEN = re.compile(r"(?i)(?<![A-Za-z0-9])(bearer|basic|digest|token)([ \t]+)([A-Za-z0-9._~+/\-]{8,}=*)")
@@ -249,12 +253,22 @@ def _shapes(text: str) -> str:
 # only when the name says it is secret, so that the search stays linear and a value that is not secret
 # is searched in turn (JSON kept inside JSON, `--conf a=fs.s3a.secret.key=…`).
 _NAME = re.compile(
-    r"""(?<![\w.\-])(?P<name>-*[A-Za-z_][\w.\-]*)(?P<close>\\?["']|)[ \t]*(?P<sep>[:=])(?P<space>[ \t]*)\[?[ \t]*"""
-    r"""(?=[^\s,;&{}\[\]()<>])"""
+    r"""(?<![\w.\-])(?P<name>-*[A-Za-z_][\w.\-]*)(?P<close>\\?["']|)[ \t]*(?P<sep>[:=])(?P<space>[ \t]*)"""
+    r"""(?=[^\s,;&}\]()<>])"""
+)
+# `--password value`: a flag and its value, as a command line or an argument list writes them.
+_FLAG = re.compile(r"""(?<![\w\-])(?P<flag>--?[A-Za-z][\w\-]*)(?P<space>[ \t]+)(?P<value>[^\s"'\-][^\s"']*)""")
+# A name and a value given as two fields of one object in text: `"Name": "DB_PASSWORD", "Value": "…"`.
+_FIELD_PAIR = re.compile(
+    r"""(?P<head>(?:Name|Key|name|key|ParameterKey)\\?["']?[ \t]*[:=][ \t]*\\?["'](?P<name>[^"'\\\n]{1,200})\\?["']"""
+    r"""[ \t]*,[ \t]*\\?["']?(?:Value|value|ParameterValue)\\?["']?[ \t]*[:=][ \t]*)"""
+    r"""(?P<quote>\\?["'])(?P<value>(?:(?!(?P=quote))[^\n])*)(?P=quote)"""
 )
 _QUOTED = re.compile(r"""(?P<quote>\\?["'])(?P<value>(?:(?!(?P=quote))(?:\\.|[^\\]))*)(?P<end>(?P=quote)|\Z)""", re.S)
 _BARE = re.compile(r"""(?P<value>[^\s"',;&{}\[\]()<>\\]+)""")
-_YAML_NAME = re.compile(r"^-*[A-Za-z][a-z0-9_\-]*$")
+# A name that sets something when written `name: value`: `password`, `Password`, `API_KEY`, and an HTTP
+# header (`X-Api-Key`); not a CamelCase error code (`ExpiredToken: The security token …`).
+_YAML_NAME = re.compile(r"^-*(?:[A-Za-z][a-z0-9_\-]*|[A-Z][A-Z0-9_\-]*|[A-Z][a-z0-9]*(?:-[A-Za-z0-9][a-z0-9]*)+)$")
 _NOT_SECRET_VALUE = re.compile(r"^(?:true|false|yes|no|none|null|\$\$?\..*|\$)$", re.I)
 
 
@@ -272,19 +286,53 @@ def _kept_value(name: re.Match[str], value: str, quoted: bool, text: str) -> boo
     return not quoted and (before == "/" or after == "/")  # `events/session=1/`: a partition, a path
 
 
+def _block_end(text: str, start: int) -> int:
+    """Where the object or list (`{…}`, `[…]`, `{ODBC;value}`) opening at `start` closes; the text's
+    end when it does not."""
+    depth = 0
+    quote = ""
+    index = start
+    while index < len(text):
+        char = text[index]
+        if quote:
+            if char == "\\":
+                index += 1
+            elif char == quote:
+                quote = ""
+        elif char == '"':
+            quote = char
+        elif char in "{[":
+            depth += 1
+        elif char in "}]":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+        index += 1
+    return len(text)
+
+
 def _named_values(text: str) -> str:
     pieces: list[str] = []
     position = 0
     while (name := _NAME.search(text, position)) is not None:
         start = name.end()
         why = secret_word(name.group("name"))
-        # The value is read only under a secret name: reading every value would make the search quadratic.
-        quoted = _QUOTED.match(text, start) if why is not None else None
-        value_match = quoted or (_BARE.match(text, start) if why is not None else None)
-        if value_match is None or why is None or _kept_value(name, value_match.group("value"), quoted is not None,
-                                                             text):
+        if why is None:  # the value is read only under a secret name: reading every one would be quadratic
             pieces.append(text[position:start])
             position = start  # the value is searched in turn
+            continue
+        if text[start] in "{[":  # an object or list under a secret name: all of it
+            end = _block_end(text, start)
+            closer = text[end - 1] if end - 1 > start and text[end - 1] in "}]" else ""
+            if text[start + 1 : end - len(closer)].strip():
+                pieces.append(f"{text[position:start]}{text[start]}{mark(why)}{closer}")
+                position = end
+                continue
+        quoted = _QUOTED.match(text, start)
+        value_match = quoted or _BARE.match(text, start)
+        if value_match is None or _kept_value(name, value_match.group("value"), quoted is not None, text):
+            pieces.append(text[position:start])
+            position = start
             continue
         if quoted is not None:
             pieces.append(f"{text[position:start]}{quoted.group('quote')}{mark(why)}{quoted.group('end')}")
@@ -295,9 +343,26 @@ def _named_values(text: str) -> str:
     return "".join(pieces)
 
 
+def _flag(found: re.Match[str]) -> str:
+    why = secret_word(found.group("flag"))
+    value = found.group("value")
+    if why is None or _is_marked(value) or _NOT_SECRET_VALUE.match(value) or _is_location(value):
+        return found.group(0)
+    return f"{found.group('flag')}{found.group('space')}{mark(why)}"
+
+
+def _field_pair(found: re.Match[str]) -> str:
+    why = secret_word(found.group("name"))
+    if why is None or not found.group("value") or _is_marked(found.group("value")):
+        return found.group(0)
+    return f"{found.group('head')}{found.group('quote')}{mark(why)}{found.group('quote')}"
+
+
 def _prose(text: str) -> str:
     """Text outside URLs and ARNs: named values, then shapes."""
+    text = _FIELD_PAIR.sub(_field_pair, text)
     text = _named_values(text)
+    text = _FLAG.sub(_flag, text)
     text = _SCHEME_TOKEN.sub(_scheme_token, text)
     text = _SECRET_KEY.sub(_secret_key, text)
     return _shapes(text)
@@ -309,7 +374,7 @@ def _prose(text: str) -> str:
 _MIN_SECRET = 6
 _TELLTALE = re.compile(
     r"[:=@/]|-----|AKIA|ASIA|ABIA|ACCA|eyJ|(?i:bearer|basic|digest|token)\s|[A-Za-z0-9+]{40}"
-    r"|gh[pousr]_|github_pat_|xox[abposr]-|_live_|_test_|AIza|glpat-|npm_"
+    r"|gh[pousr]_|github_pat_|xox[abposr]-|_live_|_test_|AIza|glpat-|npm_|sk-|SG\.|--?[A-Za-z]|%[0-9A-Fa-f]{2}"
 )
 
 
@@ -318,10 +383,22 @@ def short(value: str, length: int) -> str:
     return text(value)[:length]
 
 
+_ENCODED = re.compile(r"%(?:22|27|3[AaDd]|40)")
+
+
 def text(value: str) -> str:
     """Free text with every credential it holds marked: in URLs, named values and known shapes."""
     if len(value) < _MIN_SECRET or not _TELLTALE.search(value):
         return value
+    if _ENCODED.search(value):  # `%22password%22%3A%22…`: judged as it decodes
+        decoded = unquote(value)
+        redacted = _text(decoded)
+        if redacted != decoded:
+            return redacted
+    return _text(value)
+
+
+def _text(value: str) -> str:
     # Marks already there stand as they are: redacting twice changes nothing.
     kept = _MARK.findall(value) if "\ue000" not in value else []
     if kept:

@@ -89,6 +89,8 @@ def shown_url(value: str) -> str:
     if "://" not in value:
         return value  # a path to a SQLite file
     try:
+        if value.partition("://")[2].count("@") > 1:
+            raise ValueError("a password holding `@`: SQLAlchemy would read part of it as the host")
         url = make_url(value)
     except (ArgumentError, ValueError):
         scheme, _, rest = value.partition("://")
@@ -141,6 +143,8 @@ def _create_private_sqlite_file(url: URL, shown: str) -> None:
     database = url.database or ""
     if database in ("", ":memory:") or database.startswith("file:") or url.query.get("uri") in ("true", "1"):
         return
+    if os.path.islink(database):  # SQLite would follow it, and create or write the file it points to
+        raise StoreError(f"database {shown} is a symbolic link; not writing through it (name the file itself)")
     try:
         os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     except FileExistsError:
@@ -158,6 +162,10 @@ def open_store(url: str = DEFAULT_URL, upgrade: bool = False) -> Engine:
     """
     shown = shown_url(url)
     target: URL | None = None
+    if url.partition("://")[2].count("@") > 1:
+        # SQLAlchemy would read the password up to its first `@` and the rest as the host, and the
+        # driver's message would then print that rest.
+        raise StoreError(f"cannot use database URL {shown}: an `@` in the password must be written %40")
     try:
         target = _with_environment_password(make_url(database_url(url)))
         engine = create_engine(target, **_engine_options(database_url(url)))

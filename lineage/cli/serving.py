@@ -1,9 +1,10 @@
 """`lineage serve`: the pages of a folder of scans, read-only, over HTTP.
 
 The viewer has no authentication, so it shows as little as it can and listens only where asked: the
-loopback unless `--host` says otherwise. It answers GET and HEAD with the pages and exports the tracker
-writes (`.html`, `.json`) that are regular files under the folder; never a listing, a dotfile (the
-scheduler's half-written temporaries), or anything reached through `..` or a link leading out.
+loopback unless `--host` says otherwise. It answers GET and HEAD with the pages the tracker publishes
+(`.html` files readable by all, as `--html-dir` writes them) under the folder; never a listing, a file
+its owner kept private (an export is written 0600), a dotfile (the scheduler's half-written
+temporaries), or anything reached through `..` or a link leading out.
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ from urllib.parse import quote, unquote, urlsplit
 import click
 
 from lineage.cli.app import cli, fail
+from lineage.cli.printing import printable
 
 log = logging.getLogger("lineage.serve")
 
-SERVED_TYPES = {".html": "text/html; charset=utf-8", ".json": "application/json"}
+SERVED_TYPES = {".html": "text/html; charset=utf-8"}
 INDEX = "latest.html"
 
 # The page is one self-contained file: inline script and style, images as data: URLs, nothing fetched.
@@ -77,12 +79,9 @@ def answer(root: Path, target: str) -> Answer:
         return NOT_FOUND
     if resolved.suffix not in SERVED_TYPES or not resolved.is_file():
         return NOT_FOUND
+    if not resolved.stat().st_mode & stat.S_IROTH:  # kept private by its owner: not published
+        return NOT_FOUND
     return Answer(HTTPStatus.OK, file=resolved)
-
-
-def printable(text: str) -> str:
-    """A client's text fit for one log line: control characters cannot forge another."""
-    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
 
 
 class PageServer(ThreadingHTTPServer):

@@ -120,6 +120,7 @@ def deploy(endpoint: str) -> dict[str, Any]:
     s3.put_bucket_tagging(Bucket="secret-raw", Tagging={"TagSet": [
         {"Key": "api_token", "Value": secret("bucket tag by name")},
         {"Key": "note", "Value": f"db_password={secret('bucket tag value holding a setting')}"},
+        {"Key": "license_key", "Value": secret("bucket tag license_key")},
     ]})
     s3.put_bucket_lifecycle_configuration(Bucket="secret-lake", LifecycleConfiguration={"Rules": [
         {"ID": "expire", "Status": "Enabled", "Expiration": {"Days": 30},
@@ -152,6 +153,12 @@ def deploy(endpoint: str) -> dict[str, Any]:
             "--input_path": f"s3a://{ACCESS_KEY}:{secret('job s3a userinfo')}@secret-raw/in/",
             "--output_path": "s3://secret-lake/people/",
             "--api_token": secret("job argument api_token"),
+            "--odbc": f"Driver={{ODBC Driver 18}};Server=db;Uid=app;Pwd={{{secret('odbc braced password')};x}};",
+            "--env": f"DB_PASSWORD: {secret('environment line')}",
+            "--args": f"--password {secret('flag and its value')} --verbose",
+            "--settings": json.dumps({"credentials": {"db": secret("json object under a secret name")}}),
+            "--webhook": f"https://hooks.slack.com/services/T000/B000/{secret('webhook path token')}",
+            "--encoded": f"%22password%22%3A%22{secret('url-encoded json')}%22",
         },
         Tags={"auth": secret("job tag")})
     glue.create_crawler(Name="people", Role=ROLE, DatabaseName="curated", Targets={"S3Targets": [

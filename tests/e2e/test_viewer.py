@@ -106,6 +106,12 @@ def pages(tmp_path: Path, outside: Path) -> Path:
     (root / "out.html").symlink_to(outside)
     (root / "out").symlink_to(outside.parent)
     (root / "inside.html").symlink_to(root / "aws" / "latest.html")
+    for page in (root / "aws" / "latest.html", root / "aws" / "scan-1.html", root / "latest.html",
+                 root / "listed" / "scan-2.html"):
+        page.chmod(0o644)  # published, as --html-dir writes pages
+    for private in (root / "export.json", root / "aws" / "private.html"):  # kept to their owner
+        private.write_text(SECRET)
+        private.chmod(0o600)
     return root
 
 
@@ -159,6 +165,8 @@ def test_a_folder_is_never_listed(viewer: Viewer) -> None:
     "/.hidden.html",
     "/.latest.html.42.tmp",
     "/aws/latest.html%00.db",
+    "/export.json",  # an export, written 0600
+    "/aws/private.html",  # a page its owner kept private
 ])
 def test_nothing_outside_the_folder_hidden_or_not_a_page_is_served(viewer: Viewer, target: str) -> None:
     got = request(viewer, target)

@@ -42,6 +42,14 @@ def test_replacing_says_so_and_leaves_no_temporary_file(tmp_path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
 
 
+def test_a_file_made_private_stays_private_when_a_page_replaces_it(tmp_path) -> None:
+    page = tmp_path / "view.html"
+    page.write_text("old")
+    os.chmod(page, 0o600)
+    write_output(page, "new", PUBLISHED)
+    assert mode_of(page) == 0o600
+
+
 def test_an_existing_file_is_kept_when_replacing_was_not_asked(tmp_path) -> None:
     target = tmp_path / "out.json"
     target.write_text("old")

@@ -18,11 +18,20 @@ MARKED_IN_TEXT = [
      "--conf spark.hadoop.fs.s3a.secret.key=«redacted: secret» --conf x=1"),
     (f"Server=db;User Id=app;Password={SECRET};", "Server=db;User Id=app;Password=«redacted: password»;"),
     (f"DB_PASS={SECRET}", "DB_PASS=«redacted: password»"),
-    (f"--pwd {SECRET}", f"--pwd {SECRET}"),  # a name and a value apart are two words, not a setting
+    (f"--pwd {SECRET} --verbose", "--pwd «redacted: password» --verbose"),  # a flag and its value
     (f"password: {SECRET}", "password: «redacted: password»"),
     (f"'password'='{SECRET}', 'user'='app'", "'password'='«redacted: password»', 'user'='app'"),
     (f'{{"apiKey": "{SECRET}", "bucket": <bucket>}}', '{"apiKey": "«redacted: key»", "bucket": <bucket>}'),
-    (f'{{"X-Api-Key":["{SECRET}"]}}', '{"X-Api-Key":["«redacted: key»"]}'),
+    (f'{{"X-Api-Key":["{SECRET}"]}}', '{"X-Api-Key":[«redacted: key»]}'),  # all a secret name holds
+    (f'{{"credentials": {{"db": "{SECRET}"}}}}', '{"credentials": {«redacted: credential»}}'),
+    (f"Driver={{ODBC}};Pwd={{{SECRET};x}};", "Driver={ODBC};Pwd={«redacted: password»};"),
+    (f"DB_PASSWORD: {SECRET}", "DB_PASSWORD: «redacted: password»"),
+    (f"Ocp-Apim-Subscription-Key: {SECRET}", "Ocp-Apim-Subscription-Key: «redacted: key»"),
+    (f"--dbpw={SECRET} DBPASS={SECRET} license_key={SECRET} hmac_key={SECRET}",
+     "--dbpw=«redacted: password» DBPASS=«redacted: password» license_key=«redacted: key» hmac_key=«redacted: key»"),
+    (f'[{{"Name": "DB_PASSWORD", "Value": "{SECRET}"}}]', '[{"Name": "DB_PASSWORD", "Value": "«redacted: password»"}]'),
+    (f"%22password%22%3A%22{SECRET}%22", '"password":"«redacted: password»"'),  # judged as it decodes
+    (f"sk-proj-{SECRET}{SECRET}", "«redacted: token»"),
     # URLs: userinfo out, query values and fragments marked, host and path kept
     (f"jdbc:postgresql://admin:{SECRET}@db.example.com:5432/app", "jdbc:postgresql://db.example.com:5432/app"),
     (f"https://api.example.com/v1/items?token={SECRET}&page=2#{SECRET}",
@@ -74,6 +83,8 @@ KEPT = [
     "spark.hadoop.fs.s3a.aws.credentials.provider=org.apache.hadoop.fs.s3a.auth.AssumedRoleCredentialProvider",
     "auth_type=IAM signature_version=s3v4 --secret_id=prod/db session.timeout=30 is_private=false",
     "password.$: $.input.password",  # a reference to where the value will be, not the value
+    "--token_table raw.session_tokens --output_path s3://b/x/ --verbose",
+    "Driver={ODBC Driver 18};Server=h",
 ]
 
 

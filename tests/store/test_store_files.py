@@ -128,12 +128,34 @@ def test_a_password_file_that_cannot_be_used_is_a_store_error(tmp_path: Path, co
      "postgresql+psycopg://u@db/x?password=***&sslmode=require"),
     ("postgresql+psycopg://u:s3cretPW@db:notaport/x", "postgresql+psycopg://***@db:notaport/x"),
     ("postgresql+psycopg://u:s3c/ret@PW@db:notaport/x?password=s3cretPW", "postgresql+psycopg://***@db:notaport/x"),
+    ("postgresql+psycopg://u:p@ss123@127.0.0.1:1/x", "postgresql+psycopg://***@127.0.0.1:1/x"),
     ("postgresql://u@db/x", "postgresql://u@db/x"),
     ("sqlite:////srv/lineage.db", "sqlite:////srv/lineage.db"),
     ("lineage.db", "lineage.db"),
 ])
 def test_a_url_is_shown_without_its_password(given: str, shown: str) -> None:
     assert shown_url(given) == shown
+
+
+def test_a_password_holding_an_at_sign_is_refused_whole(tmp_path: Path) -> None:
+    expected = r"postgresql\+psycopg://\*\*\*@127.0.0.1:1/x: an `@` in the password"
+    with pytest.raises(StoreError, match=expected) as raised:
+        open_store("postgresql+psycopg://u:p@ss123@127.0.0.1:1/x")
+    assert "ss123" not in str(raised.value)
+
+
+def test_a_store_that_is_a_symbolic_link_is_refused_and_nothing_is_written_through_it(tmp_path: Path) -> None:
+    (tmp_path / "other").mkdir()
+    planted = tmp_path / "other" / "planted.db"
+    link = tmp_path / "lineage.db"
+    link.symlink_to(planted)  # dangling: SQLite would create the file it points to
+    with pytest.raises(StoreError, match="is a symbolic link"):
+        open_store(f"sqlite:///{link}")
+    assert not planted.exists()
+    planted.write_bytes(b"")
+    with pytest.raises(StoreError, match="is a symbolic link"):
+        open_store(str(link))
+    assert planted.read_bytes() == b""
 
 
 @pytest.fixture
