@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import Iterator
@@ -43,11 +44,10 @@ def corpus_files(folder: str) -> list[Path]:
 POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'lineage.db'}"
-        return
+@contextlib.contextmanager
+def fresh_postgres_database() -> Iterator[str]:
+    """A new database on the local PostgreSQL, dropped afterwards; its URL names no password. Skipped
+    where no server answers, except in CI, where that is a failure."""
     admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
     name = f"lineage_test_{secrets.token_hex(4)}"
     try:
@@ -58,9 +58,26 @@ def database_url(request, tmp_path) -> Iterator[str]:
         if os.environ.get("CI"):
             raise
         pytest.skip(f"PostgreSQL not reachable at 127.0.0.1:5432: {error}")
-    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    with fresh_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'lineage.db'}"
+        return
+    with fresh_postgres_database() as url:
+        yield url
 
 

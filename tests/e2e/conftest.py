@@ -6,8 +6,9 @@ import os
 import socket
 import subprocess
 import sys
+import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,16 @@ def lineage(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
     """`lineage ARGS` in a new process; the test's fake credentials are inherited from its environment."""
     return subprocess.run([sys.executable, "-m", "lineage.cli", *args], capture_output=True, text=True,
                           env={**os.environ, **(env or {})}, cwd=cwd, timeout=300)
+
+
+def wait_for(predicate: Callable[[], object], timeout: float = 120, interval: float = 0.2) -> None:
+    """Poll until `predicate` holds; fail the test at the deadline (never a fixed sleep)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(interval)
+    pytest.fail("timed out waiting")
 
 
 def free_port() -> int:

@@ -10,7 +10,6 @@ import secrets
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ import pytest
 from sqlalchemy import MetaData, create_engine, inspect, select, text
 
 from tests.conftest import POSTGRES_ADMIN
-from tests.e2e.conftest import free_port, lineage
+from tests.e2e.conftest import free_port, lineage, wait_for
 from tests.e2e.test_service import ROOT, compose, re_env
 
 OUR_IMAGE = "aws-lineage:latest"
@@ -203,15 +202,6 @@ def container_environment(service: dict, store: Store) -> dict[str, str]:
     return written
 
 
-def wait_until(predicate, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    pytest.fail("timed out waiting")
-
-
 def healthy(test: list[str], env: dict[str, str] | None = None) -> bool:
     """A healthcheck as Docker runs it: CMD and its words, a success when it exits 0."""
     assert test[0] == "CMD"
@@ -264,7 +254,7 @@ def test_the_demo_stack_runs_as_written_against_postgresql_with_the_password_in_
         moto = stack["moto"]
         processes.append(start(here(moto["command"], names), container_environment(moto, postgres_store),
                                tmp_path / "moto.log"))
-        wait_until(lambda: healthy(here(moto["healthcheck"]["test"], names)))
+        wait_for(lambda: healthy(here(moto["healthcheck"]["test"], names)))
 
         migrate = stack["migrate"]
         migrated = lineage(*here(migrate["command"], names), env=container_environment(migrate, postgres_store))
@@ -273,7 +263,7 @@ def test_the_demo_stack_runs_as_written_against_postgresql_with_the_password_in_
         scheduler = stack["scheduler-demo"]
         scheduler_env = container_environment(scheduler, postgres_store)
         demo = start(here(scheduler["command"], names), scheduler_env, tmp_path / "scheduler.log")
-        wait_until(lambda: (html / "demo" / "latest.html").exists() or demo.poll() is not None)
+        wait_for(lambda: (html / "demo" / "latest.html").exists() or demo.poll() is not None)
         assert stopped(demo) == 0, (tmp_path / "scheduler.log").read_text()
         listed = lineage(*here(scheduler["healthcheck"]["test"], names)[2:], env=scheduler_env)
         assert listed.returncode == 0 and '"status": "complete"' in listed.stdout
@@ -282,7 +272,7 @@ def test_the_demo_stack_runs_as_written_against_postgresql_with_the_password_in_
         viewer = stack["viewer"]
         processes.append(start(here(viewer["command"], names), container_environment(viewer, postgres_store),
                                tmp_path / "viewer.log"))
-        wait_until(lambda: healthy(here(viewer["healthcheck"]["test"], names)))
+        wait_for(lambda: healthy(here(viewer["healthcheck"]["test"], names)))
         with urllib.request.urlopen(f"http://127.0.0.1:{view_port}/demo/", timeout=10) as page:
             assert page.url.endswith("/demo/latest.html") and "vis.Network" in page.read().decode()
     finally:

@@ -8,7 +8,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,6 +28,7 @@ from lineage.scheduler import (
 from store import schema
 from store.repository import begin_scan, fail_scan, list_scans, open_store
 from store.schedules import load_schedule
+from tests.e2e.conftest import wait_for
 from tests.store.test_schedules import plant_apscheduler_table, planted_pickle
 
 REGION = "us-east-1"
@@ -105,15 +105,6 @@ def test_the_schedule_is_kept_only_when_the_trigger_and_options_are_the_same(tmp
 
 
 # The command as the container runs it.
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    pytest.fail("timed out waiting")
-
 
 def started(log: str) -> bool:
     """The schedule was set or kept: whatever happens at start, reading the store included, has happened."""

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import pytest
 import sqlalchemy
 
 from tests.e2e.conftest import lineage
@@ -209,21 +208,6 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 def store_files(db: Path) -> Iterator[tuple[str, bytes]]:
     for path in sorted(db.parent.glob(db.name + "*")):
         yield path.name, path.read_bytes()
-
-
-@pytest.fixture
-def postgres_url(tmp_path: Path) -> Iterator[str]:
-    admin = sqlalchemy.create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
-                                     isolation_level="AUTOCOMMIT")
-    name = f"lineage_secrets_{os.getpid()}_{time.monotonic_ns()}"
-    with admin.connect() as connection:
-        connection.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def every_row(url: str) -> str:

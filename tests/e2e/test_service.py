@@ -8,7 +8,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import yaml
 from lineage.cli import cli
 from lineage.demo import CURATED, REGION, TEMP, build_estate
 from store.repository import list_scans, open_store
-from tests.e2e.conftest import free_port, lineage
+from tests.e2e.conftest import free_port, lineage, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,15 +37,6 @@ def weaken(endpoint: str, session: boto3.Session) -> None:
     s3.put_bucket_encryption(Bucket=CURATED, ServerSideEncryptionConfiguration={"Rules": [
         {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
     s3.delete_bucket_lifecycle(Bucket=TEMP)
-
-
-def wait_for(predicate, timeout: float = 120, interval: float = 0.5) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(interval)
-    pytest.fail("timed out waiting")
 
 
 def start_scheduler(*args: str, log: Path) -> subprocess.Popen:

@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +17,8 @@ from urllib.parse import quote
 import pytest
 
 from lineage.cli.serving import SECURITY_HEADERS
-from tests.e2e.conftest import lineage
-from tests.viz.test_views import _chromium, hostile_scan
+from tests.e2e.conftest import lineage, wait_for
+from tests.viz.test_views import headless_chromium, hostile_scan
 from viz.html import render_html
 
 SECRET = "nobody-should-read-this"
@@ -39,15 +38,6 @@ class Reply:
     status: int
     headers: dict[str, str]
     body: bytes
-
-
-def wait_for(predicate, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    pytest.fail("timed out waiting")
 
 
 def start(*args: str, log: Path) -> Viewer:
@@ -255,22 +245,16 @@ def test_a_port_in_use_is_one_line_and_exit_2(viewer: Viewer, tmp_path: Path) ->
 
 @pytest.mark.browser
 def test_the_page_renders_in_headless_chromium_under_the_viewers_policy(tmp_path: Path) -> None:
-    browser, driver_path = _chromium()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
     root = tmp_path / "pages"
     root.mkdir()
     (root / "latest.html").write_text(render_html(hostile_scan()), encoding="utf-8")
-    running = start("--dir", str(root), "--port", "0", log=tmp_path / "viewer.log")
-    options = webdriver.ChromeOptions()
-    options.binary_location = browser
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={tmp_path / 'profile'}", "--disable-dev-shm-usage"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    (root / "latest.html").chmod(0o644)  # published
+    driver = headless_chromium(tmp_path, browser_log=True)  # first: a machine without Chromium skips here
+    try:
+        running = start("--dir", str(root), "--port", "0", log=tmp_path / "viewer.log")
+    except BaseException:
+        driver.quit()
+        raise
     try:
         driver.get(f"http://127.0.0.1:{running.port}/")  # the redirect to latest.html, as a user opens it
         assert driver.current_url.endswith("/latest.html")

@@ -4,14 +4,13 @@ more open than it; a password taken from a file or the environment, never printe
 from __future__ import annotations
 
 import os
-import secrets
 import sqlite3
 import stat
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import insert
 
 from store import schema
 from store.repository import (
@@ -23,7 +22,6 @@ from store.repository import (
     password_from_environment,
     shown_url,
 )
-from tests.conftest import POSTGRES_ADMIN
 
 
 def mode(path: Path) -> int:
@@ -158,36 +156,17 @@ def test_a_store_that_is_a_symbolic_link_is_refused_and_nothing_is_written_throu
     assert planted.read_bytes() == b""
 
 
-@pytest.fixture
-def postgres_database() -> Iterator[str]:
-    """A fresh PostgreSQL database; the URL names no password."""
-    admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
-    name = f"lineage_test_{secrets.token_hex(4)}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f"CREATE DATABASE {name}"))
-    except Exception as error:  # noqa: BLE001 - any failure to reach the server
-        admin.dispose()
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"PostgreSQL not reachable at 127.0.0.1:5432: {error}")
-    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
-
-
-def test_postgresql_is_given_the_password_from_the_file(postgres_database: str, tmp_path: Path,
+def test_postgresql_is_given_the_password_from_the_file(postgres_url: str, tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     secret = tmp_path / "db-password"
     secret.write_text("from-the-file\n")
     monkeypatch.setenv(PASSWORD_FILE_VARIABLE, str(secret))
     monkeypatch.setenv(PASSWORD_VARIABLE, "from-the-variable")
-    engine = open_store(postgres_database)
+    engine = open_store(postgres_url)
     with engine.connect() as connection:
         assert connection.connection.driver_connection.info.password == "from-the-file"
     # a URL that names its own password keeps it
-    named = postgres_database.replace("postgres@", "postgres:in-the-url@")
+    named = postgres_url.replace("postgres@", "postgres:in-the-url@")
     with open_store(named).connect() as connection:
         assert connection.connection.driver_connection.info.password == "in-the-url"
 

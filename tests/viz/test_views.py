@@ -9,6 +9,7 @@ import re
 import shutil
 from html import unescape
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -79,21 +80,29 @@ def _chromium() -> tuple[str, str]:
     return browser, driver
 
 
-@pytest.mark.browser
-def test_the_view_renders_offline_in_headless_chromium_and_runs_no_injected_script(tmp_path: Path) -> None:
+def headless_chromium(tmp_path: Path, browser_log: bool = False) -> Any:
+    """A headless Chromium driven by Selenium, offline and with a profile of its own; skips the test
+    where Chromium is not installed."""
     browser, driver_path = _chromium()
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
-    page = tmp_path / "lineage.html"
-    page.write_text(render_html(hostile_scan()), encoding="utf-8")
     options = webdriver.ChromeOptions()
     options.binary_location = browser
+    if browser_log:
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  f"--user-data-dir={tmp_path / 'profile'}", "--disable-dev-shm-usage"):
         options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    return webdriver.Chrome(service=Service(driver_path), options=options)
+
+
+@pytest.mark.browser
+def test_the_view_renders_offline_in_headless_chromium_and_runs_no_injected_script(tmp_path: Path) -> None:
+    page = tmp_path / "lineage.html"
+    page.write_text(render_html(hostile_scan()), encoding="utf-8")
+    driver = headless_chromium(tmp_path)
     try:
         driver.get(page.as_uri())
         drawn = driver.execute_script(
