@@ -157,6 +157,12 @@ def admit_gap(gap: CoverageGap) -> CoverageGap:
         return CoverageGap(SERVICE, STEP, "", f"a gap whose text could not be read ({type(error).__name__})")
 
 
+def _label(value: Any) -> str:
+    """What a guard names, cheaply: it is shown only if something fails, and then as a gap, which the
+    redactor reads before anything keeps it."""
+    return value if isinstance(value, str) else _short(value)
+
+
 def admit(facts: Iterable[Facts], problems: Problems) -> tuple[list[Node], list[Edge]]:
     """Every node and edge that can be placed, made plain; the rest said in `problems`."""
     nodes: list[Node] = []
@@ -167,11 +173,11 @@ def admit(facts: Iterable[Facts], problems: Problems) -> tuple[list[Node], list[
         with problems.guard(STEP, "facts"):  # a batch whose nodes or edges are not a sequence
             batch_nodes, batch_edges = tuple(batch.nodes), tuple(batch.edges)
         for node in batch_nodes:
-            with problems.guard(STEP, _short(getattr(node, "id", ""))):
+            with problems.guard(STEP, _label(getattr(node, "id", ""))):
                 if (admitted := admit_node(node, problems)) is not None:
                     nodes.append(admitted)
         for edge in batch_edges:
-            with problems.guard(STEP, _short(getattr(edge, "key", ""))):
+            with problems.guard(STEP, _label(getattr(edge, "key", ""))):
                 if (admitted_edge := admit_edge(edge, problems)) is not None:
                     edges.append(admitted_edge)
     return nodes, edges

@@ -19,6 +19,7 @@ text in, text out, and text already redacted comes out as it went in.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -69,6 +70,7 @@ _WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
 
 
+@functools.lru_cache(maxsize=1 << 14)  # the same keys recur in every node's attributes
 def secret_word(name: str) -> str | None:
     """What kind of secret a value under this name holds (`password`, `token`, …); None when none."""
     if not name:
@@ -386,10 +388,13 @@ def short(value: str, length: int) -> str:
 _ENCODED = re.compile(r"%(?:22|27|3[AaDd]|40)")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a scan repeats its ids in every edge and evidence that names them
 def text(value: str) -> str:
     """Free text with every credential it holds marked: in URLs, named values and known shapes."""
     if len(value) < _MIN_SECRET or not _TELLTALE.search(value):
         return value
+    if value.startswith("arn:") and _LOCATOR.fullmatch(value):  # most of what a scan holds: one ARN
+        return _arn(value)
     if _ENCODED.search(value):  # `%22password%22%3A%22…`: judged as it decodes
         decoded = unquote(value)
         redacted = _text(decoded)
