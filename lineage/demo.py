@@ -227,23 +227,11 @@ def _verb(replaced: bool) -> str:
     return "replaced" if replaced else "wrote"
 
 
-def _private_database(path: Path) -> bool:
-    """Create the SQLite file readable by its owner alone, like every output that names an account's
-    resources (SQLite would create it as the umask says); True when a database file was there already.
-
-    A link, or anything but a file, is refused as every output refuses it, before SQLite would follow it.
-    """
-    if path.is_file() and not path.is_symlink():
-        return True
-    write_output(path, b"", PRIVATE, replace=False)  # SQLite takes an empty file for a new database
-    return False
-
-
 def run_demo(out: Path) -> tuple[list[Written], Scan]:
     """Build the estate in-process, scan it, write lineage.db, lineage.html and lineage.json.
 
     The page is published (readable by all), the export and the database are private; `OutputError`
-    when one cannot be written, after the scan.
+    (or `StoreError` for the database) when one cannot be written, after the scan.
     """
     import boto3
     from moto import mock_aws
@@ -259,8 +247,8 @@ def run_demo(out: Path) -> tuple[list[Written], Scan]:
         build_estate(lambda service: session.client(service))
         scan, _ = run_scan(ScanOptions(regions=(REGION,)), session=boto3.Session(**credentials))
     database, page, export = out / "lineage.db", out / "lineage.html", out / "lineage.json"
-    had_database = _private_database(database)
-    save_scan(open_store(f"sqlite:///{database}"), scan)
+    had_database = database.is_file()
+    save_scan(open_store(str(database)), scan)  # created private; a link is refused
     return [
         Written(database, "added a scan to" if had_database else "wrote"),
         Written(page, _verb(write_output(page, render_html(scan), PUBLISHED))),

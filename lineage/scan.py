@@ -268,7 +268,7 @@ def scan_of(analysis: Analysis, scan_id: str, started: datetime, regions: tuple[
             call_gaps: Iterable[CoverageGap], api_calls: dict[str, int], read_anything: bool,
             accounts: tuple[str, ...]) -> Scan:
     """The one `Scan` of an analysis: sorted as the store gives it back, its status from its gaps."""
-    gaps = tuple(admit_gap(gap) for gap in (*call_gaps, *analysis.gaps))
+    gaps = (*map(admit_gap, call_gaps), *analysis.gaps)  # the analysis admitted its own
     if not read_anything:
         status = ScanStatus.FAILED
     elif gaps:

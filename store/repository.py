@@ -80,6 +80,11 @@ def database_url(value: str) -> str:
     return value if "://" in value else f"sqlite:///{value}"
 
 
+def _unescaped_at_in_password(value: str) -> bool:
+    """`user:p@ss@host`: SQLAlchemy reads the password up to its first `@` and the rest as the host."""
+    return value.partition("://")[2].count("@") > 1
+
+
 def shown_url(value: str) -> str:
     """A store URL as it may be printed: without its password, wherever it stood.
 
@@ -89,8 +94,8 @@ def shown_url(value: str) -> str:
     if "://" not in value:
         return value  # a path to a SQLite file
     try:
-        if value.partition("://")[2].count("@") > 1:
-            raise ValueError("a password holding `@`: SQLAlchemy would read part of it as the host")
+        if _unescaped_at_in_password(value):
+            raise ValueError("SQLAlchemy would read part of the password as the host")
         url = make_url(value)
     except (ArgumentError, ValueError):
         scheme, _, rest = value.partition("://")
@@ -144,7 +149,7 @@ def _create_private_sqlite_file(url: URL, shown: str) -> None:
     if database in ("", ":memory:") or database.startswith("file:") or url.query.get("uri") in ("true", "1"):
         return
     if os.path.islink(database):  # SQLite would follow it, and create or write the file it points to
-        raise StoreError(f"database {shown} is a symbolic link; not writing through it (name the file itself)")
+        raise StoreError(f"{shown} is a symbolic link; not writing through it (name the file itself)")
     try:
         os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     except FileExistsError:
@@ -162,9 +167,7 @@ def open_store(url: str = DEFAULT_URL, upgrade: bool = False) -> Engine:
     """
     shown = shown_url(url)
     target: URL | None = None
-    if url.partition("://")[2].count("@") > 1:
-        # SQLAlchemy would read the password up to its first `@` and the rest as the host, and the
-        # driver's message would then print that rest.
+    if _unescaped_at_in_password(url):  # the driver's message would print the rest of the password as a host
         raise StoreError(f"cannot use database URL {shown}: an `@` in the password must be written %40")
     try:
         target = _with_environment_password(make_url(database_url(url)))

@@ -25,6 +25,7 @@ from pyvis.network import Network
 
 from lineage.isolation import Problems
 from lineage.model import CoverageGap, Finding, Node, Scan, Severity, Stage
+from lineage.shown import printable
 
 STAGE_COLOURS = {
     Stage.GENERATION: "#2b8a3e",
@@ -126,9 +127,8 @@ def _network(scan: Scan, problems: Problems) -> Network:
     return network
 
 
-# Control characters a browser never shows. JSON escapes C0 itself; DEL and C1 it leaves raw, and a page
-# printed to a terminal (`lineage export --format html`) would have them obeyed there (U+009B is CSI).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# JSON escapes C0 controls itself; DEL and C1 it leaves raw, and a page printed to a terminal
+# (`lineage export --format html`) would have them obeyed there (U+009B is CSI).
 _C1 = re.compile(r"[\x7f-\x9f]")
 
 
@@ -140,20 +140,16 @@ def _script_json(value: Any) -> str:
     return _C1.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
-def _shown(text: str) -> str:
-    return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
-
-
 def _gap_as_shown(gap: CoverageGap) -> CoverageGap:
-    return CoverageGap(_shown(gap.service), _shown(gap.operation), _shown(gap.resource), _shown(gap.error),
-                       _shown(gap.region))
+    return CoverageGap(*(printable(getattr(gap, name)) for name in ("service", "operation", "resource", "error",
+                                                                    "region")))
 
 
 def _as_shown(scan: Scan) -> Scan:
     """The scan's strings that the template writes (its header and gaps), each control character an
     escape (`\\x1b`); everything else reaches the page as JSON."""
-    return replace(scan, id=_shown(scan.id), accounts=tuple(map(_shown, scan.accounts)),
-                   regions=tuple(map(_shown, scan.regions)),
+    return replace(scan, id=printable(scan.id), accounts=tuple(map(printable, scan.accounts)),
+                   regions=tuple(map(printable, scan.regions)),
                    coverage_gaps=tuple(map(_gap_as_shown, scan.coverage_gaps)))
 
 

@@ -17,6 +17,7 @@ from rich.console import Console
 
 from lineage.isolation import describe_error
 from lineage.model import Scan
+from lineage.shown import printable
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -94,13 +95,6 @@ def cli(debug: bool) -> None:
     encryption."""
 
 
-def _printable(message: str) -> str:
-    """An error can quote what it met (a store's message, a name from AWS): shown, never obeyed."""
-    from lineage.cli.printing import printable  # printing writes to this module's consoles
-
-    return printable(message)
-
-
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every failure is one line on stderr; usage errors exit 2, unexpected ones 1.
 
@@ -119,14 +113,15 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except click.ClickException as error:
         message = error.format_message().splitlines()[0] if error.format_message() else type(error).__name__
-        click.echo(f"lineage: {_printable(message)}", err=True)
+        # An error can quote what it met (a store's message, a name from AWS): shown, never obeyed.
+        click.echo(f"lineage: {printable(message)}", err=True)
         if isinstance(error, Failure):
             sys.exit(1)
         sys.exit(2 if error.exit_code in (1, 2) else error.exit_code)
     except Exception as error:  # noqa: BLE001 - the last line of defence: one line, never a traceback
         if debug:
             traceback.print_exc()
-        click.echo(f"lineage: unexpected error: {_printable(describe_error(error))}"
+        click.echo(f"lineage: unexpected error: {printable(describe_error(error))}"
                    + ("" if debug else f" (add {DEBUG_FLAG} to see where)"), err=True)
         sys.exit(1)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from lineage.cli.app import cli, console, errors, fail
-from lineage.cli.printing import plain, printable
+from lineage.cli.printing import plain
 from lineage.cli.scanning import print_summary
 
 
@@ -26,11 +26,11 @@ def demo(out: Path) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        fail(printable(f"cannot create {out}: {error.strerror}"))
+        fail(f"cannot create {out}: {error.strerror}")
     try:
         written, scan_result = run_demo(out)
     except (OutputError, StoreError) as error:
-        fail(printable(error))
+        fail(str(error))
     print_summary(scan_result)
     # On stdout, beside the summary: these three files are what the demo is run for.
     for item in written:

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from lineage.cli.app import cli, console, errors, fail
-from lineage.cli.printing import add_row, plain, printable, text_table
+from lineage.cli.printing import add_row, plain, text_table
 
 
 @cli.command()
@@ -31,11 +31,11 @@ def asl(file: Path, as_json: bool, machine_arn: str | None) -> None:
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        fail(printable(f"cannot read {file}: {getattr(error, 'strerror', None) or error}"))
+        fail(f"cannot read {file}: {getattr(error, 'strerror', None) or error}")
     try:
         definition, load_warnings = load_definition(text, file.name)
     except DefinitionError as error:
-        fail(printable(f"{file}: {error}"))
+        fail(f"{file}: {error}")
     if parsed_arn is not None and machine_arn is not None:
         machine = Machine(machine_arn, parsed_arn.region, parsed_arn.account, operation="file")
     else:

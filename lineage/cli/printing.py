@@ -9,22 +9,13 @@ rich never parses, with each control character made a visible escape.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from rich.table import Table
 from rich.text import Text
 
 from lineage.cli.app import errors
-
-# C0 controls but tab and newline (which only lay text out), DEL, and C1 controls (U+0080–U+009F:
-# some terminals obey U+009B as CSI, as they obey ESC [).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def printable(value: object) -> str:
-    """`value` as a terminal shows it and never obeys it: a control character becomes `\\xNN`."""
-    return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", str(value))
+from lineage.shown import printable
 
 
 def plain(value: object, style: str = "") -> Text:

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from lineage.cli.app import cli, console, db_option, fail, load_or_fail, scan_option
-from lineage.cli.printing import add_row, plain, printable, say_written, text_table
+from lineage.cli.printing import add_row, plain, say_written, text_table
 from lineage.model import Severity
 
 
@@ -67,9 +67,9 @@ def show(node: str, direction: str, depth: int | None, db: str, scan_id: str | N
     graph = graph_of(result)
     matches = [n for n in graph.nodes.values() if node in (n.id, n.name)]
     if not matches:
-        fail(printable(f"no node {node!r} in scan {result.id}"))
+        fail(f"no node {node!r} in scan {result.id}")
     if len(matches) > 1:
-        fail(printable(f"{node!r} names {len(matches)} nodes; give the id: " + ", ".join(m.id for m in matches[:5])))
+        fail(f"{node!r} names {len(matches)} nodes; give the id: " + ", ".join(m.id for m in matches[:5]))
     target = matches[0]
     reached = graph.walk(target.id, downstream=direction == "downstream", depth=depth)
     node_findings = [f for f in result.findings if f.node == target.id]
@@ -114,6 +114,6 @@ def export(db: str, scan_id: str | None, fmt: str, output: Path | None) -> None:
         try:
             replaced = write_output(output, text, PUBLISHED if fmt == "html" else PRIVATE)
         except OutputError as error:
-            fail(printable(error))
+            fail(str(error))
         say_written(output, replaced)
 

@@ -82,7 +82,7 @@ def write_page(scan: Scan, path: Path) -> None:
         replaced = write_output(path, page, PUBLISHED)
     except OutputError as error:
         # The message names the path and why: "cannot write PATH: Permission denied", "PATH is a symbolic link…"
-        fail(printable(f"scan {scan.id} is stored, but {error}"))
+        fail(f"scan {scan.id} is stored, but {error}")
     say_written(path, replaced)
     warn_view_problems(problems)
 

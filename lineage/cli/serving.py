@@ -25,7 +25,7 @@ from urllib.parse import quote, unquote, urlsplit
 import click
 
 from lineage.cli.app import cli, fail
-from lineage.cli.printing import printable
+from lineage.shown import printable
 
 log = logging.getLogger("lineage.serve")
 
