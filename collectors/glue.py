@@ -11,7 +11,6 @@ from collectors.declarations import Call, Collector, Wanted
 from lineage import arn as arns
 from lineage.glue_arguments import argument_facts
 from lineage.model import Edge, EdgeKind, Evidence, Facts, Node, stage_for
-from lineage.pii import personal_columns
 
 _GONE = ("EntityNotFoundException",)
 GET_DATABASES = Call("glue", "get_databases", result_key="DatabaseList", required=("Name",))
@@ -28,6 +27,9 @@ GET_CATALOG_ENCRYPTION = Call("glue", "get_data_catalog_encryption_settings",
 GET_DATABASE = Call("glue", "get_database", required=("Database.Name",), gone=_GONE)
 GET_JOB = Call("glue", "get_job", required=("Job.Name",), gone=_GONE)
 GET_CRAWLER = Call("glue", "get_crawler", required=("Crawler.Name",), gone=_GONE)
+# A job's tags (GetJobs does not return them): `lineage:stage`, and `lineage:pii=masked|dropped` on a job
+# that removes personal data from what it writes.
+GET_TAGS = Call("glue", "get_tags", required=("Tags",), gone=_GONE)
 
 _LISTINGS = {
     "databases": GET_DATABASES,
@@ -48,6 +50,21 @@ def _read_tables(ctx: AwsContext, region: str, databases: list[dict[str, Any]]) 
     return dict(zip([d["Name"] for d in databases], ctx.map(tables_of, databases), strict=True))
 
 
+def _read_job_tags(ctx: AwsContext, region: str, jobs: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
+    """Each job's tags, by name; a job whose tags could not be read is left out (and a gap was noted). Tags
+    are read by ARN, so without the account (STS said no) they cannot be asked for."""
+    if not ctx.account:
+        return {}
+
+    def tags_of(job: dict[str, Any]) -> dict[str, str] | None:
+        arn = arns.glue_job_arn(region, ctx.account, job["Name"])
+        answer = ctx.call(GET_TAGS, region, job["Name"], ResourceArn=arn)
+        return None if answer is None or is_gone(answer) else dict(answer["Tags"])
+
+    read = dict(zip([j["Name"] for j in jobs], ctx.map(tags_of, jobs), strict=True))
+    return {name: tags for name, tags in read.items() if tags is not None}
+
+
 def get_glue(ctx: AwsContext, region: str) -> dict[str, Any]:
     """Raw listings of one region. A listing that failed is missing (and a gap was noted)."""
     record: dict[str, Any] = {}
@@ -55,6 +72,7 @@ def get_glue(ctx: AwsContext, region: str) -> dict[str, Any]:
         items = ctx.pages(call, region, region)
         if items is not None:
             record[key] = items
+    record["job_tags"] = _read_job_tags(ctx, region, record.get("jobs", []))
     encryption = ctx.call(GET_CATALOG_ENCRYPTION, region, region)
     if encryption is not None:
         record["catalog_encryption"] = encryption["DataCatalogEncryptionSettings"]
@@ -77,6 +95,7 @@ def get_named_glue(ctx: AwsContext, region: str, wanted: Wanted) -> dict[str, An
     jobs = [j for j in ctx.map(lambda n: one(GET_JOB, "Job", JobName=n), named("glue.job")) if j]
     crawlers = [c for c in ctx.map(lambda n: one(GET_CRAWLER, "Crawler", Name=n), named("glue.crawler")) if c]
     return {"databases": databases, "tables": _read_tables(ctx, region, databases), "jobs": jobs,
+            "job_tags": _read_job_tags(ctx, region, jobs),
             "crawlers": crawlers}
 
 
@@ -117,7 +136,6 @@ def _table(table: dict[str, Any], database: str, account: str, region: str) -> F
         "table_type": table.get("TableType", ""),
         "format": (table.get("Parameters") or {}).get("classification", ""),
         "parameters": table.get("Parameters", {}),
-        "personal_columns": personal_columns(columns + partition_keys),
     }
     if table.get("TargetTable"):
         attributes["resource_link"] = table["TargetTable"]
@@ -187,7 +205,8 @@ def _crawler(crawler: dict[str, Any], tables: dict[str, list[dict[str, Any]]],
     return Facts((node,), tuple(edges))
 
 
-def _job(job: dict[str, Any], security: dict[str, dict[str, Any]], account: str, region: str) -> Facts:
+def _job(job: dict[str, Any], security: dict[str, dict[str, Any]], account: str, region: str,
+         tags: dict[str, str] | None = None) -> Facts:
     name = job["Name"]
     job_id = arns.glue_job_arn(region, account, name)
     arguments = job.get("DefaultArguments") or {}
@@ -204,8 +223,9 @@ def _job(job: dict[str, Any], security: dict[str, dict[str, Any]], account: str,
         "security_configuration": configuration,
         "security_settings": security.get(configuration) if configuration else None,
     }
-    node = Node(job_id, "glue.job", name, stage_for("glue.job", job.get("Tags")), account, region, True,
-                attributes)
+    if tags is not None:
+        attributes["tags"] = tags
+    node = Node(job_id, "glue.job", name, stage_for("glue.job", tags), account, region, True, attributes)
     flows = argument_facts(job_id, arguments, region, account, "glue:GetJobs", job_id, "DefaultArguments")
     return Facts((node,), ()) + flows
 
@@ -294,8 +314,10 @@ def transform_glue(record: dict[str, Any], account: str, region: str) -> Facts:
     parts.append(each_resource(record.get("crawlers", []),
                                lambda crawler: _crawler(crawler, tables_by_database, security, account, region),
                                GET_CRAWLERS, lambda crawler: crawler["Name"], region))
-    parts.append(each_resource(record.get("jobs", []), lambda job: _job(job, security, account, region), GET_JOBS,
-                               lambda job: job["Name"], region))
+    job_tags = record.get("job_tags") or {}
+    parts.append(each_resource(record.get("jobs", []),
+                               lambda job: _job(job, security, account, region, job_tags.get(job["Name"])),
+                               GET_JOBS, lambda job: job["Name"], region))
     parts.append(each_resource(record.get("triggers", []), lambda trigger: _trigger(trigger, account, region),
                                GET_TRIGGERS, lambda trigger: trigger["Name"], region))
     parts.append(each_resource(record.get("workflows", []), lambda name: _workflow(name, account, region),
@@ -305,7 +327,7 @@ def transform_glue(record: dict[str, Any], account: str, region: str) -> Facts:
 
 COLLECTOR = Collector(
     service="glue", label="Glue",
-    calls=(*_LISTINGS.values(), GET_TABLES, GET_CATALOG_ENCRYPTION, GET_DATABASE, GET_JOB, GET_CRAWLER),
+    calls=(*_LISTINGS.values(), GET_TABLES, GET_CATALOG_ENCRYPTION, GET_DATABASE, GET_JOB, GET_CRAWLER, GET_TAGS),
     get=get_glue, transform=transform_glue,
     listings={"glue.database": GET_DATABASES, "glue.table": GET_DATABASES, "glue.job": GET_JOBS,
               "glue.crawler": GET_CRAWLERS},

@@ -3,7 +3,8 @@
 Students act through an API (API Gateway → Lambda → DynamoDB); the Lambda announces completed
 enrollments on a custom EventBridge bus; a rule starts a Step Functions ETL that exports the table
 to a raw bucket, runs a Glue job into a curated bucket, crawls it into a catalog table that holds
-student e-mail addresses, and queries it from the `analytics` Athena workgroup. Some lifecycle and
+student e-mail addresses, and queries it from the `analytics` Athena workgroup. A second job publishes
+course statistics without the e-mail addresses (tagged `lineage:pii=masked`). Some lifecycle and
 encryption gaps are left in on purpose, so the findings have something to say.
 """
 
@@ -170,6 +171,16 @@ def build_estate(client: ClientFactory) -> None:
             "--job-bookmark-option": "job-bookmark-enable",
         },
     )
+    # Course statistics for the public dashboard: counts per course, the e-mail addresses left out. The job
+    # says so by tag, and the personal data stops there; its output shares the curated bucket without
+    # sharing its personal data.
+    glue.create_job(
+        Name="publish-course-stats", Role=role, GlueVersion="4.0",
+        Command={"Name": "glueetl", "ScriptLocation": f"s3://{TEMP}/scripts/stats.py", "PythonVersion": "3"},
+        DefaultArguments={"--source_path": f"s3://{CURATED}/enrollments/",
+                          "--output_path": f"s3://{CURATED}/course-stats/"},
+        Tags={"lineage:pii": "masked", "team": "data-platform"},
+    )
     glue.create_database(DatabaseInput={"Name": "curated", "Description": "Curated learning data"})
     glue.create_table(DatabaseName="curated", TableInput={
         "Name": "enrollments",
@@ -186,6 +197,12 @@ def build_estate(client: ClientFactory) -> None:
                 {"Name": "completed_at", "Type": "timestamp"},
             ],
         },
+    })
+    glue.create_table(DatabaseName="curated", TableInput={
+        "Name": "course_stats", "TableType": "EXTERNAL_TABLE", "Parameters": {"classification": "parquet"},
+        "StorageDescriptor": {"Location": f"s3://{CURATED}/course-stats/", "Columns": [
+            {"Name": "course_id", "Type": "string"}, {"Name": "completions", "Type": "bigint"},
+            {"Name": "completion_rate", "Type": "double"}]},
     })
     glue.create_crawler(Name="curated-enrollments", Role=role, DatabaseName="curated",
                         Targets={"S3Targets": [{"Path": f"s3://{CURATED}/enrollments/"}]})
@@ -213,6 +230,9 @@ def build_estate(client: ClientFactory) -> None:
         QueryString="SELECT course_id, count(*) AS completions, array_agg(student_email) AS students "
                     "FROM enrollments WHERE completed_at > current_date - interval '7' day GROUP BY course_id",
     )
+
+    # The platform never turned on Macie's sensitive-data discovery (moto starts every account with it on).
+    client("macie2").disable_macie()
 
 
 @dataclass(frozen=True, slots=True)

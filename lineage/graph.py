@@ -1,4 +1,4 @@
-"""One graph from many collectors' facts: resolution, joins, personal data, and queries.
+"""One graph from many collectors' facts: resolution, joins, and queries (personal data: `lineage.pii`).
 
 Resolution: the same id from several collectors is one node (an observed node's facts win); an edge
 to an id no collector read becomes an unobserved node so the flow stays whole; every S3 location
@@ -16,20 +16,19 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 import networkx as nx
 
 from lineage import arn as arns
-from lineage import redact
+from lineage import pii, redact
+from lineage.classification import Classification, default_classification
 from lineage.intake import admit
 from lineage.isolation import Problems
 from lineage.model import CoverageGap, Edge, EdgeKind, Evidence, Facts, Node, stage_for
 from lineage.patterns import BucketMatcher
 
-PII_TAG = "lineage:pii"
 _ANY_WAY, _UP, _DOWN = "any", "up", "down"  # how a walk last moved through S3 containment
 
 
@@ -82,34 +81,50 @@ class Graph:
         Containment is followed one way at a time (see the module's docstring): each step remembers
         whether it went up to a container or down into a path, and a flow starts afresh.
         """
+        reached = self.reach(start, downstream, depth)
+        return sorted(((n, r.distance) for n, r in reached.items() if n != start),
+                      key=lambda item: (item[1], item[0]))
+
+    def reach(self, start: str, downstream: bool = True, depth: int | None = None,
+              stops: Collection[str] = (), down_from_start: bool = True) -> dict[str, Reached]:
+        """Every node reachable from `start` (itself included) with its distance and one shortest path.
+
+        Flows out of a node in `stops` are not followed (a job that masks what it reads). Without
+        `down_from_start`, the walk may not go down from `start` into the paths inside it: what is known
+        of one object in a bucket is not known of the bucket's other paths.
+        """
         if start not in self.nodes:
             raise KeyError(start)
-        distance = {start: 0}
-        seen = {(start, _ANY_WAY)}
-        queue: deque[tuple[str, int, str]] = deque([(start, 0, _ANY_WAY)])
+        first = (start, _ANY_WAY if down_from_start else _UP)
+        best: dict[tuple[str, str], int] = {first: 0}
+        parent: dict[tuple[str, str], tuple[str, str] | None] = {first: None}
+        queue: deque[tuple[int, tuple[str, str]]] = deque([(0, first)])
 
-        def visit(node: str, steps: int, way: str, free: bool) -> None:
-            if (node, way) in seen:
+        def visit(state: tuple[str, str], steps: int, came_from: tuple[str, str], free: bool) -> None:
+            if state in best and best[state] <= steps:
                 return
-            seen.add((node, way))
-            distance[node] = min(distance.get(node, steps), steps)
-            (queue.appendleft if free else queue.append)((node, steps, way))
+            best[state], parent[state] = steps, came_from
+            (queue.appendleft if free else queue.append)((steps, state))
 
         while queue:
-            current, steps, way = queue.popleft()
-            for other in self.equivalents(current):
-                visit(other, steps, way, free=True)
+            steps, state = queue.popleft()
+            if steps > best[state]:
+                continue  # a shorter way here was found after this one was queued
+            current, way = state
+            # Sorted: among paths of equal length, the one kept must not depend on the order of a set.
+            for other in sorted(self.equivalents(current)):
+                visit((other, way), steps, state, free=True)
             if way in (_ANY_WAY, _UP):
-                for other in self.containers(current):
-                    visit(other, steps, _UP, free=True)
+                for other in sorted(self.containers(current)):
+                    visit((other, _UP), steps, state, free=True)
             if way in (_ANY_WAY, _DOWN):
-                for other in self.contained(current):
-                    visit(other, steps, _DOWN, free=True)
-            if depth is not None and steps >= depth:
+                for other in sorted(self.contained(current)):
+                    visit((other, _DOWN), steps, state, free=True)
+            if (depth is not None and steps >= depth) or (current in stops and current != start):
                 continue
             for edge in self.flows_out(current) if downstream else self.flows_in(current):
-                visit(edge.target if downstream else edge.source, steps + 1, _ANY_WAY, free=False)
-        return sorted(((n, d) for n, d in distance.items() if n != start), key=lambda item: (item[1], item[0]))
+                visit((edge.target if downstream else edge.source, _ANY_WAY), steps + 1, state, free=False)
+        return _shortest(best, parent)
 
     def to_networkx(self) -> nx.MultiDiGraph:
         """Every node and edge (structure included), for graph algorithms beyond these queries."""
@@ -119,6 +134,32 @@ class Graph:
         for source, target, kind in self.edges:
             graph.add_edge(source, target, key=kind.value, kind=kind.value)
         return graph
+
+
+@dataclass(frozen=True, slots=True)
+class Reached:
+    distance: int  # flows crossed; the same data elsewhere costs nothing
+    path: tuple[str, ...]  # from the start to this node, both included
+
+
+def _shortest(best: dict[tuple[str, str], int], parent: dict[tuple[str, str], tuple[str, str] | None]
+              ) -> dict[str, Reached]:
+    """Per node, its nearest state and the path to it (states are a node and how it was entered)."""
+    nearest: dict[str, tuple[str, str]] = {}
+    for state, steps in best.items():
+        held = nearest.get(state[0])
+        if held is None or (steps, state[1]) < (best[held], held[1]):
+            nearest[state[0]] = state
+    reached = {}
+    for node, state in nearest.items():
+        path = []
+        cursor: tuple[str, str] | None = state
+        while cursor is not None:
+            if not path or path[-1] != cursor[0]:
+                path.append(cursor[0])
+            cursor = parent[cursor]
+        reached[node] = Reached(best[state], tuple(reversed(path)))
+    return reached
 
 
 def merge_nodes(first: Node, second: Node) -> Node:
@@ -142,16 +183,19 @@ def merge_edges(first: Edge, second: Edge) -> Edge:
     return replace(first, evidence=evidence)
 
 
-def build_graph(facts: Iterable[Facts]) -> Graph:
+def build_graph(facts: Iterable[Facts], classification: Classification | None = None) -> Graph:
     """Facts as they came → the graph: made plain by the intake, then resolved (`resolve`)."""
     problems = Problems()
-    graph = resolve(*admit(facts, problems))
+    graph = resolve(*admit(facts, problems), classification)
     graph.problems = problems.gaps + graph.problems
     return graph
 
 
-def resolve(admitted_nodes: Iterable[Node], admitted_edges: Iterable[Edge]) -> Graph:
-    """The graph of plain facts (as the intake gives them); a step that fails on one item is its gap."""
+def resolve(admitted_nodes: Iterable[Node], admitted_edges: Iterable[Edge],
+            classification: Classification | None = None) -> Graph:
+    """The graph of plain facts (as the intake gives them), its nodes labelled with the personal data they
+    declare (by `classification`, the default rules when none is given; a node labelled when its scan was
+    taken keeps its labels) and the personal data propagated. A step that fails on one item is its gap."""
     problems = Problems()
     nodes: dict[str, Node] = {}
     edges: dict[tuple[str, str, EdgeKind], Edge] = {}
@@ -170,12 +214,13 @@ def resolve(admitted_nodes: Iterable[Node], admitted_edges: Iterable[Edge]) -> G
         with problems.guard("graph.match_buckets", rule.id, rule.region):
             _match_buckets(rule, buckets, edges)
     graph = Graph(nodes, edges)
-    for edge in edges.values():
+    for edge in sorted(edges.values(), key=lambda e: (e.source, e.target, e.kind.value)):  # one order, one path
         if edge.kind.is_flow:
             graph._out.setdefault(edge.source, []).append(edge)
             graph._in.setdefault(edge.target, []).append(edge)
     graph._equivalent, graph._containers, graph._contained = _same_data(nodes, edges)
-    _propagate_personal_data(graph, problems)
+    pii.label_nodes(graph, classification or default_classification(), problems)
+    pii.propagate(graph, problems)
     graph.problems = problems.gaps
     return graph
 
@@ -245,49 +290,3 @@ def _same_data(nodes: dict[str, Node], edges: dict[tuple[str, str, EdgeKind], Ed
                 containers.setdefault(inner, set()).add(outer)
                 contained.setdefault(outer, set()).add(inner)
     return equivalent, containers, contained
-
-
-def _personal_data_sources(graph: Graph, problems: Problems) -> Iterator[tuple[str, list[str]]]:
-    for node_id, node in graph.nodes.items():
-        categories: list[str] = []
-        with problems.guard("personal_data.sources", node_id, node.region):
-            categories = personal_categories(node)
-        if categories:
-            yield node_id, categories
-
-
-def personal_categories(node: Node) -> list[str]:
-    """The personal-data categories a node declares itself (columns, the `lineage:pii` tag)."""
-    columns = node.attributes.get("personal_columns") or []
-    categories = {str(c["category"]) for c in columns if isinstance(c, dict) and c.get("category")}
-    tags = node.attributes.get("tags") or {}
-    if isinstance(tags, dict) and str(tags.get(PII_TAG, "")).strip().lower() in ("true", "yes"):
-        categories.add("declared")
-    return sorted(categories)
-
-
-def _propagate_personal_data(graph: Graph, problems: Problems) -> None:
-    """Mark every node personal data reaches: downstream, the same data elsewhere, its writers."""
-    reached: dict[str, dict[str, Any]] = {}
-    for origin, categories in _personal_data_sources(graph, problems):
-        with problems.guard("personal_data.propagate", origin):
-            # What writes the data in (into it or into a path inside it) handles it; what writes elsewhere
-            # in a bucket that holds it does not.
-            holders = {origin} | graph.equivalents(origin)
-            holders |= {inner for holder in list(holders) for inner in graph.contained(holder)}
-            touched = set(holders) | graph.same_data(origin)
-            for holder in holders:
-                touched.update(edge.source for edge in graph.flows_in(holder) if edge.kind == EdgeKind.WRITES)
-            touched.update(node for node, _ in graph.walk(origin, downstream=True))
-            for node_id in touched:
-                entry = reached.setdefault(node_id, {"categories": set(), "origins": set()})
-                entry["categories"].update(categories)
-                entry["origins"].add(origin)
-    for node_id, entry in reached.items():
-        node = graph.nodes[node_id]
-        personal = {"categories": sorted(entry["categories"]), "origins": sorted(entry["origins"])}
-        graph.nodes[node_id] = replace(node, attributes={**node.attributes, "personal_data": personal})
-
-
-def carries_personal_data(node: Node) -> bool:
-    return bool(node.attributes.get("personal_data"))

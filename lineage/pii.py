@@ -1,54 +1,215 @@
-"""Personal data by name: columns whose name or comment says they hold it.
+"""Personal data through the graph: which nodes hold it (their labels, from `lineage.classification`),
+every node it reaches and one shortest path from each source, and where processing masks or drops it.
 
-A name is a hint, not proof; the finding says which column and why, so a person can confirm it.
-A column's own parameter `pii` (`true`/`false`) overrides the guess either way.
+Labels are given once, when a scan is taken, and kept on the nodes (`personal_labels`), so a stored scan
+re-read later says what it said then, whichever rules file was used. Propagation is a pure function of
+the labels and the graph, and is derived again whenever a graph is built.
+
+How far a label goes:
+- along every flow, downstream, and across the same data named twice (a table and its location);
+- from a path up to the buckets and paths holding it, never down again into a sibling;
+- down into every path of a bucket or table only when the label covers all of it (a tag on the
+  bucket, a column of the table); a Macie finding on one object does not;
+- to the jobs that write it where it rests (they handle it too);
+- not past a node declared to mask or drop it (tag `lineage:pii=masked|dropped`, or the rules file).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
-# (category, pattern over the lower-cased, underscore-joined name or comment)
-_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("email", re.compile(r"(^|_)e_?mail(_|$)|email_address")),
-    ("phone", re.compile(r"(^|_)(phone|mobile|msisdn|telephone)(_|$)")),
-    ("name", re.compile(r"(^|_)(first|last|full|given|family|sur)_?name(_|$)")),
-    ("birth_date", re.compile(r"(^|_)(dob|birth_?date|date_of_birth|birthday)(_|$)")),
-    ("national_id", re.compile(r"(^|_)(ssn|social_security|national_id|passport|tax_id|nino)(_|$)")),
-    ("address", re.compile(r"(^|_)(street|address|postcode|postal_code|zip_?code)(_|$)")),
-    ("ip_address", re.compile(r"(^|_)(ip|ip_address|client_ip|source_ip)(_|$)")),
-    ("payment", re.compile(r"(^|_)(card_number|credit_card|iban|pan|account_number)(_|$)")),
-)
+from lineage import arn as arns
+from lineage.classification import Classification, node_labels, processing_declared
+from lineage.isolation import Problems
+from lineage.model import EdgeKind, Evidence, Node
 
+if TYPE_CHECKING:
+    from lineage.graph import Graph
 
-def _words(text: str) -> str:
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text)
-    return re.sub(r"[^a-z0-9]+", "_", spaced.lower()).strip("_")
+LABELS = "personal_labels"  # the node's own labels, each with its evidence
+HANDLING = "personal_data_handling"  # {"action": masked | dropped, "why": …} on processing that stops it
+REACHED = "personal_data"  # what reaches the node: categories, origins, one path from each origin
+_CLASSIFIABLE = ("tags", "columns", "parameters", "lf_tags", "lf_column_tags", "macie_findings", "personal_columns")
+_PARTIAL_SOURCES = frozenset({"macie"})  # labels that say something of one object, not of every path inside
 
 
-def classify_column(name: str, comment: str = "", parameters: Mapping[str, Any] | None = None) -> str | None:
-    declared = str((parameters or {}).get("pii", "")).lower()
-    if declared in ("false", "no", "0"):
+# --- labels ---------------------------------------------------------------------------------------------
+
+
+def label_nodes(graph: Graph, rules: Classification, problems: Problems) -> None:
+    """Give each node not labelled yet the labels its configuration declares, and mark processing that
+    masks or drops personal data. A node that fails to be read is a gap; the others are labelled."""
+    for node_id, node in list(graph.nodes.items()):
+        if not any(key in node.attributes for key in _CLASSIFIABLE) and not rules.processing:
+            continue  # nothing to read: no columns, tags, LF-tags or findings, and no file naming processing
+        if LABELS in node.attributes and HANDLING in node.attributes:
+            continue
+        with problems.guard("personal_data.classify", node_id, node.region):
+            graph.nodes[node_id] = _labelled(graph, node, rules)
+
+
+def _labelled(graph: Graph, node: Node, rules: Classification) -> Node:
+    attributes = dict(node.attributes)
+    if LABELS not in attributes and any(key in attributes for key in _CLASSIFIABLE):
+        labels = node_labels(node.id, node.kind, node.name, attributes, rules, _database_lf_tags(graph, node))
+        attributes[LABELS] = labels
+        columns = sorted({(label["column"], label["category"]) for label in labels if label.get("column")})
+        if columns or "columns" in attributes:
+            attributes["personal_columns"] = [{"column": c, "category": k} for c, k in columns]
+    if HANDLING not in attributes:
+        declared = processing_declared(node.id, node.name, attributes.get("tags"), rules)
+        if declared is not None:
+            attributes[HANDLING] = {"action": declared[0], "why": declared[1]}
+    return replace(node, attributes=attributes) if attributes != node.attributes else node
+
+
+def _database_lf_tags(graph: Graph, node: Node) -> Mapping[str, Any] | None:
+    """LF-tags on a table's database: Lake Formation applies them to every table in it."""
+    if node.kind != "glue.table" or not node.attributes.get("database"):
         return None
-    for category, pattern in _PATTERNS:
-        if pattern.search(_words(name)):
-            return category
-    text = f" {comment.lower()} "
-    for category, pattern in _PATTERNS:
-        if pattern.search(_words(comment)) or (category == "email" and "e-mail" in text):
-            return category
-    if declared in ("true", "yes", "1"):
-        return "declared"
-    return None
+    database = graph.nodes.get(arns.glue_database_arn(node.region, node.account, str(node.attributes["database"])))
+    tags = database.attributes.get("lf_tags") if database is not None else None
+    return tags if isinstance(tags, Mapping) else None
 
 
-def personal_columns(columns: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
+def labels_of(node: Node) -> list[dict[str, str]]:
+    labels = node.attributes.get(LABELS)
+    return [label for label in labels if isinstance(label, Mapping) and label.get("category")] \
+        if isinstance(labels, list) else []
+
+
+def categories_of(node: Node) -> list[str]:
+    """The personal-data categories a node declares itself."""
+    return sorted({str(label["category"]) for label in labels_of(node)})
+
+
+def handling_of(node: Node) -> dict[str, str] | None:
+    handling = node.attributes.get(HANDLING)
+    return dict(handling) if isinstance(handling, Mapping) and handling.get("action") else None
+
+
+# --- propagation ------------------------------------------------------------------------------------------
+
+
+def propagate(graph: Graph, problems: Problems) -> None:
+    """Mark every node personal data reaches with its categories, origins and one path from each origin."""
+    stops = {node_id for node_id, node in graph.nodes.items() if handling_of(node)}
+    reached: dict[str, dict[str, Any]] = {}
+    for origin, node in list(graph.nodes.items()):
+        labels = labels_of(node)
+        if not labels:
+            continue
+        with problems.guard("personal_data.propagate", origin, node.region):
+            categories = {str(label["category"]) for label in labels}
+            covers_all = any(label.get("source") not in _PARTIAL_SOURCES for label in labels)
+            for node_id, path in _paths_from(graph, origin, stops, covers_all).items():
+                entry = reached.setdefault(node_id, {"categories": set(), "paths": {}})
+                entry["categories"].update(categories)
+                entry["paths"][origin] = list(path)
+    for node_id, entry in reached.items():
+        node = graph.nodes[node_id]
+        paths = dict(sorted(entry["paths"].items()))
+        personal = {"categories": sorted(entry["categories"]), "origins": list(paths), "paths": paths}
+        graph.nodes[node_id] = replace(node, attributes={**node.attributes, REACHED: personal})
+
+
+def _paths_from(graph: Graph, origin: str, stops: set[str], covers_all: bool) -> dict[str, tuple[str, ...]]:
+    """Every node the origin's data reaches, with one shortest path: the walk downstream, and the writers of
+    every place that holds the data (the origin, the same data named otherwise, the paths inside it)."""
+    reached = graph.reach(origin, stops=stops, down_from_start=covers_all)
+    paths = {node_id: r.path for node_id, r in reached.items()}
+    holders = [origin, *sorted(graph.equivalents(origin))]
+    if covers_all:
+        holders += sorted({inner for holder in holders for inner in graph.contained(holder)})
+    for holder in holders:
+        for edge in graph.flows_in(holder):
+            if edge.kind == EdgeKind.WRITES and edge.source not in paths:
+                paths[edge.source] = (*paths.get(holder, (origin, holder)), edge.source)
+    return paths
+
+
+def carries_personal_data(node: Node) -> bool:
+    return bool(node.attributes.get(REACHED))
+
+
+# --- what a person reads: sources, what each reaches, hop by hop ----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    """One step of a path: a flow (its kind), or the same data under another name."""
+
+    source: str
+    target: str
+    relation: str  # an edge kind, or: "stored at", "held by" (a container), "holds" (a path inside), "written by"
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    node: str
+    hops: tuple[Hop, ...]
+
+    @property
+    def distance(self) -> int:
+        return sum(1 for hop in self.hops if hop.relation in _FLOW_RELATIONS)
+
+
+_FLOW_RELATIONS = frozenset(kind.value for kind in EdgeKind if kind.is_flow) | {"written by"}
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A node that holds personal data by its own configuration, and every place its data reaches."""
+
+    node: str
+    categories: tuple[str, ...]
+    labels: tuple[Mapping[str, str], ...]
+    reaches: tuple[Reach, ...]  # nearest first, then by id; the source itself is not among them
+
+
+def sources(graph: Graph) -> list[Source]:
+    """Every source of personal data in the graph, by id."""
     found = []
-    for column in columns:
-        category = classify_column(column.get("name", ""), column.get("comment", "") or "",
-                                   column.get("parameters"))
-        if category:
-            found.append({"column": column.get("name", ""), "category": category})
+    for node_id in sorted(graph.nodes):
+        labels = labels_of(graph.nodes[node_id])
+        if labels:
+            found.append(Source(node_id, tuple(categories_of(graph.nodes[node_id])), tuple(labels),
+                                tuple(_reaches(graph, node_id))))
     return found
+
+
+def _reaches(graph: Graph, origin: str) -> Iterator[Reach]:
+    reached = []
+    for node_id, node in graph.nodes.items():
+        personal = node.attributes.get(REACHED)
+        if node_id == origin or not isinstance(personal, Mapping):
+            continue
+        path = (personal.get("paths") or {}).get(origin)
+        if path:
+            reached.append(Reach(node_id, hops_of(graph, path)))
+    yield from sorted(reached, key=lambda r: (r.distance, len(r.hops), r.node))
+
+
+def hops_of(graph: Graph, path: list[str] | tuple[str, ...]) -> tuple[Hop, ...]:
+    """The hops along a path of node ids, each with the relation that joins its ends and its evidence."""
+    return tuple(_hop(graph, a, b) for a, b in zip(path, path[1:], strict=False))
+
+
+def _hop(graph: Graph, a: str, b: str) -> Hop:
+    for edge in graph.flows_out(a):
+        if edge.target == b:
+            return Hop(a, b, edge.kind.value, edge.evidence)
+    for edge in graph.flows_in(a):
+        if edge.source == b and edge.kind == EdgeKind.WRITES:
+            return Hop(a, b, "written by", edge.evidence)
+    if b in graph.equivalents(a):
+        edge = graph.edges.get((a, b, EdgeKind.STORED_AT)) or graph.edges.get((b, a, EdgeKind.STORED_AT))
+        return Hop(a, b, "stored at", edge.evidence if edge else ())
+    if b in graph.containers(a):
+        return Hop(a, b, "held by")
+    if b in graph.contained(a):
+        return Hop(a, b, "holds")
+    return Hop(a, b, "unknown")

@@ -26,6 +26,7 @@ from collectors.context import AwsContext, account_named_by
 from collectors.declarations import Collector
 from lineage import arn as arns
 from lineage import redact
+from lineage.classification import Classification
 from lineage.graph import Graph, add_referenced_nodes, build_graph, resolve
 from lineage.intake import admit, admit_gap
 from lineage.isolation import Problems, describe_error
@@ -46,6 +47,7 @@ class ScanOptions:
     regions: tuple[str, ...] = ()
     endpoint_url: str | None = None
     workers: int = 8
+    classification: Classification | None = None  # the default rules when None
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +194,7 @@ class Analysis:
     gaps: list[CoverageGap] = field(default_factory=list)
 
 
-def analyse(facts: Iterable[Facts]) -> Analysis:
+def analyse(facts: Iterable[Facts], classification: Classification | None = None) -> Analysis:
     """Facts → intake → graph → rules, pure. A stage that fails as a whole (a bug, not a bad fact) is a
     gap, and what it would have added is missing; what was read is never lost: when resolving fails,
     the facts are kept as the intake made them, unjoined."""
@@ -208,7 +210,7 @@ def analyse(facts: Iterable[Facts]) -> Analysis:
     nodes, edges = admit(batches, problems)
     graph: Graph | None = None
     with problems.guard("graph"):
-        graph = resolve(nodes, edges)
+        graph = resolve(nodes, edges, classification)
     if graph is None:
         graph = _unresolved(nodes, edges)
     findings: list[Finding] = []
@@ -258,7 +260,7 @@ def run_scan(options: ScanOptions, progress: Progress | None = None, session: An
         facts = collect(ctx, progress) if ctx.unreachable is None else []
     finally:
         ctx.close()
-    analysis = analyse(facts)
+    analysis = analyse(facts, options.classification)
     scan = scan_of(analysis, scan_id or new_scan_id(started), started, tuple(regions), ctx.gaps,
                    dict(ctx.api_calls), ctx.successful_calls > 0, _accounts(ctx, analysis.graph.nodes.values()))
     return scan, analysis.graph

@@ -31,6 +31,7 @@ from botocore.exceptions import BotoCoreError
 from sqlalchemy import Engine
 
 from lineage import redact
+from lineage.classification import ClassificationError, load_classification
 from lineage.drift import diff_scans
 from lineage.files import PUBLISHED, write_output
 from lineage.isolation import Problems, describe_error
@@ -82,9 +83,11 @@ class ScheduledScan:
     endpoint_url: str | None = None
     workers: int = 8
     html_dir: str | None = None
+    classification: str | None = None  # a rules file, read again for each run: edits apply to the next scan
 
     def options(self) -> ScanOptions:
-        return ScanOptions(self.profile, self.regions, self.endpoint_url, self.workers)
+        return ScanOptions(self.profile, self.regions, self.endpoint_url, self.workers,
+                           load_classification(self.classification))
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +101,7 @@ class Schedule:
     endpoint_url: str | None  # without user, password or query: only where the calls go
     workers: int
     html_dir: str | None
+    classification: str | None = None
 
     def trigger(self) -> Trigger:
         return make_trigger(self.every, self.cron)
@@ -108,7 +112,7 @@ class Schedule:
 
     def scan_options(self) -> dict[str, Any]:
         return {"profile": self.profile, "regions": list(self.regions), "endpoint_url": self.endpoint_url,
-                "workers": self.workers, "html_dir": self.html_dir}
+                "workers": self.workers, "html_dir": self.html_dir, "classification": self.classification}
 
     def to_json(self) -> dict[str, Any]:
         trigger = {"every": self.every} if self.every is not None else {"cron": self.cron}
@@ -122,7 +126,7 @@ def public_endpoint(url: str | None) -> str | None:
 
 def schedule_of(job: ScheduledScan, every: str | None, cron: str | None) -> Schedule:
     return Schedule(every, cron, job.profile, tuple(job.regions), public_endpoint(job.endpoint_url), job.workers,
-                    job.html_dir)
+                    job.html_dir, job.classification)
 
 
 def read_schedule(definition: object) -> Schedule | None:
@@ -148,7 +152,8 @@ def _schedule_from(data: Any) -> Schedule:
     if not isinstance(scan["workers"], int) or isinstance(scan["workers"], bool):
         raise ValueError("workers")
     return Schedule(_text(trigger.get("every")), _text(trigger.get("cron")), _text(scan["profile"]),
-                    tuple(regions), _text(scan["endpoint_url"]), scan["workers"], _text(scan["html_dir"]))
+                    tuple(regions), _text(scan["endpoint_url"]), scan["workers"], _text(scan["html_dir"]),
+                    _text(scan.get("classification")))
 
 
 def _text(value: object) -> str | None:
@@ -204,14 +209,18 @@ def _run_once(job: ScheduledScan) -> str:
         session = boto3.Session(profile_name=job.profile)
     except Exception as error:  # noqa: BLE001 - a missing profile is the operator's to fix; keep running
         return _run_log_line(f"scan not run: {error}")
-    target = target_key(job.options(), session)
+    try:
+        options = job.options()
+    except ClassificationError as error:  # the rules file was broken since the schedule started
+        return _run_log_line(f"scan not run: {error}")
+    target = target_key(options, session)
     holder = acquire_lock(engine, target)
     if holder is not None:
         return _run_log_line(f"scan skipped: a scan of this target is already running ({holder})", logging.WARNING)
     try:
         previous = latest_scan_ids(engine, 1, target)
         try:
-            scan = scan_and_store(job.options(), engine, session=session)
+            scan = scan_and_store(options, engine, session=session)
         except Exception as error:  # noqa: BLE001 - recorded as failed by scan_and_store; logged here
             return _run_log_line(f"scan failed: {describe_error(error)}")
         failed = scan.status == ScanStatus.FAILED

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -13,6 +14,9 @@ from lineage.cli.app import check_regions, cli, console, db_option, errors, fail
 from lineage.cli.printing import add_row, plain, printable, say_written, text_table
 from lineage.isolation import Problems
 from lineage.model import Scan, Severity, Stage
+
+if TYPE_CHECKING:
+    from lineage.classification import Classification
 
 
 def print_summary(scan: Scan) -> None:
@@ -40,8 +44,24 @@ def print_summary(scan: Scan) -> None:
         console.print(plain(f"  every gap: lineage gaps --scan {scan.id}"))
 
 
+def read_classification(path: Path | None) -> Classification:
+    """The default rules, or those extended by the user's file; a file that cannot be used is one line."""
+    from lineage.classification import ClassificationError, load_classification
+
+    try:
+        return load_classification(path)
+    except ClassificationError as error:
+        fail(f"--classification: {error}")
+
+
+classification_option = click.option(
+    "--classification", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+    help="Personal-data rules (TOML) that extend the defaults: more words, false positives, processing that "
+         "masks or drops personal data. See lineage/classification.toml for the shape.")
+
+
 def perform_scan(profile: str | None, regions: tuple[str, ...], endpoint_url: str | None, db: str,
-                 html: Path | None, workers: int) -> Scan:
+                 html: Path | None, workers: int, classification: Classification | None = None) -> Scan:
     import boto3
     from botocore.exceptions import BotoCoreError
 
@@ -49,7 +69,8 @@ def perform_scan(profile: str | None, regions: tuple[str, ...], endpoint_url: st
     from store.repository import StoreError
 
     engine = open_engine(db)
-    options = ScanOptions(profile=profile, regions=regions, endpoint_url=endpoint_url, workers=workers)
+    options = ScanOptions(profile=profile, regions=regions, endpoint_url=endpoint_url, workers=workers,
+                          classification=classification)
     try:
         session = boto3.Session(profile_name=profile)
     except BotoCoreError as error:  # a profile that does not exist, a malformed config file
@@ -101,13 +122,15 @@ def warn_view_problems(problems: Problems) -> None:
 @click.option("--html", type=click.Path(dir_okay=False, path_type=Path), help="Also write the HTML view here.")
 @click.option("--workers", default=8, show_default=True, type=click.IntRange(1, 64),
               help="Concurrent AWS calls.")
+@classification_option
 def scan(profile: str | None, regions: tuple[str, ...], endpoint_url: str | None, db: str, html: Path | None,
-         workers: int) -> None:
+         workers: int, classification: Path | None) -> None:
     """Read the estate's configuration, build the graph, flag the gaps, store the scan."""
     if endpoint_url and not endpoint_url.startswith(("http://", "https://")):
         fail(f"--endpoint-url must be an http(s) URL, not {endpoint_url!r}")
     check_regions(regions)
-    result = perform_scan(profile, regions, endpoint_url, db, html, workers)
+    rules = read_classification(classification)
+    result = perform_scan(profile, regions, endpoint_url, db, html, workers, rules)
     print_summary(result)
     if html is not None:
         console.print(plain(f"view: {html}"))
@@ -125,8 +148,10 @@ def scan(profile: str | None, regions: tuple[str, ...], endpoint_url: str | None
 @click.option("--html-dir", type=click.Path(file_okay=False), help="Write latest.html and one page per scan here.")
 @click.option("--workers", default=8, show_default=True, type=click.IntRange(1, 64))
 @click.option("--now", "run_now", is_flag=True, help="Also scan once right away.")
+@classification_option
 def schedule(every: str | None, cron: str | None, profile: str | None, regions: tuple[str, ...],
-             endpoint_url: str | None, db: str, html_dir: str | None, workers: int, run_now: bool) -> None:
+             endpoint_url: str | None, db: str, html_dir: str | None, workers: int, run_now: bool,
+             classification: Path | None) -> None:
     """Scan periodically until stopped (SIGTERM or Ctrl-C stop it between scans)."""
     import logging
 
@@ -138,12 +163,13 @@ def schedule(every: str | None, cron: str | None, profile: str | None, regions: 
     except ValueError as error:
         fail(str(error))
     check_regions(regions)
+    read_classification(classification)  # a broken file is said now, not at the first run
     open_engine(db)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
     for noisy in ("apscheduler", "alembic", "botocore", "boto3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     job = ScheduledScan(db=db, profile=profile, regions=regions, endpoint_url=endpoint_url, workers=workers,
-                        html_dir=html_dir)
+                        html_dir=html_dir, classification=str(classification.resolve()) if classification else None)
     try:
         serve(job, every, cron, run_now=run_now)
     except ScheduleError as error:

@@ -18,9 +18,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from lineage import arn as arns
-from lineage.graph import Graph, carries_personal_data
+from lineage.graph import Graph
 from lineage.isolation import Problems
 from lineage.model import Category, CoverageGap, Edge, EdgeKind, Evidence, Finding, Node, Severity
+from lineage.pii import carries_personal_data
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,27 +8,8 @@ from typing import Any
 from lineage import arn as arns
 from lineage.graph import Graph
 from lineage.model import Category, Evidence, Node, Severity
+from lineage.protection import covering_rules
 from lineage.rules import Hit, rule
-
-
-def covering_rules(rules: list[dict[str, Any]], prefix: str) -> list[dict[str, Any]]:
-    """Enabled rules that expire every current object under `prefix`.
-
-    A rule filtered by tags or object size applies only to some objects, and the tags of objects
-    are not configuration: such a rule cannot be shown to cover the location, so it does not count.
-    """
-    covering = []
-    for candidate in rules:
-        if not candidate.get("enabled") or candidate.get("tags") or candidate.get("size"):
-            continue
-        if candidate.get("expiration_days") is None and candidate.get("expiration_date") is None:
-            continue
-        # Object keys under `prefix` begin `prefix/`; the bucket's own keys begin with anything, so only a
-        # rule without a prefix covers the whole bucket (a rule for `/` covers only keys that begin `/`).
-        keys_begin = f"{prefix}/" if prefix else ""
-        if not candidate.get("prefix") or keys_begin.startswith(candidate.get("prefix", "")):
-            covering.append(candidate)
-    return covering
 
 
 def _flow_evidence(graph: Graph, node_id: str) -> tuple[Evidence, ...]:

@@ -8,8 +8,8 @@ import pytest
 
 from lineage.graph import build_graph
 from lineage.model import Edge, EdgeKind, Evidence, Facts, Node, Severity, Stage, stage_for
+from lineage.protection import covering_rules
 from lineage.rules import all_rules, evaluate, finding_id
-from lineage.rules.s3 import covering_rules
 
 JOB = "arn:aws:glue:eu-west-1:1:job/curate"
 TABLE = "arn:aws:glue:eu-west-1:1:table/curated/people"
@@ -123,7 +123,12 @@ def test_personal_data_follows_the_flow_and_raises_severity() -> None:
                             Edge(results, "arn:aws:s3:::res/out", EdgeKind.WRITES, EV))))
     graph = build_graph(facts)
     for reached in ("arn:aws:s3:::cur/people", results, "arn:aws:s3:::res/out", JOB):
-        assert graph.nodes[reached].attributes["personal_data"] == {"categories": ["email"], "origins": [TABLE]}
+        personal = graph.nodes[reached].attributes["personal_data"]
+        assert (personal["categories"], personal["origins"]) == (["email"], [TABLE])
+    paths = {node: graph.nodes[node].attributes["personal_data"]["paths"][TABLE]
+             for node in ("arn:aws:s3:::res/out", JOB)}
+    assert paths == {"arn:aws:s3:::res/out": [TABLE, results, "arn:aws:s3:::res/out"],
+                     JOB: [TABLE, "arn:aws:s3:::cur/people", JOB]}  # the job writes where the data rests
     hits = rules_hit(graph, "s3.location_without_lifecycle")
     assert hits["arn:aws:s3:::res/out"].severity == Severity.HIGH  # medium, raised
     assert "Personal data (email)" in hits["arn:aws:s3:::res/out"].message

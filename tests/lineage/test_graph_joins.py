@@ -108,12 +108,17 @@ def test_the_pii_tag_on_a_bucket_marks_what_reads_it_downstream(value: str) -> N
     assert marked == {arns.bucket_arn("landing"), s3("landing/events"), READER, s3("curated/out"),
                       arns.bucket_arn("curated"), LATER}
     for node_id in marked:
-        assert graph.nodes[node_id].attributes["personal_data"] == declared
+        personal = graph.nodes[node_id].attributes["personal_data"]
+        assert {k: personal[k] for k in ("categories", "origins")} == declared
+    # One shortest path from the tagged bucket, down into the path the reader reads, and on.
+    assert graph.nodes[LATER].attributes["personal_data"]["paths"] == {arns.bucket_arn("landing"): [
+        arns.bucket_arn("landing"), s3("landing/events"), READER, s3("curated/out"), LATER]}
     assert "personal_data" not in graph.nodes[WRITER].attributes  # writes elsewhere, reads nothing tagged
 
 
 @pytest.mark.parametrize("tags", [{"lineage:pii": "false"}, {"lineage:pii": "no"}, {"lineage:pii": ""}, {},
-                                  {"pii": "true"}, {"lineage:PII-owner": "true"}])
+                                  {"pii": "false"}, {"lineage:PII-owner": "true"}, {"lineage:pii": "masked"},
+                                  {"pii": "true", "lineage:pii": "false"}])
 def test_a_bucket_without_a_true_pii_tag_marks_nothing(tags: dict[str, str]) -> None:
     graph = build_graph([Facts(
         (bucket("landing", tags),),

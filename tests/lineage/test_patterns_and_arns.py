@@ -7,7 +7,6 @@ import pytest
 from lineage import arn as arns
 from lineage.arguments import Direction, direction_of
 from lineage.patterns import PatternError, pattern_facts
-from lineage.pii import classify_column
 from tests.conftest import corpus_files
 
 
@@ -80,16 +79,6 @@ def test_location_ids_are_canonical() -> None:
 )
 def test_argument_direction(name, direction) -> None:
     assert direction_of(name) == direction
-
-
-@pytest.mark.parametrize(
-    ("name", "comment", "parameters", "expected"),
-    [("student_email", "", None, "email"), ("studentEmail", "", None, "email"), ("x", "Student e-mail", None, "email"),
-     ("course_id", "", None, None), ("dob", "", None, "birth_date"), ("email", "", {"pii": "false"}, None),
-     ("code", "", {"pii": "true"}, "declared"), ("shipping_fee", "", None, None)],
-)
-def test_personal_columns(name, comment, parameters, expected) -> None:
-    assert classify_column(name, comment, parameters) == expected
 
 
 def test_s3_patterns_name_buckets_by_name_by_arn_and_by_matcher() -> None:

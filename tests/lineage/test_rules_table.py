@@ -493,6 +493,80 @@ case("pii: personal data to a named place", TO_UNKNOWN,
            flow(MACHINE, "arn:aws:s3:::data/out")))
 
 
+# Personal data where it rests, where it crosses, and what it makes.
+KEY = "pii.personal_data_without_customer_key"
+EXPIRY = "pii.personal_data_without_expiration"
+EXPOSED = "pii.personal_data_exposed"
+BORDER = "pii.personal_data_crosses_account_or_region"
+PROBABLY = "pii.probably_personal_dataset"
+PEOPLE = "arn:aws:s3:::data/people"
+DATA = "arn:aws:s3:::data"
+AWS_KEY = {"ServerSideEncryptionConfiguration": {"Rules": [
+    {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "alias/aws/s3"}}]}}
+
+
+def at_rest(*items: Node | Edge, personal: bool = True, **bucket_configuration: Any) -> list[Facts]:
+    """A table (personal or not) whose data rests at s3://data/people, in a bucket configured as given."""
+    return facts(table(("email", "email")) if personal else table(), s3_bucket("data", **bucket_configuration),
+                 Edge(TABLE, PEOPLE, EdgeKind.STORED_AT), *items)
+
+
+def masking_job(job_id: str = JOB, region: str = REGION) -> Node:
+    return Node(job_id, "glue.job", arns.name_for_id(job_id), Stage.PROCESSING, ACCOUNT, region, True,
+                {"tags": {"lineage:pii": "masked"}})
+
+
+case("pii: resting with a customer managed key", KEY, at_rest())
+case("pii: resting with SSE-S3", KEY, at_rest(encryption=sse("AES256")), (KEY, DATA))
+case("pii: resting with the AWS managed key", KEY, at_rest(encryption=AWS_KEY), (KEY, DATA))
+case("pii: resting with no default encryption", KEY,
+     at_rest(encryption=absent("ServerSideEncryptionConfigurationNotFoundError")), (KEY, DATA))
+case("pii: encryption unread", KEY, at_rest(encryption=UNREAD))
+case("pii: other data with SSE-S3", KEY, at_rest(personal=False, encryption=sse("AES256")))
+case("pii: resting where a lifecycle expires it", EXPIRY, at_rest())
+case("pii: resting with no lifecycle", EXPIRY, at_rest(lifecycle=lifecycle()), (EXPIRY, PEOPLE))
+case("pii: resting where only another prefix expires", EXPIRY,
+     at_rest(lifecycle=lifecycle(api_rule("tmp", Filter={"Prefix": "tmp/"}))), (EXPIRY, PEOPLE))
+case("pii: lifecycle unread", EXPIRY, at_rest(lifecycle=UNREAD))
+case("pii: other data with no lifecycle", EXPIRY, at_rest(personal=False, lifecycle=lifecycle()))
+case("pii: resting private and TLS only", EXPOSED, at_rest())
+case("pii: resting where public access is not blocked", EXPOSED,
+     at_rest(public_access=block("RestrictPublicBuckets")), (EXPOSED, DATA))
+case("pii: resting where plain HTTP is allowed", EXPOSED, at_rest(policy=absent("NoSuchBucketPolicy")),
+     (EXPOSED, DATA))
+case("pii: other data where public access is not blocked", EXPOSED,
+     at_rest(personal=False, public_access=absent("NoSuchPublicAccessBlockConfiguration")))
+OTHER_REGION_JOB = arns.glue_job_arn("us-east-1", ACCOUNT, "copy")
+OTHER_ACCOUNT_JOB = arns.glue_job_arn(REGION, "444455556666", "partner")
+case("pii: read in another region", BORDER,
+     at_rest(Node(OTHER_REGION_JOB, "glue.job", "copy", Stage.PROCESSING, ACCOUNT, "us-east-1", True, {}),
+             flow(TABLE, OTHER_REGION_JOB, EdgeKind.READS)), (BORDER, OTHER_REGION_JOB))
+case("pii: sent to another account", BORDER,
+     at_rest(job(), flow(TABLE, JOB, EdgeKind.READS), flow(JOB, OTHER_ACCOUNT_JOB, EdgeKind.INVOKES)),
+     (BORDER, OTHER_ACCOUNT_JOB))
+case("pii: read in the same account and region", BORDER, at_rest(job(), flow(TABLE, JOB, EdgeKind.READS)))
+case("pii: masked before it crosses", BORDER,
+     at_rest(masking_job(), flow(TABLE, JOB, EdgeKind.READS), flow(JOB, OTHER_ACCOUNT_JOB, EdgeKind.INVOKES)))
+case("pii: other data read in another region", BORDER,
+     at_rest(Node(OTHER_REGION_JOB, "glue.job", "copy", Stage.PROCESSING, ACCOUNT, "us-east-1", True, {}),
+             flow(TABLE, OTHER_REGION_JOB, EdgeKind.READS), personal=False))
+OUT = "arn:aws:s3:::data/exports"
+EXPORTS = arns.glue_table_arn(REGION, ACCOUNT, "curated", "exports")
+case("pii: a path written from personal data", PROBABLY,
+     at_rest(job(), flow(TABLE, JOB, EdgeKind.READS), flow(JOB, OUT)), (PROBABLY, OUT))
+case("pii: a table written from personal data is judged, not its path", PROBABLY,
+     at_rest(job(), node(EXPORTS, "glue.table", columns=[{"name": "total", "type": "int"}]),
+             flow(TABLE, JOB, EdgeKind.READS), flow(JOB, OUT), Edge(EXPORTS, OUT, EdgeKind.STORED_AT)),
+     (PROBABLY, EXPORTS))
+case("pii: a labelled table written from personal data", PROBABLY,
+     at_rest(job(), node(EXPORTS, "glue.table", columns=[{"name": "customer_email", "type": "string"}]),
+             flow(TABLE, JOB, EdgeKind.READS), flow(JOB, OUT), Edge(EXPORTS, OUT, EdgeKind.STORED_AT)))
+case("pii: a path written by a job that masks", PROBABLY,
+     at_rest(masking_job(), flow(TABLE, JOB, EdgeKind.READS), flow(JOB, OUT)))
+case("pii: a path written from other data", PROBABLY,
+     at_rest(job(), flow(TABLE, JOB, EdgeKind.READS), flow(JOB, OUT), personal=False))
+
+
 @pytest.mark.parametrize(("rules", "batches", "expected"), CASES)
 def test_rule_reports_exactly_these_nodes(rules: tuple[str, ...], batches: list[Facts],
                                           expected: set[tuple[str, str]]) -> None:
@@ -633,10 +707,13 @@ def estate(columns: tuple[tuple[str, str], ...] = (), bucket_tags: dict[str, Any
     [
         pytest.param(estate(), BASE_SEVERITIES, id="no personal data"),
         pytest.param(estate((("email", "email"),)),
-                     {**BASE_SEVERITIES, **RAISED, (HELD, TABLE): Severity.INFO, (LEAVES, EXTERNAL): Severity.HIGH},
+                     {**BASE_SEVERITIES, **RAISED, (HELD, TABLE): Severity.INFO, (LEAVES, EXTERNAL): Severity.HIGH,
+                      (EXPOSED, OUT): Severity.CRITICAL, (KEY, OUT): Severity.HIGH,
+                      (EXPIRY, OUT_PEOPLE): Severity.HIGH, (PROBABLY, OUT_PEOPLE): Severity.MEDIUM},
                      id="personal columns upstream"),
         pytest.param(estate(bucket_tags=tagged(lineage_pii="true")),
-                     {**BASE_SEVERITIES, **RAISED, (LEAVES, EXTERNAL): Severity.HIGH},
+                     {**BASE_SEVERITIES, **RAISED, (LEAVES, EXTERNAL): Severity.HIGH, (HELD, OUT): Severity.INFO,
+                      (EXPOSED, OUT): Severity.CRITICAL, (KEY, OUT): Severity.HIGH, (EXPIRY, OUT): Severity.HIGH},
                      id="bucket tagged lineage:pii"),
     ],
 )

@@ -1,0 +1,152 @@
+"""How a place where data rests is protected, answered from its configuration: encryption at rest (type
+and key), TLS-only access, retention, public access — each answer with the configuration that proves it.
+
+The rules about personal data and the evidence bundle ask these same questions, so what a finding says
+and what the bundle shows never disagree. An answer the configuration cannot give (a bucket whose
+encryption could not be read, a kind no collector reads) is unknown, never guessed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from lineage import arn as arns
+from lineage.graph import Graph
+from lineage.model import Evidence, Node, Stage
+
+ENCRYPTION, TLS_ONLY, RETENTION, PUBLIC_ACCESS = "encryption at rest", "TLS only", "retention", "public access"
+QUESTIONS = (ENCRYPTION, TLS_ONLY, RETENTION, PUBLIC_ACCESS)
+_AWS_MANAGED_S3_KEY = ("alias/aws/s3", "aws/s3")
+_BLOCK_SETTINGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    question: str
+    value: str  # what the configuration says, in words: "SSE-KMS, customer managed key …", "none"
+    ok: bool | None  # None: unknown (not read, or not a place any collector reads)
+    evidence: tuple[Evidence, ...] = ()
+    customer_key: bool | None = None  # for encryption: a key of the customer's own, not AWS's
+
+
+def _excerpt(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)[:300]
+
+
+def _unknown(question: str, why: str) -> Answer:
+    return Answer(question, f"unknown: {why}", None)
+
+
+def covering_rules(rules: list[dict[str, Any]], prefix: str) -> list[dict[str, Any]]:
+    """Enabled lifecycle rules that expire every current object under `prefix`.
+
+    A rule filtered by tags or object size applies only to some objects, and the tags of objects
+    are not configuration: such a rule cannot be shown to cover the location, so it does not count.
+    """
+    covering = []
+    for candidate in rules:
+        if not candidate.get("enabled") or candidate.get("tags") or candidate.get("size"):
+            continue
+        if candidate.get("expiration_days") is None and candidate.get("expiration_date") is None:
+            continue
+        # Object keys under `prefix` begin `prefix/`; the bucket's own keys begin with anything, so only a
+        # rule without a prefix covers the whole bucket (a rule for `/` covers only keys that begin `/`).
+        keys_begin = f"{prefix}/" if prefix else ""
+        if not candidate.get("prefix") or keys_begin.startswith(candidate.get("prefix", "")):
+            covering.append(candidate)
+    return covering
+
+
+def s3_encryption(bucket: Node) -> Answer:
+    if "encryption" not in bucket.attributes:
+        return _unknown(ENCRYPTION, "the bucket's default encryption could not be read")
+    encryption = bucket.attributes.get("encryption") or {}
+    evidence = (Evidence("s3:GetBucketEncryption", bucket.id, "ServerSideEncryptionConfiguration",
+                         _excerpt(encryption)),)
+    algorithm = str(encryption.get("algorithm") or "")
+    key = str(encryption.get("kms_key") or "")
+    if not algorithm:
+        return Answer(ENCRYPTION, "none configured", False, evidence, False)
+    if algorithm.startswith("aws:kms"):
+        kind = "DSSE-KMS" if algorithm == "aws:kms:dsse" else "SSE-KMS"
+        if not key or key.endswith(_AWS_MANAGED_S3_KEY):
+            return Answer(ENCRYPTION, f"{kind}, AWS managed key (aws/s3)", True, evidence, False)
+        return Answer(ENCRYPTION, f"{kind}, customer managed key {key}", True, evidence, True)
+    return Answer(ENCRYPTION, f"SSE-S3 ({algorithm}), keys owned by AWS", True, evidence, False)
+
+
+def s3_tls_only(bucket: Node) -> Answer:
+    policy = bucket.attributes.get("policy")
+    if not isinstance(policy, Mapping):
+        return _unknown(TLS_ONLY, "the bucket policy could not be read")
+    evidence = (Evidence("s3:GetBucketPolicy", bucket.id, "Statement",
+                         "; ".join(policy.get("statements") or []) or ("no policy" if not policy.get("present")
+                                                                       else "no Deny on aws:SecureTransport")),)
+    if policy.get("unreadable"):
+        return Answer(TLS_ONLY, "unknown: the policy document could not be parsed", None, evidence)
+    if policy.get("tls_only"):
+        return Answer(TLS_ONLY, "yes: requests without TLS are denied", True, evidence)
+    return Answer(TLS_ONLY, "no bucket policy" if not policy.get("present") else "no: the policy allows plain HTTP",
+                  False, evidence)
+
+
+def s3_retention(bucket: Node, prefix: str) -> Answer:
+    if "lifecycle_rules" not in bucket.attributes:
+        return _unknown(RETENTION, "the bucket's lifecycle could not be read")
+    rules = bucket.attributes.get("lifecycle_rules") or []
+    covering = covering_rules(rules, prefix)
+    where = f"s3://{bucket.name}/{prefix}" if prefix else f"s3://{bucket.name}"
+    if not covering:
+        evidence = (Evidence("s3:GetBucketLifecycleConfiguration", bucket.id, "Rules",
+                             f"{len(rules)} rule(s), none expiring every object under {where}"),)
+        return Answer(RETENTION, "none: kept until deleted", False, evidence)
+    shortest = min(covering, key=lambda r: (r.get("expiration_days") is None, r.get("expiration_days") or 0))
+    evidence = tuple(Evidence("s3:GetBucketLifecycleConfiguration", bucket.id, f"Rules[ID={r.get('id', '')}]",
+                              _excerpt({k: r.get(k) for k in ("id", "prefix", "expiration_days", "expiration_date")}))
+                     for r in covering)
+    value = (f"{shortest['expiration_days']} days" if shortest.get("expiration_days") is not None
+             else f"until {shortest.get('expiration_date')}")
+    return Answer(RETENTION, f"{value} (rule {shortest.get('id') or '(unnamed)'})", True, evidence)
+
+
+def s3_public_access(bucket: Node) -> Answer:
+    if "public_access_block" not in bucket.attributes:
+        return _unknown(PUBLIC_ACCESS, "the public access block could not be read")
+    block = bucket.attributes.get("public_access_block") or {}
+    evidence = (Evidence("s3:GetPublicAccessBlock", bucket.id, "PublicAccessBlockConfiguration",
+                         _excerpt(block) if block else "not configured"),)
+    off = [setting for setting in _BLOCK_SETTINGS if not block.get(setting)]
+    if not off:
+        return Answer(PUBLIC_ACCESS, "blocked (all four settings on)", True, evidence)
+    return Answer(PUBLIC_ACCESS, "not blocked: " + ", ".join(off) + " off", False, evidence)
+
+
+def rests_here(node: Node) -> bool:
+    """Whether data rests at this node (storage), as opposed to passing through or being used there."""
+    return node.stage == Stage.STORAGE or node.kind in ("s3.bucket", "s3.location", "glue.table")
+
+
+def _s3_place(graph: Graph, node: Node) -> tuple[Node, str] | None:
+    """The bucket and prefix whose configuration governs where this node's data rests."""
+    ids = [node.id] if arns.s3_parts(node.id) else sorted(i for i in graph.equivalents(node.id) if arns.s3_parts(i))
+    for node_id in ids:
+        bucket = graph.bucket_of(node_id)
+        if bucket is not None and bucket.observed:
+            return bucket, arns.split_s3_id(node_id)[1]
+    return None
+
+
+def protection(graph: Graph, node: Node) -> dict[str, Answer]:
+    """The four answers for a place where data rests; unknown where no collector reads such a place."""
+    if arns.is_dynamic(node.id) or node.attributes.get("dynamic"):
+        return {q: _unknown(q, "a place chosen at run time") for q in QUESTIONS}
+    place = _s3_place(graph, node)
+    if place is None:
+        why = "not read: outside the scanned estate" if not node.observed else f"not read for {node.kind}"
+        return {q: _unknown(q, why) for q in QUESTIONS}
+    bucket, prefix = place
+    return {ENCRYPTION: s3_encryption(bucket), TLS_ONLY: s3_tls_only(bucket), RETENTION: s3_retention(bucket, prefix),
+            PUBLIC_ACCESS: s3_public_access(bucket)}
