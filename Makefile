@@ -22,6 +22,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_scan.py
+	$(BIN)/python bench/bench_personal_data.py
 
 mutation: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[demo,test,mutation]'

@@ -74,6 +74,8 @@ class Classification:
     # (name, comment) → what they read as: a lake repeats the same column names in thousands of tables.
     read: dict[tuple[str, str], tuple[tuple[Match, ...], tuple[Match, ...]]] = field(
         default_factory=dict, compare=False, repr=False)
+    labelled: dict[tuple[str, str], tuple[dict[str, str], ...]] = field(default_factory=dict, compare=False,
+                                                                         repr=False)
 
     @property
     def source(self) -> str:
@@ -243,6 +245,21 @@ def _read_column(name: str, comment: str, rules: Classification) -> tuple[tuple[
 def column_labels(column: Mapping[str, Any], rules: Classification, qualified_name: str,
                   operation: str = "glue:GetTables") -> list[dict[str, str]]:
     """One column's labels: its own parameters decide, else its name, else its comment."""
+    name = str(column.get("name") or "")
+    parameters = column.get("parameters")
+    if not parameters and not rules.false_positives and operation == "glue:GetTables":
+        key = (name, str(column.get("comment") or ""))
+        known = rules.labelled.get(key)
+        if known is None:
+            known = tuple(_column_labels(column, rules, qualified_name, operation))
+            if len(rules.labelled) < 100_000:
+                rules.labelled[key] = known
+        return [dict(label) for label in known]
+    return _column_labels(column, rules, qualified_name, operation)
+
+
+def _column_labels(column: Mapping[str, Any], rules: Classification, qualified_name: str,
+                   operation: str) -> list[dict[str, str]]:
     name = str(column.get("name") or "")
     if any(_glob(fp.column, qualified_name, qualified_name.split(".", 1)[-1], name) for fp in rules.false_positives):
         return []

@@ -200,11 +200,17 @@ def resolve(admitted_nodes: Iterable[Node], admitted_edges: Iterable[Edge],
     nodes: dict[str, Node] = {}
     edges: dict[tuple[str, str, EdgeKind], Edge] = {}
     for node in admitted_nodes:
+        if node.id not in nodes:
+            nodes[node.id] = node  # the common case, which cannot fail: no guard to pay for
+            continue
         with problems.guard("graph.merge", node.id, node.region):
-            nodes[node.id] = merge_nodes(nodes[node.id], node) if node.id in nodes else node
+            nodes[node.id] = merge_nodes(nodes[node.id], node)
     for edge in admitted_edges:
+        if edge.key not in edges:
+            edges[edge.key] = edge
+            continue
         with problems.guard("graph.merge", f"{edge.source} → {edge.target}"):
-            edges[edge.key] = merge_edges(edges[edge.key], edge) if edge.key in edges else edge
+            edges[edge.key] = merge_edges(edges[edge.key], edge)
     add_referenced_nodes(nodes, edges.values())
     for node_id in [i for i, n in nodes.items() if n.kind == "s3.location"]:
         with problems.guard("graph.attach_location", node_id):
@@ -242,8 +248,8 @@ def _attach_location(nodes: dict[str, Node], edges: dict[tuple[str, str, EdgeKin
     if bucket_id not in nodes:
         nodes[bucket_id] = arns.referenced_node(bucket_id)
     bucket, node = nodes[bucket_id], nodes[node_id]
-    nodes[node_id] = replace(node, account=node.account or bucket.account, region=node.region or bucket.region,
-                             observed=bucket.observed)
+    nodes[node_id] = Node(node.id, node.kind, node.name, node.stage, node.account or bucket.account,
+                          node.region or bucket.region, bucket.observed, node.attributes)
     edge = Edge(node_id, bucket_id, EdgeKind.PART_OF)
     edges.setdefault(edge.key, edge)
 

@@ -73,8 +73,18 @@ def _tooltip(node: Node, findings: list[Finding]) -> str:
         lines.append(f"encryption: {json.dumps(attributes['encryption'], sort_keys=True)}")
     if "lifecycle_rules" in attributes:
         lines.append(f"lifecycle rules: {len(attributes['lifecycle_rules'])}")
+    labels = attributes.get("personal_labels") or []
+    if labels:
+        said = sorted({f"{label.get('column') or label.get('source', '')}: {label.get('category', '')}"
+                       for label in labels if isinstance(label, dict)})
+        lines.append("holds personal data: " + ", ".join(said[:8]) + (" …" if len(said) > 8 else ""))
     if attributes.get("personal_data"):
-        lines.append("personal data: " + ", ".join(attributes["personal_data"]["categories"]))
+        origins = attributes["personal_data"].get("origins") or []
+        lines.append("personal data: " + ", ".join(attributes["personal_data"]["categories"])
+                     + (f" (from {len(origins)} source(s))" if origins and labels == [] else ""))
+    handling = attributes.get("personal_data_handling")
+    if isinstance(handling, dict):
+        lines.append(f"personal data {handling.get('action', '')} here ({handling.get('why', '')})")
     if attributes.get("dynamic"):
         lines.append(f"dynamic: {attributes.get('expression', '')}")
     for finding in findings[:6]:

@@ -69,6 +69,54 @@ def test_demo_writes_the_three_files_and_the_chain_is_whole(demo_output: Path) -
     assert calls["states:DescribeStateMachine"] == 1
 
 
+def test_on_the_demo_the_student_email_reaches_every_place_its_data_goes_and_nowhere_else(demo_output: Path) -> None:
+    document = json.loads((demo_output / "lineage.json").read_text())
+    nodes = {n["id"]: n for n in document["nodes"]}
+    table = f"arn:aws:glue:{REGION}:{ACCOUNT}:table/curated/enrollments"
+    [label] = nodes[table]["attributes"]["personal_labels"]
+    assert (label["category"], label["column"], label["source"]) == ("email", "student_email", "column name")
+    reached = {node_id for node_id, node in nodes.items() if node["attributes"].get("personal_data")}
+    glue = f"arn:aws:glue:{REGION}:{ACCOUNT}"
+    assert reached == {
+        table, "arn:aws:s3:::lp-curated-data/enrollments", "arn:aws:s3:::lp-curated-data",  # where it rests
+        f"{glue}:job/curate-enrollments",  # writes it there
+        f"{glue}:crawler/curated-enrollments", f"{glue}:database/curated",  # crawls it into the catalog
+        f"{glue}:job/publish-course-stats",  # reads it, and masks it
+        f"arn:aws:athena:{REGION}:{ACCOUNT}:workgroup/analytics",  # queries it
+        "arn:aws:s3:::lp-athena-results/analytics", "arn:aws:s3:::lp-athena-results",  # keeps query results
+    }
+    masking = nodes[f"{glue}:job/publish-course-stats"]["attributes"]
+    assert masking["personal_data_handling"] == {"action": "masked", "why": "tag lineage:pii=masked"}
+    # What the masking job writes shares the curated bucket, not its personal data.
+    assert "arn:aws:s3:::lp-curated-data/course-stats" in nodes
+    assert nodes[f"{glue}:table/curated/course_stats"]["attributes"]["personal_labels"] == []
+    results = nodes["arn:aws:s3:::lp-athena-results/analytics"]["attributes"]["personal_data"]
+    assert results["paths"] == {table: [table, f"arn:aws:athena:{REGION}:{ACCOUNT}:workgroup/analytics",
+                                        "arn:aws:s3:::lp-athena-results/analytics"]}
+    pii_findings = {(f["rule"], f["node"]) for f in document["findings"] if f["rule"].startswith("pii.")}
+    assert ("pii.personal_data_exposed", "arn:aws:s3:::lp-athena-results") in pii_findings
+    assert ("pii.personal_data_without_expiration", "arn:aws:s3:::lp-curated-data/enrollments") in pii_findings
+    assert not any(node.startswith("arn:aws:s3:::lp-curated-data/course") for _, node in pii_findings)
+
+
+def test_a_classification_file_changes_what_a_scan_calls_personal(moto_server, tmp_path) -> None:
+    credentials = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    session = boto3.Session(region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
+    build_estate(lambda service: session.client(service, endpoint_url=moto_server))
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[false_positives]]\ncolumn = "curated.enrollments.student_email"\nreason = "test accounts"\n'
+                     '[categories.student_number]\ntitle = "Student number"\nphrases = ["student id"]\n',
+                     encoding="utf-8")
+    db = tmp_path / "scan.db"
+    result = lineage("scan", "--endpoint-url", moto_server, "--region", REGION, "--db", str(db),
+                     "--classification", str(rules), env=credentials)
+    assert result.returncode == 0, result.stderr
+    nodes = {n.id: n for n in load_scan(open_store(str(db))).nodes}
+    labels = nodes[f"arn:aws:glue:{REGION}:{ACCOUNT}:table/curated/enrollments"].attributes["personal_labels"]
+    assert [(x["column"], x["category"], x["rules"]) for x in labels] == [
+        ("student_id", "student_number", "default rules + rules.toml")]
+
+
 def test_reading_commands_work_on_the_demo_database(demo_output: Path) -> None:
     db = str(demo_output / "lineage.db")
     findings = lineage("findings", "--db", db, "--json")
@@ -98,6 +146,10 @@ def test_reading_commands_work_on_the_demo_database(demo_output: Path) -> None:
         (["scan", "--endpoint-url", "ftp://x"], "must be an http(s) URL"),
         (["scan", "--profile", "nobody", "--db", "{tmp}/p.db"], "profile"),
         (["show", "x", "--depth", "0", "--db", "{demo}"], "--depth"),
+        (["scan", "--classification", "{tmp}/missing.toml", "--db", "{tmp}/c.db"], "cannot read"),
+        (["scan", "--classification", "{tmp}/not-a-definition.json", "--db", "{tmp}/c.db"], "not valid TOML"),
+        (["schedule", "--every", "1h", "--classification", "{tmp}/missing.toml", "--db", "{tmp}/c.db"],
+         "--classification"),
     ],
 )
 def test_user_errors_are_one_line_and_exit_2(args, message, tmp_path, demo_output) -> None:
