@@ -75,6 +75,16 @@ def error_code(error: BaseException) -> str:
     return error.response.get("Error", {}).get("Code", "ClientError") if isinstance(error, ClientError) else ""
 
 
+def declared_error(error: BaseException, declared: Iterable[str]) -> bool:
+    """Whether an AWS error is one of those a call declares: its code (`NoSuchBucketPolicy`), or its code
+    and the start of its message (`AccessDeniedException: Macie is not enabled`)."""
+    code = error_code(error)
+    if not code:
+        return False
+    text = error_text(error)
+    return any(entry == code or (entry.startswith(f"{code}: ") and text.startswith(entry)) for entry in declared)
+
+
 def absent(code: str) -> dict[str, str]:
     """The marker for a configuration AWS says does not exist; plain data, so it can be recorded."""
     return {ABSENT_KEY: code}
@@ -172,10 +182,10 @@ class AwsContext:
                 raise _Unusable(problem)
         except Exception as error:  # noqa: BLE001 - every failure of one call is that call's gap
             code = error_code(error)
-            if code and code in call.gone:
+            if declared_error(error, call.gone):
                 self._succeeded()
                 return gone(code)
-            if code and code in call.absent:
+            if declared_error(error, call.absent):
                 self._succeeded()
                 return absent(code)
             self._failed(call, region, resource, error)

@@ -37,8 +37,11 @@ class Call:
     method: str  # boto3 method: "get_bucket_policy"
     result_key: str = ""  # a listing: the key of each page that holds the items
     required: tuple[str, ...] = ()  # keys (dotted when nested) a usable answer, or each listed item, has
-    absent: tuple[str, ...] = ()  # error codes that mean "not configured"
-    gone: tuple[str, ...] = ()  # error codes that mean the resource no longer exists
+    # Error codes that mean "not configured"; `Code: start of the message` where the code alone also
+    # means something else (Macie answers AccessDeniedException both to a denied role and to an account
+    # that never enabled it: only the message tells them apart).
+    absent: tuple[str, ...] = ()
+    gone: tuple[str, ...] = ()  # error codes that mean the resource no longer exists (written as `absent`)
     iam_action: str = ""  # when the IAM action is not named like the operation
     empty_is_an_answer: bool = False  # an answer without fields means something (no versioning ever set)
     check: Callable[[Mapping[str, Any]], str | None] | None = None  # what else makes an answer unusable

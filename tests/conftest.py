@@ -9,9 +9,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests import moto_additions
+
 ROOT = Path(__file__).resolve().parent.parent
 # Beside the project; `LINEAGE_CORPUS` names it when the tests run from a copy (mutation testing).
 CORPUS = Path(os.environ.get("LINEAGE_CORPUS") or ROOT.parent / "shared" / "corpus")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """moto learns the few operations a scan makes that it does not serve (`tests/moto_additions.py`)."""
+    moto_additions.install()
 
 
 @pytest.fixture(autouse=True)

@@ -36,6 +36,8 @@ from lineage.demo import ACCOUNT, CURATED, RAW, REGION, build_estate
 from lineage.model import Node, Scan, ScanStatus
 from lineage.scan import ScanOptions, run_scan
 from store.repository import load_scan, open_store
+from tests.collectors.recorded_answers import recorded
+from tests.moto_additions import seed_macie_findings
 
 CALLS: tuple[Call, ...] = all_calls()
 BY_NAME: Mapping[str, Call] = {call.name: call for call in CALLS}
@@ -61,6 +63,7 @@ FAULTS: tuple[Fault, ...] = (ACCESS_DENIED, THROTTLED, TIMEOUT, SERVER_ERROR, UN
 # What a proxy in the way answers: neither XML nor JSON.
 UNPARSEABLE_BODY = b"<html><head><title>502 Bad Gateway</title></head><body><center>nginx"
 S3_NAMESPACE = "http://s3.amazonaws.com/doc/2006-03-01/"
+JSON_PROTOCOLS = ("json", "rest-json")  # the body is JSON, errors named by `__type` (Macie, Lake Formation)
 
 
 class _Body:
@@ -78,7 +81,7 @@ class _Body:
 
 def _error_body(model: Any, code: str, message: str) -> bytes:
     protocol = model.service_model.protocol
-    if protocol == "json":
+    if protocol in JSON_PROTOCOLS:
         return json.dumps({"__type": code, "message": message}).encode()
     if protocol == "query":
         namespace = model.metadata.get("xmlNamespace", "")
@@ -90,7 +93,7 @@ def _error_body(model: Any, code: str, message: str) -> bytes:
 def _empty_body(model: Any) -> bytes:
     """A well-formed answer with no fields: what the parser reads, without anything the transform needs."""
     protocol = model.service_model.protocol
-    if protocol == "json":
+    if protocol in JSON_PROTOCOLS:
         return b"{}"
     output = model.output_shape
     if protocol == "query":
@@ -109,7 +112,7 @@ def _empty_body(model: Any) -> bytes:
 
 
 def _status_code_and_body(fault: Fault, model: Any) -> tuple[int, bytes]:
-    json_protocol = model.service_model.protocol == "json"
+    json_protocol = model.service_model.protocol in JSON_PROTOCOLS
     s3 = model.service_model.endpoint_prefix == "s3"
     if fault is ACCESS_DENIED:
         return 403, _error_body(model, "AccessDeniedException" if json_protocol else "AccessDenied",
@@ -130,6 +133,8 @@ def _status_code_and_body(fault: Fault, model: Any) -> tuple[int, bytes]:
 def _content_type(model: Any) -> str:
     if model.service_model.protocol == "json":
         return f"application/x-amz-json-{model.service_model.metadata.get('jsonVersion', '1.0')}"
+    if model.service_model.protocol == "rest-json":
+        return "application/json"
     return "text/xml"
 
 
@@ -273,12 +278,32 @@ class Estate:
         return self.clean if prerequisite is None else self.denied(prerequisite)
 
 
+def _labels(client: Callable[[str], Any]) -> None:
+    """What says which data is personal, beyond the demo's: LF-tags on its catalog (a database, a column) and
+    Macie running, with a finding on an object the job writes; so the clean scan makes every call."""
+    tags = client("lakeformation")
+    tags.create_lf_tag(TagKey="pii", TagValues=["email", "none"])
+    tags.add_lf_tags_to_resource(Resource={"Database": {"Name": "curated"}},
+                                 LFTags=[{"TagKey": "pii", "TagValues": ["none"]}])
+    tags.add_lf_tags_to_resource(Resource={"TableWithColumns": {"DatabaseName": "curated", "Name": "enrollments",
+                                                                "ColumnNames": ["student_email"]}},
+                                 LFTags=[{"TagKey": "pii", "TagValues": ["email"]}])
+    client("macie2").enable_macie()
+    finding = recorded("macie")["GetFindings"]["findings"][0]
+    key = "enrollments/dt=2025-01-01/part-0.parquet"
+    finding["resourcesAffected"] = {"s3Bucket": {"arn": arns.bucket_arn(CURATED), "name": CURATED},
+                                    "s3Object": {"bucketArn": arns.bucket_arn(CURATED), "key": key,
+                                                 "path": f"{CURATED}/{key}"}}
+    seed_macie_findings(ACCOUNT, REGION, [{**finding, "accountId": ACCOUNT, "region": REGION}])
+
+
 @pytest.fixture(scope="module")
 def estate() -> Iterator[Estate]:
     with pytest.MonkeyPatch.context() as patch, mock_aws():
         _VirtualTime().patch(patch)
         session = boto3.Session(aws_access_key_id="demo", aws_secret_access_key="demo", region_name=REGION)
         build_estate(lambda service: session.client(service))
+        _labels(lambda service: session.client(service))
         yield Estate(session)
 
 
@@ -356,6 +381,18 @@ def test_every_declared_call_is_made_by_a_clean_scan_or_after_its_listing_fails(
         "glue:GetJob": "glue:GetJobs",
         "glue:GetCrawler": "glue:GetCrawlers",
     }
+
+
+def test_the_labels_land_on_the_nodes_the_scan_reads(estate: Estate) -> None:
+    nodes = {n.id: n for n in estate.clean.nodes}
+    table = nodes[arns.glue_table_arn(REGION, ACCOUNT, "curated", "enrollments")]
+    assert table.observed and table.attributes["location"] == f"s3://{CURATED}/enrollments/"
+    assert table.attributes["lf_tags"] == {"pii": ["none"]}  # as the database has it
+    assert table.attributes["lf_column_tags"] == {"student_email": {"pii": ["email"]}}
+    assert nodes[arns.glue_database_arn(REGION, ACCOUNT, "curated")].attributes["lf_tags"] == {"pii": ["none"]}
+    [finding] = nodes[arns.s3_location_id(CURATED, "enrollments/dt=2025-01-01")].attributes["macie_findings"]
+    assert finding["key"] == "enrollments/dt=2025-01-01/part-0.parquet"
+    assert {"category": "PERSONAL_INFORMATION", "type": "EMAIL_ADDRESS", "count": 12} in finding["detections"]
 
 
 # --- every call, every fault ----------------------------------------------------------------------
