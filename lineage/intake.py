@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
+from lineage import arn as arns
 from lineage import redact
 from lineage.isolation import SERVICE, Problems
 from lineage.model import CoverageGap, Edge, EdgeKind, Evidence, Facts, Node, Stage, stage_for
@@ -39,6 +40,17 @@ def clean_text(value: str) -> str:
 def shown(value: str) -> str:
     """Text as every later stage may hold and show it: plain characters, secrets marked."""
     return redact.text(clean_text(value))
+
+
+def shown_id(value: str) -> str:
+    """A node id as `shown` makes text, but a place known only at run time keeps its own shape: its owner
+    and its path are read apart, so the `#` between them is never taken for a URL's fragment (an owner
+    may itself be a URL, or look like one)."""
+    cleaned = clean_text(value)
+    if arns.is_dynamic(cleaned) and "#" in cleaned:
+        owner, _, path = cleaned[len(arns.DYNAMIC_PREFIX):].rpartition("#")
+        return arns.dynamic_id(redact.text(owner), redact.text(path))
+    return redact.text(cleaned)
 
 
 def _short(value: Any) -> str:
@@ -100,7 +112,7 @@ def admit_node(node: Any, problems: Problems) -> Node | None:
         problems.add(STEP, _short(getattr(node, "id", node)), "a node without an id cannot be placed; dropped")
         return None
     notes: list[str] = []
-    node_id = shown(node.id)
+    node_id = shown_id(node.id)
     kind = _text_field(node.kind, "kind", notes) or "external"
     stage = node.stage if isinstance(node.stage, Stage) else stage_for(kind)
     if not isinstance(node.stage, Stage):
@@ -139,7 +151,7 @@ def admit_edge(edge: Any, problems: Problems) -> Edge | None:
     if not isinstance(edge.evidence, tuple | list):
         notes.append(f"evidence: a {type(edge.evidence).__name__}, not a list; dropped")
     evidence = tuple(e for e in (_admit_evidence(item, notes) for item in raw) if e is not None)
-    admitted = Edge(shown(edge.source), shown(edge.target), edge.kind, evidence)
+    admitted = Edge(shown_id(edge.source), shown_id(edge.target), edge.kind, evidence)
     for note in notes:
         problems.add(STEP, f"{admitted.source} → {admitted.target}", note)
     return admitted

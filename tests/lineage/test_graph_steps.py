@@ -194,3 +194,11 @@ def test_personal_data_that_cannot_be_followed_from_one_origin_is_that_origins_g
     assert (gap.operation, gap.resource) == ("personal_data.propagate", tables[0].id)
     personal = graph.nodes[JOB].attributes["personal_data"]
     assert (personal["categories"], personal["origins"]) == (["email"], [tables[1].id])
+
+
+@pytest.mark.parametrize("owner", ["https://partner.example.com/hook", "//////", "s3://b/k", JOB])
+def test_a_place_known_at_run_time_keeps_its_path_whatever_its_owner_looks_like(owner: str) -> None:
+    """The `#` between owner and path is the id's own, never a URL's fragment to mark as secret."""
+    dynamic = arns.dynamic_id(owner, "States.Load.Parameters.Bucket.$")
+    graph = build_graph([Facts((), (Edge(JOB, dynamic, EdgeKind.WRITES, EV),))])
+    assert (JOB, dynamic, EdgeKind.WRITES) in graph.edges and dynamic in graph.nodes
