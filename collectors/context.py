@@ -120,6 +120,7 @@ class AwsContext:
         self.regions = tuple(regions)
         self.endpoint_url = endpoint_url
         self.account = ""
+        self.caller = ""  # the ARN the credentials act as, as STS says
         self.gaps: list[CoverageGap] = []
         self.api_calls: Counter[str] = Counter()
         self.successful_calls = 0
@@ -297,6 +298,7 @@ class AwsContext:
         """
         response = self.call(GET_CALLER_IDENTITY, self.home_region)
         self.account = str((response or {}).get("Account", ""))
+        self.caller = str((response or {}).get("Arn", ""))
         return self.account
 
     def close(self) -> None:

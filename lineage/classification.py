@@ -362,8 +362,10 @@ def _macie_labels(findings: Any, rules: Classification) -> list[dict[str, str]]:
                 category = DECLARED if detection.get("category") == "PERSONAL_INFORMATION" else ""
             if category:
                 where = f"s3://…/{finding.get('key', '')}" if finding.get("key") else ""
-                labels.append(_label(category, "macie", f"{kind} ×{detection.get('count', '?')} {where}".strip(),
-                                     "macie2:GetFindings", rules=str(finding.get("finding", ""))))
+                label = _label(category, "macie", f"{kind} ×{detection.get('count', '?')} {where}".strip(),
+                               "macie2:GetFindings")
+                label["finding"] = str(finding.get("finding", ""))
+                labels.append(label)
     return labels
 
 

@@ -42,15 +42,17 @@ def shown(value: str) -> str:
     return redact.text(clean_text(value))
 
 
+_HASH_STAND_IN = "\ue000"  # a private-use character: stands for `#` while a place's id is redacted
+
+
 def shown_id(value: str) -> str:
-    """A node id as `shown` makes text, but a place known only at run time keeps its own shape: its owner
-    and its path are read apart, so the `#` between them is never taken for a URL's fragment (an owner
-    may itself be a URL, or look like one)."""
+    """A node id as `shown` makes text; but in a place known only at run time, `#` joins its owner to its
+    path (and may stand in a state's name), so it is never read as the start of a URL's fragment, even
+    where the owner is, or looks like, a URL."""
     cleaned = clean_text(value)
-    if arns.is_dynamic(cleaned) and "#" in cleaned:
-        owner, _, path = cleaned[len(arns.DYNAMIC_PREFIX):].rpartition("#")
-        return arns.dynamic_id(redact.text(owner), redact.text(path))
-    return redact.text(cleaned)
+    if not arns.is_dynamic(cleaned) or "#" not in cleaned or _HASH_STAND_IN in cleaned:
+        return redact.text(cleaned)
+    return redact.text(cleaned.replace("#", _HASH_STAND_IN)).replace(_HASH_STAND_IN, "#")
 
 
 def _short(value: Any) -> str:

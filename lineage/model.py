@@ -308,3 +308,4 @@ class Scan:
     findings: tuple[Finding, ...]
     coverage_gaps: tuple[CoverageGap, ...]
     api_calls: Mapping[str, int]
+    caller: str = ""  # who the scan ran as: the ARN STS gave for its credentials ("" when STS did not say)

@@ -168,8 +168,8 @@ def url(value: str) -> str:
         shown += ";" + ";".join(_parameter(pair) for pair in parameters.split(";"))
     if question:
         shown += "?" + "&".join(_parameter(pair) for pair in query.split("&"))
-    if hash_sign and fragment:
-        shown += "#" + mark("fragment")
+    if hash_sign:  # an empty fragment holds nothing, and is kept as written
+        shown += "#" + (mark("fragment") if fragment else "")
     return shown
 
 

@@ -262,13 +262,14 @@ def run_scan(options: ScanOptions, progress: Progress | None = None, session: An
         ctx.close()
     analysis = analyse(facts, options.classification)
     scan = scan_of(analysis, scan_id or new_scan_id(started), started, tuple(regions), ctx.gaps,
-                   dict(ctx.api_calls), ctx.successful_calls > 0, _accounts(ctx, analysis.graph.nodes.values()))
+                   dict(ctx.api_calls), ctx.successful_calls > 0, _accounts(ctx, analysis.graph.nodes.values()),
+                   redact.text(ctx.caller))
     return scan, analysis.graph
 
 
 def scan_of(analysis: Analysis, scan_id: str, started: datetime, regions: tuple[str, ...],
             call_gaps: Iterable[CoverageGap], api_calls: dict[str, int], read_anything: bool,
-            accounts: tuple[str, ...]) -> Scan:
+            accounts: tuple[str, ...], caller: str = "") -> Scan:
     """The one `Scan` of an analysis: sorted as the store gives it back, its status from its gaps."""
     gaps = (*map(admit_gap, call_gaps), *analysis.gaps)  # the analysis admitted its own
     if not read_anything:
@@ -289,6 +290,7 @@ def scan_of(analysis: Analysis, scan_id: str, started: datetime, regions: tuple[
         findings=tuple(analysis.findings),
         coverage_gaps=gaps,
         api_calls=dict(sorted(api_calls.items())),
+        caller=caller,
     )
 
 

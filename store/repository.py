@@ -220,7 +220,7 @@ def save_scan(engine: Engine, scan: Scan, target: str = "", error: str = "") -> 
     """Write a whole scan in one transaction, completing its `running` record if there is one."""
     header = {"started_at": scan.started_at, "finished_at": scan.finished_at, "status": scan.status.value,
               "accounts": list(scan.accounts), "regions": list(scan.regions), "api_calls": dict(scan.api_calls),
-              "error": error[:2000]}
+              "error": error[:2000], "caller": scan.caller}
     with engine.begin() as connection:
         updated = connection.execute(
             update(schema.scans).where(schema.scans.c.id == scan.id, schema.scans.c.status == ScanStatus.RUNNING.value)
@@ -350,7 +350,7 @@ def load_scan(engine: Engine, scan_id: str | None = None) -> Scan:
     return Scan(
         id=row["id"], started_at=row["started_at"], finished_at=row["finished_at"], status=ScanStatus(row["status"]),
         accounts=tuple(row["accounts"]), regions=tuple(row["regions"]), nodes=nodes, edges=edges,
-        findings=findings, coverage_gaps=gaps, api_calls=dict(row["api_calls"]),
+        findings=findings, coverage_gaps=gaps, api_calls=dict(row["api_calls"]), caller=row["caller"] or "",
     )
 
 

@@ -21,6 +21,7 @@ scans = Table(
     Column("target", String(64), nullable=False, server_default=""),  # what was scanned, as a key
     Column("owner", String(255), nullable=False, server_default=""),  # host:pid that runs the scan
     Column("error", Text, nullable=False, server_default=""),  # why a scan failed
+    Column("caller", Text, nullable=False, server_default=""),  # who the scan ran as (an ARN from STS)
 )
 
 # At most one scan of a target at a time, across processes and hosts sharing the database.

@@ -49,7 +49,7 @@ MANIFEST_FORMAT = "lineage-evidence-manifest/1"
 TOOL = "aws-lineage"
 INDEX, EVIDENCE, FLOWS, MANIFEST = "index.html", "evidence.json", "flows.csv", "manifest.json"
 LISTED = (EVIDENCE, FLOWS, INDEX)  # the files the manifest lists, in its order
-NOT_RECORDED = "not recorded"  # a scan keeps no caller identity: said, never guessed
+NOT_RECORDED = "not recorded"  # a scan that kept no caller identity: said, never guessed
 
 FAILING, UNKNOWN, OK, PROCESSED = "failing", "unknown", "ok", "processed"
 _FAILING_SEVERITY = Severity.HIGH  # a finding this severe, or more, fails the place it is on
@@ -188,8 +188,9 @@ def evidence_document(scan: Scan, graph: Graph, tool_version: str,
             "status": scan.status.value, "accounts": sorted(scan.accounts), "regions": sorted(scan.regions),
             "coverage_gaps": [g.to_dict() for g in scan.coverage_gaps],
         },
-        # The store keeps no caller identity (who ran the scan): said so rather than guessed.
-        "caller_identity": NOT_RECORDED,
+        # Who the scan ran as, as STS said; a scan taken before it was kept, or where STS did not answer,
+        # says so rather than guessing.
+        "caller_identity": scan.caller or NOT_RECORDED,
         "rules_files": rules_files,
         "summary": {
             "sources": len(sources),

@@ -34,6 +34,7 @@ def test_demo_writes_the_three_files_and_the_chain_is_whole(demo_output: Path) -
     document = json.loads((demo_output / "lineage.json").read_text())
     assert_valid(document)
     assert document["format"] == "lineage-graph/1" and document["scan"]["status"] == "complete"
+    assert document["scan"]["caller"].startswith(f"arn:aws:sts::{ACCOUNT}:")  # who the scan ran as
     flows = {(e["source"], e["target"]) for e in document["edges"] if e["kind"] not in ("part_of",)}
     source = f"arn:aws:events:{REGION}:{ACCOUNT}:source/edu.learning.enrollments"
     rule = f"arn:aws:events:{REGION}:{ACCOUNT}:rule/learning-platform/enrollment-completed"

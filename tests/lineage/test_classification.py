@@ -145,7 +145,7 @@ def test_macie_detections_name_categories_and_credentials_are_not_personal() -> 
         {"category": "CREDENTIALS", "type": "AWS_CREDENTIALS", "count": 2}]}]
     found = labels("arn:aws:s3:::b/users/2024", "s3.location", "b/users/2024", {"macie_findings": findings})
     assert sorted(x["category"] for x in found) == [DECLARED, "email"]
-    assert all(x["source"] == "macie" and x["rules"] == "f1" for x in found)
+    assert all(x["source"] == "macie" and x["finding"] == "f1" and "rules" not in x for x in found)
 
 
 def write(tmp_path: Path, text: str) -> Path:

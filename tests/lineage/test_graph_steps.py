@@ -196,9 +196,10 @@ def test_personal_data_that_cannot_be_followed_from_one_origin_is_that_origins_g
     assert (personal["categories"], personal["origins"]) == (["email"], [tables[1].id])
 
 
-@pytest.mark.parametrize("owner", ["https://partner.example.com/hook", "//////", "s3://b/k", JOB])
+@pytest.mark.parametrize("owner", ["https://partner.example.com/hook", "//////", "s3://b/k", JOB,
+                                   arns.dynamic_id("dynamic:////#x", "Parameters.Key.$")])
 def test_a_place_known_at_run_time_keeps_its_path_whatever_its_owner_looks_like(owner: str) -> None:
     """The `#` between owner and path is the id's own, never a URL's fragment to mark as secret."""
-    dynamic = arns.dynamic_id(owner, "States.Load.Parameters.Bucket.$")
+    dynamic = arns.dynamic_id(owner, "States.Load#2.Parameters.Bucket.$")  # a state's name may hold `#`
     graph = build_graph([Facts((), (Edge(JOB, dynamic, EdgeKind.WRITES, EV),))])
     assert (JOB, dynamic, EdgeKind.WRITES) in graph.edges and dynamic in graph.nodes

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import dataclasses
 import hashlib
 import io
 import json
@@ -245,6 +246,12 @@ def test_the_same_scan_gives_the_same_bundle_byte_for_byte_in_any_process() -> N
     assert manifest["rules_files"] == ["default rules"] and manifest["caller_identity"] == "not recorded"
     text = b"".join(first.values()).decode()
     assert str(ROOT) not in text and "generated" not in text.lower()
+
+
+def test_the_manifest_names_who_the_scan_ran_as_when_sts_said() -> None:
+    caller = f"arn:aws:sts::{ACCOUNT}:assumed-role/Auditor/lineage"
+    manifest = json.loads(bundle(dataclasses.replace(sample_scan(), caller=caller))[MANIFEST])
+    assert manifest["caller_identity"] == caller
 
 
 def test_a_configuration_that_cannot_be_judged_costs_its_own_answers_only() -> None:
