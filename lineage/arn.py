@@ -289,6 +289,12 @@ def name_for_id(value: str) -> str:
 
 def referenced_node(node_id: str, kind: str | None = None, attributes: Mapping[str, Any] | None = None) -> Node:
     """A node known only because something refers to it: not read from AWS (`observed` false)."""
+    parts = s3_parts(node_id) if kind is None else None
+    if parts is not None and parts[1] == parts[1].strip("/") and node_id == node_id.strip():
+        # The common case, read without parsing the ARN three times: a data lake names many paths.
+        kind = "s3.location" if parts[1] else "s3.bucket"
+        name = f"{parts[0]}/{parts[1]}" if parts[1] else parts[0]
+        return Node(node_id, kind, name, stage_for(kind), "", "", observed=False, attributes=dict(attributes or {}))
     kind = kind or kind_for_arn(node_id)
     parsed = parse_arn(node_id)
     return Node(node_id, kind, name_for_id(node_id), stage_for(kind), parsed.account if parsed else "",

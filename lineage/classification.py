@@ -254,7 +254,7 @@ def column_labels(column: Mapping[str, Any], rules: Classification, qualified_na
             known = tuple(_column_labels(column, rules, qualified_name, operation))
             if len(rules.labelled) < 100_000:
                 rules.labelled[key] = known
-        return [dict(label) for label in known]
+        return list(known)  # shared, as plain data is: no stage changes a label once made
     return _column_labels(column, rules, qualified_name, operation)
 
 

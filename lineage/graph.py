@@ -213,8 +213,10 @@ def resolve(admitted_nodes: Iterable[Node], admitted_edges: Iterable[Edge],
             edges[edge.key] = merge_edges(edges[edge.key], edge)
     add_referenced_nodes(nodes, edges.values())
     for node_id in [i for i, n in nodes.items() if n.kind == "s3.location"]:
-        with problems.guard("graph.attach_location", node_id):
+        try:
             _attach_location(nodes, edges, node_id)
+        except Exception as error:  # noqa: BLE001 - one path that cannot be placed is its own gap
+            problems.failed("graph.attach_location", node_id, error)
     buckets = [n for n in nodes.values() if n.kind == "s3.bucket" and n.observed]
     for rule in [n for n in nodes.values() if n.kind == "events.rule" and n.attributes.get("bucket_matchers")]:
         with problems.guard("graph.match_buckets", rule.id, rule.region):

@@ -46,8 +46,10 @@ def label_nodes(graph: Graph, rules: Classification, problems: Problems) -> None
             continue  # nothing to read: no columns, tags, LF-tags or findings, and no file naming processing
         if LABELS in node.attributes and HANDLING in node.attributes:
             continue
-        with problems.guard("personal_data.classify", node_id, node.region):
+        try:
             graph.nodes[node_id] = _labelled(graph, node, rules)
+        except Exception as error:  # noqa: BLE001 - a node whose configuration cannot be read is its gap
+            problems.failed("personal_data.classify", node_id, error, node.region)
 
 
 def _labelled(graph: Graph, node: Node, rules: Classification) -> Node:

@@ -124,10 +124,12 @@ def evaluate(graph: Graph, rules: Iterable[Rule] | None = None) -> Evaluation:
             for node in by_kind.get(kind, ()):
                 if not current.applies_to(node):
                     continue
-                with problems.guard(current.id, node.id, node.region):
+                try:
                     # Whole before kept: a check that fails half-way leaves no half of its hits.
                     for finding in [_finding(graph, current, hit) for hit in current.check(graph, node)]:
                         findings[finding.id] = finding
+                except Exception as error:  # noqa: BLE001 - a check failing on one node is that node's gap
+                    problems.failed(current.id, node.id, error, node.region)
     ordered = sorted(findings.values(), key=lambda f: (-f.severity.rank, f.rule, f.node))
     return Evaluation(ordered, problems.gaps)
 
