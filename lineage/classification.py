@@ -13,6 +13,7 @@ from __future__ import annotations
 import fnmatch
 import re
 import tomllib
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -103,10 +104,12 @@ def tokens(text: str) -> tuple[str, ...]:
 
 
 def _longest_first(candidates: list[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
-    """Non-overlapping spans, the longest winning where two overlap (then the leftmost)."""
+    """Non-overlapping spans, the longest winning where two overlap, then the rightmost: English and Korean
+    compounds end in their head (`user ip address` is an address of the IP kind, not a user's IP and an
+    address)."""
     chosen: list[tuple[int, int, str, str]] = []
     taken: set[int] = set()
-    for start, end, category, text in sorted(candidates, key=lambda c: (c[0] - c[1], c[0])):
+    for start, end, category, text in sorted(candidates, key=lambda c: (c[0] - c[1], -c[0])):
         if taken.isdisjoint(range(start, end)):
             chosen.append((start, end, category, text))
             taken.update(range(start, end))
@@ -114,12 +117,16 @@ def _longest_first(candidates: list[tuple[int, int, str, str]]) -> list[tuple[in
 
 
 def _token_matches(words: Sequence[str], rules: Classification, in_comment: bool) -> list[Match]:
+    # A number ending a word numbers it (`addr1`, `street2`): read as written, and without the number.
+    bare = [word.rstrip("0123456789") or word for word in words]
     candidates = []
-    for start, word in enumerate(words):
-        for phrase, category in rules.phrases.get(word, ()):
-            end = start + len(phrase)
-            if tuple(words[start:end]) == phrase and not (in_comment and phrase in rules.name_only):
-                candidates.append((start, end, category, " ".join(phrase)))
+    for start in range(len(words)):
+        for spelling in {words[start], bare[start]}:
+            for phrase, category in rules.phrases.get(spelling, ()):
+                end = start + len(phrase)
+                if phrase in (tuple(words[start:end]), tuple(bare[start:end])) and not (
+                        in_comment and phrase in rules.name_only):
+                    candidates.append((start, end, category, " ".join(phrase)))
     chosen = _longest_first(candidates)
     covered = {i for start, end, _, _ in chosen for i in range(start, end)}
     found = []
@@ -134,18 +141,37 @@ def _token_matches(words: Sequence[str], rules: Classification, in_comment: bool
 
 def _word_matches(text: str, rules: Classification) -> list[Match]:
     """Words looked up inside text without spaces (Korean writes `고객이메일주소` as one word or three)."""
-    compact = _SPACES.sub("", text.lower())
+    compact = _SPACES.sub("", unicodedata.normalize("NFC", text).lower())
     if not compact or any(word in compact for word in rules.not_a_person_words):
         return []
-    qualified = any(word in compact for word in rules.qualifier_words)
     candidates = []
     for word, category in rules.words:
         start = compact.find(word)
         while start >= 0:
             candidates.append((start, start + len(word), category, word))
             start = compact.find(word, start + 1)
-    return [Match(category, text) for _, _, category, text in _longest_first(candidates)
-            if category and (not qualified or rules.categories[category].flags_reveal)]
+    found = []
+    for start, end, category, word in _longest_first(candidates):
+        if category and (rules.categories[category].flags_reveal or not _qualified(compact, start, end, rules)):
+            found.append(Match(category, word))
+    return found
+
+
+_NEAR = 2  # characters between a match and a qualifier that still make one phrase: `휴대전화[번호]인증여부`
+
+
+def _qualified(compact: str, start: int, end: int, rules: Classification) -> bool:
+    """Whether a qualifier word stands next to the match, with at most `_NEAR` letters between and no
+    punctuation: `이메일 발송 횟수` is a count; `고객 이메일 주소 (수신 동의 시 …)` is still an address."""
+    for word in rules.qualifier_words:
+        at = compact.find(word)
+        while at >= 0:
+            between = compact[end:at] if at >= end else compact[at + len(word):start]
+            apart = at >= end or at + len(word) <= start
+            if apart and len(between) <= _NEAR and (between == "" or between.isalnum()):
+                return True
+            at = compact.find(word, at + 1)
+    return False
 
 
 def read_name(name: str, rules: Classification) -> list[Match]:
@@ -202,6 +228,17 @@ def processing_declared(node_id: str, name: str, tags: Mapping[str, Any] | None,
             why = f"classification file: {entry.node}" + (f" ({entry.reason})" if entry.reason else "")
             return entry.personal_data, why
     return None
+
+
+def ruled_out_by(rules: Classification, node_id: str, name: str, label: Mapping[str, str]) -> str:
+    """Which false-positive entry of the rules took a label away, and why, in words."""
+    column = label.get("column", "")
+    qualified = f"{name}.{column}"  # a table's name is `database.table`
+    for entry in rules.false_positives:
+        if _glob(entry.node, node_id, name) or (
+                column and _glob(entry.column, qualified, qualified.split(".", 1)[-1], column)):
+            return (entry.node or entry.column) + (f" ({entry.reason})" if entry.reason else "")
+    return ""
 
 
 def _glob(pattern: str, *values: str) -> bool:
@@ -300,24 +337,24 @@ _TAG_OPERATION = {"s3": "s3:GetBucketTagging", "glue": "glue:GetTags", "states":
 def node_labels(node_id: str, kind: str, name: str, attributes: Mapping[str, Any], rules: Classification,
                 inherited_lf_tags: Mapping[str, Any] | None = None) -> list[dict[str, str]]:
     """Every label a node's own configuration gives it, each with its evidence; [] when none or when the
-    node is marked a false positive."""
+    node is marked a false positive.
+
+    A tag or table parameter saying "not personal" (`pii=false`) overrides what names and other tags
+    suggest, but not what was observed or declared elsewhere: Macie's findings and LF-tags stand.
+    """
     if any(_glob(fp.node, node_id, name) for fp in rules.false_positives):
         return []
     labels: list[dict[str, str]] = []
+    denied = False
     tags = attributes.get("tags")
     if isinstance(tags, Mapping):
-        found, denied = _tag_labels(tags, rules, "tag", _TAG_OPERATION.get(kind.split(".")[0], "tags"),
+        found, denies = _tag_labels(tags, rules, "tag", _TAG_OPERATION.get(kind.split(".")[0], "tags"),
                                     rules.tag_keys)
-        if denied:
-            return []
-        labels += found
+        labels, denied = labels + found, denied or denies
     parameters = attributes.get("parameters")
     if kind == "glue.table" and isinstance(parameters, Mapping):
-        found, denied = _tag_labels(parameters, rules, "table parameter", "glue:GetTables", rules.tag_keys)
-        if denied:
-            return []
-        labels += found
-    labels += _lake_formation_labels(attributes, rules, inherited_lf_tags)
+        found, denies = _tag_labels(parameters, rules, "table parameter", "glue:GetTables", rules.tag_keys)
+        labels, denied = labels + found, denied or denies
     columns = attributes.get("columns")
     if isinstance(columns, list):
         table = name if "." in name else f"{attributes.get('database', '')}.{name}"
@@ -328,6 +365,9 @@ def node_labels(node_id: str, kind: str, name: str, attributes: Mapping[str, Any
         labels += [_label(str(c["category"]), "recorded", str(c.get("column", "")), "glue:GetTables",
                           str(c.get("column", ""))) for c in attributes["personal_columns"]
                    if isinstance(c, Mapping) and c.get("category")]
+    if denied:
+        labels = []
+    labels += _lake_formation_labels(attributes, rules, inherited_lf_tags)
     labels += _macie_labels(attributes.get("macie_findings"), rules)
     return _dedupe(labels)
 
@@ -336,10 +376,13 @@ def _lake_formation_labels(attributes: Mapping[str, Any], rules: Classification,
                            inherited: Mapping[str, Any] | None) -> list[dict[str, str]]:
     operation = "lakeformation:SearchTablesByLFTags"
     labels: list[dict[str, str]] = []
-    if isinstance(inherited, Mapping):
-        labels += _tag_labels(inherited, rules, "lf-tag on database", "lakeformation:SearchDatabasesByLFTags",
-                              rules.lf_keys)[0]
     own = attributes.get("lf_tags")
+    if isinstance(inherited, Mapping):
+        # A key the table carries itself overrides its database's value, as in Lake Formation.
+        overridden = {str(key).lower() for key in own} if isinstance(own, Mapping) else set()
+        kept = {key: value for key, value in inherited.items() if str(key).lower() not in overridden}
+        labels += _tag_labels(kept, rules, "lf-tag on database", "lakeformation:SearchDatabasesByLFTags",
+                              rules.lf_keys)[0]
     if isinstance(own, Mapping):
         labels += _tag_labels(own, rules, "lf-tag", operation, rules.lf_keys)[0]
     columns = attributes.get("lf_column_tags")
@@ -388,6 +431,49 @@ def _strings(value: Any, where: str) -> list[str]:
     return value
 
 
+_SECTIONS = frozenset({"version", "categories", "ignore", "comments", "qualifiers", "tags", "lake_formation",
+                       "macie", "false_positives", "processing"})
+_CATEGORY_KEYS = frozenset({"title", "special", "flags_reveal", "replace", "phrases", "words"})
+
+
+def _only(table: Mapping[str, Any], known: Iterable[str], where: str) -> None:
+    """A key nobody reads is a typo (`phrase` for `phrases`) that would silently do nothing: said."""
+    unknown = sorted(set(map(str, table)) - set(known))
+    if unknown:
+        raise ClassificationError(f"unknown key {unknown[0]!r} in {where} (known: {', '.join(sorted(known))})")
+
+
+def _table(document: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    value = document.get(name, {})
+    if not isinstance(value, Mapping):
+        raise ClassificationError(f"{name} must be a table ([{name}])")
+    return value
+
+
+def _entries(document: Mapping[str, Any], name: str) -> list[Any]:
+    value = document.get(name, [])
+    if not isinstance(value, list):
+        raise ClassificationError(f"{name} must be an array of tables ([[{name}]])")
+    return value
+
+
+def _text(entry: Mapping[str, Any], key: str, where: str) -> str:
+    value = entry.get(key, "")
+    if not isinstance(value, str):
+        raise ClassificationError(f"{where}.{key} must be text")
+    return value
+
+
+def _phrases(value: Any, where: str) -> list[str]:
+    """Phrases are words in Latin letters or digits; a phrase with none could never match."""
+    phrases = _strings(value, where)
+    for phrase in phrases:
+        if not tokens(phrase):
+            raise ClassificationError(f"{where}: {phrase!r} has no word in Latin letters or digits; put words of "
+                                      "other scripts under `words`")
+    return phrases
+
+
 def _key_map(value: Any, where: str) -> dict[str, frozenset[str]]:
     if not isinstance(value, Mapping):
         raise ClassificationError(f"{where} must be a table of key = [values]")
@@ -414,14 +500,12 @@ class _Draft:
     sources: list[str] = field(default_factory=list)
 
     def add(self, document: Mapping[str, Any], source: str) -> None:
-        known = {"version", "categories", "ignore", "comments", "qualifiers", "tags", "lake_formation", "macie",
-                 "false_positives", "processing"}
-        unknown = sorted(set(document) - known)
-        if unknown:
-            raise ClassificationError(f"unknown section {unknown[0]!r} (known: {', '.join(sorted(known))})")
-        for category_id, body in (document.get("categories") or {}).items():
+        _only(document, _SECTIONS, "the file")
+        for category_id, body in _table(document, "categories").items():
+            where = f"categories.{category_id}"
             if not isinstance(body, Mapping):
-                raise ClassificationError(f"categories.{category_id} must be a table")
+                raise ClassificationError(f"{where} must be a table")
+            _only(body, _CATEGORY_KEYS, where)
             if body.get("replace"):
                 self.phrases[category_id], self.words[category_id] = [], []
             old = self.categories.get(category_id)
@@ -429,36 +513,38 @@ class _Draft:
                 category_id, str(body.get("title") or (old and old.title) or category_id),
                 bool(body.get("special", old.special if old else False)),
                 bool(body.get("flags_reveal", old.flags_reveal if old else False)))
-            self.phrases.setdefault(category_id, []).extend(_strings(body.get("phrases", []),
-                                                                     f"categories.{category_id}.phrases"))
-            self.words.setdefault(category_id, []).extend(_strings(body.get("words", []),
-                                                                   f"categories.{category_id}.words"))
-        ignore = document.get("ignore") or {}
-        self.phrases.setdefault("", []).extend(_strings(ignore.get("phrases", []), "ignore.phrases"))
+            self.phrases.setdefault(category_id, []).extend(_phrases(body.get("phrases", []), f"{where}.phrases"))
+            self.words.setdefault(category_id, []).extend(_strings(body.get("words", []), f"{where}.words"))
+        ignore = _table(document, "ignore")
+        self.phrases.setdefault("", []).extend(_phrases(ignore.get("phrases", []), "ignore.phrases"))
         self.words.setdefault("", []).extend(_strings(ignore.get("words", []), "ignore.words"))
-        self.name_only += _strings((document.get("comments") or {}).get("name_only", []), "comments.name_only")
-        qualifiers = document.get("qualifiers") or {}
+        self.name_only += _phrases(_table(document, "comments").get("name_only", []), "comments.name_only")
+        qualifiers = _table(document, "qualifiers")
         self.qualifier_tokens += _strings(qualifiers.get("tokens", []), "qualifiers.tokens")
         self.qualifier_words += _strings(qualifiers.get("words", []), "qualifiers.words")
         self.not_a_person_tokens += _strings(qualifiers.get("not_a_person", []), "qualifiers.not_a_person")
         self.not_a_person_words += _strings(qualifiers.get("not_a_person_words", []), "qualifiers.not_a_person_words")
-        self.tag_keys.update(_key_map((document.get("tags") or {}).get("keys", {}), "tags.keys"))
-        self.lf_keys.update(_key_map((document.get("lake_formation") or {}).get("keys", {}), "lake_formation.keys"))
-        macie = document.get("macie") or {}
-        if not isinstance(macie, Mapping) or not all(isinstance(v, str) for v in macie.values()):
+        self.tag_keys.update(_key_map(_table(document, "tags").get("keys", {}), "tags.keys"))
+        self.lf_keys.update(_key_map(_table(document, "lake_formation").get("keys", {}), "lake_formation.keys"))
+        macie = _table(document, "macie")
+        if not all(isinstance(v, str) for v in macie.values()):
             raise ClassificationError("macie must map identifier types to category ids")
         self.macie.update(macie)
-        for index, entry in enumerate(document.get("false_positives") or ()):
+        for index, entry in enumerate(_entries(document, "false_positives")):
+            where = f"false_positives[{index}]"
             if not isinstance(entry, Mapping) or not (entry.get("column") or entry.get("node")):
-                raise ClassificationError(f"false_positives[{index}] needs a column or a node pattern")
-            self.false_positives.append(FalsePositive(str(entry.get("column", "")), str(entry.get("node", "")),
-                                                      str(entry.get("reason", ""))))
-        for index, entry in enumerate(document.get("processing") or ()):
-            action = str((entry or {}).get("personal_data", "")).lower() if isinstance(entry, Mapping) else ""
+                raise ClassificationError(f"{where} needs a column or a node pattern")
+            _only(entry, {"column", "node", "reason"}, where)
+            column, node, reason = (_text(entry, key, where) for key in ("column", "node", "reason"))
+            self.false_positives.append(FalsePositive(column, node, reason))
+        for index, entry in enumerate(_entries(document, "processing")):
+            where = f"processing[{index}]"
+            action = str(entry.get("personal_data", "")).lower() if isinstance(entry, Mapping) else ""
             if action not in (MASKED, DROPPED) or not entry.get("node"):
-                raise ClassificationError(f"processing[{index}] needs a node pattern and personal_data = "
+                raise ClassificationError(f"{where} needs a node pattern and personal_data = "
                                           f"\"{MASKED}\" or \"{DROPPED}\"")
-            self.processing.append(Processing(str(entry["node"]), action, str(entry.get("reason", ""))))
+            _only(entry, {"node", "personal_data", "reason"}, where)
+            self.processing.append(Processing(_text(entry, "node", where), action, _text(entry, "reason", where)))
         self.sources.append(source)
 
     def compile(self) -> Classification:

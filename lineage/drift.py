@@ -125,6 +125,14 @@ def describe_change(node: str, attribute: str, before: Any, after: Any) -> Attri
     return plain_change(node, attribute, before, after)
 
 
+def _compared(attribute: str, value: Any) -> Any:
+    """What of an attribute counts as a change: for personal data, what reaches the node and from where —
+    not which of several equally short paths is the one shown."""
+    if attribute == "personal_data" and isinstance(value, dict):
+        return {key: item for key, item in value.items() if key != "paths"}
+    return value
+
+
 def plain_change(node: str, attribute: str, before: Any, after: Any) -> AttributeChange:
     """A change said as the values themselves, for attributes with no words of their own."""
     text_before = json.dumps(before, sort_keys=True, default=str)[:60]
@@ -151,7 +159,7 @@ def diff_scans(base: Scan, head: Scan) -> Drift:
     for node_id in sorted(old_nodes.keys() & new_nodes.keys()):
         before, after = old_nodes[node_id].attributes, new_nodes[node_id].attributes
         for attribute in sorted((before.keys() | after.keys()) - _IGNORED_ATTRIBUTES):
-            if before.get(attribute) != after.get(attribute):
+            if _compared(attribute, before.get(attribute)) != _compared(attribute, after.get(attribute)):
                 changes.append(_change(node_id, attribute, before.get(attribute), after.get(attribute)))
     return Drift(
         base=base.id, head=head.id,

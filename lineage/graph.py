@@ -18,6 +18,7 @@ import json
 from collections import deque
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import networkx as nx
 
@@ -42,6 +43,8 @@ class Graph:
     _containers: dict[str, set[str]] = field(default_factory=dict, repr=False)  # S3 paths holding this one
     _contained: dict[str, set[str]] = field(default_factory=dict, repr=False)  # S3 paths inside this one
     problems: list[CoverageGap] = field(default_factory=list)  # facts that could not be placed, and why
+    # Indexes a query builds once per graph (`lineage.pii.reached_by`); dropped with the graph.
+    memo: dict[str, Any] = field(default_factory=dict, repr=False)
 
     # -- structure -------------------------------------------------------------------------------
 
@@ -123,6 +126,10 @@ class Graph:
             if (depth is not None and steps >= depth) or (current in stops and current != start):
                 continue
             for edge in self.flows_out(current) if downstream else self.flows_in(current):
+                # Reached by going up from one of its paths, a bucket passes that path's data on only to
+                # what reads all of it: its notifications say that something changed, not what.
+                if way == _UP and current != start and downstream and edge.kind != EdgeKind.READS:
+                    continue
                 visit((edge.target if downstream else edge.source, _ANY_WAY), steps + 1, state, free=False)
         return _shortest(best, parent)
 

@@ -16,12 +16,12 @@ How far a label goes:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from lineage import arn as arns
-from lineage.classification import Classification, node_labels, processing_declared
+from lineage.classification import Classification, node_labels, processing_declared, ruled_out_by
 from lineage.isolation import Problems
 from lineage.model import EdgeKind, Evidence, Node
 
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from lineage.graph import Graph
 
 LABELS = "personal_labels"  # the node's own labels, each with its evidence
+RULED_OUT = "personal_labels_ruled_out"  # labels the rules file marked as false positives, with its reason
 HANDLING = "personal_data_handling"  # {"action": masked | dropped, "why": …} on processing that stops it
 REACHED = "personal_data"  # what reaches the node: categories, origins, one path from each origin
 _CLASSIFIABLE = ("tags", "columns", "parameters", "lf_tags", "lf_column_tags", "macie_findings", "personal_columns")
@@ -55,8 +56,17 @@ def label_nodes(graph: Graph, rules: Classification, problems: Problems) -> None
 def _labelled(graph: Graph, node: Node, rules: Classification) -> Node:
     attributes = dict(node.attributes)
     if LABELS not in attributes and any(key in attributes for key in _CLASSIFIABLE):
-        labels = node_labels(node.id, node.kind, node.name, attributes, rules, _database_lf_tags(graph, node))
+        inherited = _database_lf_tags(graph, node)
+        labels = node_labels(node.id, node.kind, node.name, attributes, rules, inherited)
         attributes[LABELS] = labels
+        if rules.false_positives:  # what the file ruled out stays on record, so a reviewer sees it was judged
+            kept = {tuple(sorted(label.items())) for label in labels}
+            unfiltered = node_labels(node.id, node.kind, node.name, attributes, replace(rules, false_positives=()),
+                                     inherited)
+            ruled_out = [{**label, "ruled_out_by": ruled_out_by(rules, node.id, node.name, label)}
+                         for label in unfiltered if tuple(sorted(label.items())) not in kept]
+            if ruled_out:
+                attributes[RULED_OUT] = ruled_out
         columns = sorted({(label["column"], label["category"]) for label in labels if label.get("column")})
         if columns or "columns" in attributes:
             attributes["personal_columns"] = [{"column": c, "category": k} for c, k in columns]
@@ -98,6 +108,9 @@ def handling_of(node: Node) -> dict[str, str] | None:
 def propagate(graph: Graph, problems: Problems) -> None:
     """Mark every node personal data reaches with its categories, origins and one path from each origin."""
     stops = {node_id for node_id, node in graph.nodes.items() if handling_of(node)}
+    for node_id, node in list(graph.nodes.items()):  # derived again from the labels: what a stored scan said goes
+        if REACHED in node.attributes:
+            graph.nodes[node_id] = replace(node, attributes={k: v for k, v in node.attributes.items() if k != REACHED})
     reached: dict[str, dict[str, Any]] = {}
     for origin, node in list(graph.nodes.items()):
         labels = labels_of(node)
@@ -106,34 +119,47 @@ def propagate(graph: Graph, problems: Problems) -> None:
         with problems.guard("personal_data.propagate", origin, node.region):
             categories = {str(label["category"]) for label in labels}
             covers_all = any(label.get("source") not in _PARTIAL_SOURCES for label in labels)
-            for node_id, path in _paths_from(graph, origin, stops, covers_all).items():
-                entry = reached.setdefault(node_id, {"categories": set(), "paths": {}})
+            downstream, writers = _paths_from(graph, origin, stops, covers_all)
+            for node_id, path in [*downstream.items(), *writers.items()]:
+                entry = reached.setdefault(node_id, {"categories": set(), "paths": {}, "downstream": False})
                 entry["categories"].update(categories)
                 entry["paths"][origin] = list(path)
+                entry["downstream"] |= node_id in downstream
     for node_id, entry in reached.items():
         node = graph.nodes[node_id]
         paths = dict(sorted(entry["paths"].items()))
-        personal = {"categories": sorted(entry["categories"]), "origins": list(paths), "paths": paths}
+        personal: dict[str, Any] = {"categories": sorted(entry["categories"]), "origins": list(paths), "paths": paths}
+        if not entry["downstream"]:
+            personal["writes_only"] = True  # it writes the data where it rests: it handles it, nothing flows out
         graph.nodes[node_id] = replace(node, attributes={**node.attributes, REACHED: personal})
 
 
-def _paths_from(graph: Graph, origin: str, stops: set[str], covers_all: bool) -> dict[str, tuple[str, ...]]:
-    """Every node the origin's data reaches, with one shortest path: the walk downstream, and the writers of
-    every place that holds the data (the origin, the same data named otherwise, the paths inside it)."""
+def _paths_from(graph: Graph, origin: str, stops: set[str], covers_all: bool
+                ) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    """(downstream, writers): every node the origin's data reaches, with one shortest path; and the writers
+    of every place that holds the data (the origin, the same data named otherwise, the paths inside it),
+    which handle it without passing it on."""
     reached = graph.reach(origin, stops=stops, down_from_start=covers_all)
     paths = {node_id: r.path for node_id, r in reached.items()}
     holders = [origin, *sorted(graph.equivalents(origin))]
     if covers_all:
         holders += sorted({inner for holder in holders for inner in graph.contained(holder)})
+    writers: dict[str, tuple[str, ...]] = {}
     for holder in holders:
         for edge in graph.flows_in(holder):
-            if edge.kind == EdgeKind.WRITES and edge.source not in paths:
-                paths[edge.source] = (*paths.get(holder, (origin, holder)), edge.source)
-    return paths
+            if edge.kind == EdgeKind.WRITES and edge.source not in paths and edge.source not in writers:
+                writers[edge.source] = (*paths.get(holder, (origin, holder)), edge.source)
+    return paths, writers
 
 
 def carries_personal_data(node: Node) -> bool:
     return bool(node.attributes.get(REACHED))
+
+
+def passes_personal_data_on(node: Node) -> bool:
+    """Whether what flows out of the node may carry personal data: not a writer only, nor masking."""
+    personal = node.attributes.get(REACHED)
+    return bool(personal) and not personal.get("writes_only") and handling_of(node) is None
 
 
 # --- what a person reads: sources, what each reaches, hop by hop ----------------------------------------
@@ -172,27 +198,32 @@ class Source:
     reaches: tuple[Reach, ...]  # nearest first, then by id; the source itself is not among them
 
 
+def reached_by(graph: Graph) -> dict[str, list[tuple[str, list[str]]]]:
+    """origin → [(node, path)] for every node its data reaches (itself left out); built once per graph."""
+    index = graph.memo.get(REACHED)
+    if index is None:
+        index = {}
+        for node_id, node in graph.nodes.items():
+            personal = node.attributes.get(REACHED)
+            paths = personal.get("paths") if isinstance(personal, Mapping) else None
+            for origin, path in (paths.items() if isinstance(paths, Mapping) else ()):
+                if origin != node_id and isinstance(path, list) and path:
+                    index.setdefault(origin, []).append((node_id, path))
+        graph.memo[REACHED] = index
+    return index
+
+
 def sources(graph: Graph) -> list[Source]:
     """Every source of personal data in the graph, by id."""
     found = []
+    index = reached_by(graph)
     for node_id in sorted(graph.nodes):
         labels = labels_of(graph.nodes[node_id])
         if labels:
-            found.append(Source(node_id, tuple(categories_of(graph.nodes[node_id])), tuple(labels),
-                                tuple(_reaches(graph, node_id))))
+            reaches = sorted((Reach(node, hops_of(graph, path)) for node, path in index.get(node_id, [])),
+                             key=lambda r: (r.distance, len(r.hops), r.node))
+            found.append(Source(node_id, tuple(categories_of(graph.nodes[node_id])), tuple(labels), tuple(reaches)))
     return found
-
-
-def _reaches(graph: Graph, origin: str) -> Iterator[Reach]:
-    reached = []
-    for node_id, node in graph.nodes.items():
-        personal = node.attributes.get(REACHED)
-        if node_id == origin or not isinstance(personal, Mapping):
-            continue
-        path = (personal.get("paths") or {}).get(origin)
-        if path:
-            reached.append(Reach(node_id, hops_of(graph, path)))
-    yield from sorted(reached, key=lambda r: (r.distance, len(r.hops), r.node))
 
 
 def hops_of(graph: Graph, path: list[str] | tuple[str, ...]) -> tuple[Hop, ...]:

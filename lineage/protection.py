@@ -105,11 +105,27 @@ def s3_retention(bucket: Node, prefix: str) -> Answer:
         return Answer(RETENTION, "none: kept until deleted", False, evidence)
     shortest = min(covering, key=lambda r: (r.get("expiration_days") is None, r.get("expiration_days") or 0))
     evidence = tuple(Evidence("s3:GetBucketLifecycleConfiguration", bucket.id, f"Rules[ID={r.get('id', '')}]",
-                              _excerpt({k: r.get(k) for k in ("id", "prefix", "expiration_days", "expiration_date")}))
+                              _excerpt({k: r.get(k) for k in ("id", "prefix", "expiration_days", "expiration_date",
+                                                               "noncurrent_expiration_days")}))
                      for r in covering)
     value = (f"{shortest['expiration_days']} days" if shortest.get("expiration_days") is not None
              else f"until {shortest.get('expiration_date')}")
-    return Answer(RETENTION, f"{value} (rule {shortest.get('id') or '(unnamed)'})", True, evidence)
+    value = f"{value} (rule {shortest.get('id') or '(unnamed)'})"
+    versioning = bucket.attributes.get("versioning")
+    if versioning in ("Enabled", "Suspended") and not _noncurrent_expired(rules, prefix):
+        # Expiring a current object of a versioned bucket keeps it as an old version, for ever.
+        evidence += (Evidence("s3:GetBucketVersioning", bucket.id, "Status", str(versioning)),)
+        return Answer(RETENTION, f"{value}, but old versions are kept until deleted (versioning {versioning})",
+                      False, evidence)
+    return Answer(RETENTION, value, True, evidence)
+
+
+def _noncurrent_expired(rules: list[dict[str, Any]], prefix: str) -> bool:
+    """Whether an enabled rule covering `prefix` (no tag or size filter) expires noncurrent versions."""
+    keys_begin = f"{prefix}/" if prefix else ""
+    return any(r.get("enabled") and not r.get("tags") and not r.get("size")
+               and r.get("noncurrent_expiration_days") is not None
+               and (not r.get("prefix") or keys_begin.startswith(r.get("prefix", ""))) for r in rules)
 
 
 def s3_public_access(bucket: Node) -> Answer:
@@ -121,11 +137,20 @@ def s3_public_access(bucket: Node) -> Answer:
     off = [setting for setting in _BLOCK_SETTINGS if not block.get(setting)]
     if not off:
         return Answer(PUBLIC_ACCESS, "blocked (all four settings on)", True, evidence)
-    return Answer(PUBLIC_ACCESS, "not blocked: " + ", ".join(off) + " off", False, evidence)
+    # The account's own block (S3 Control) may cover what the bucket's leaves open; it is not read, so the
+    # answer says what the bucket's configuration allows, and that the account's was not seen.
+    return Answer(PUBLIC_ACCESS, "not blocked by the bucket: " + ", ".join(off) + " off (the account-level block "
+                  "is not read)", False, evidence)
+
+
+# Storage of what describes data, not of the data: a catalog database holds tables' schemas.
+_DESCRIBES_DATA = frozenset({"glue.database", "glue.catalog"})
 
 
 def rests_here(node: Node) -> bool:
     """Whether data rests at this node (storage), as opposed to passing through or being used there."""
+    if node.kind in _DESCRIBES_DATA:
+        return False
     return node.stage == Stage.STORAGE or node.kind in ("s3.bucket", "s3.location", "glue.table")
 
 

@@ -179,7 +179,14 @@ def evidence_document(scan: Scan, graph: Graph, tool_version: str,
         })
     reached = {place["node"]: place for source in sources for place in source["reaches"]}
     involved = {**reached, **{source["node"]: source["held"] for source in sources}}
-    rules_files = sorted({label["rules"] for source in sources for label in source["labels"] if label["rules"]})
+    ruled_out = sorted(({"node": node.id, "name": node.name, "column": str(label.get("column", "")),
+                         "category": str(label.get("category", "")), "match": str(label.get("match", "")),
+                         "ruled_out_by": str(label.get("ruled_out_by", "")), "rules": str(label.get("rules", ""))}
+                        for node in graph.nodes.values() for label in node.attributes.get(pii.RULED_OUT) or ()
+                        if isinstance(label, Mapping)),
+                       key=lambda item: (item["node"], item["column"], item["category"], item["match"]))
+    rules_files = sorted({label["rules"] for source in sources for label in source["labels"] if label["rules"]}
+                         | {item["rules"] for item in ruled_out if item["rules"]})
     return {
         "format": FORMAT,
         "tool": {"name": TOOL, "version": tool_version},
@@ -202,6 +209,8 @@ def evidence_document(scan: Scan, graph: Graph, tool_version: str,
             "problems": len(problems.gaps),
         },
         "sources": sources,
+        # What a rules file marked as a false positive: judged, and not counted, for a reviewer to see.
+        "ruled_out": ruled_out,
         "problems": [gap.to_dict() for gap in problems.gaps],
     }
 

@@ -23,7 +23,6 @@ def scan_header(scan: Scan) -> dict[str, Any]:
         "regions": list(scan.regions),
         "coverage_gaps": [g.to_dict() for g in scan.coverage_gaps],
         "api_calls": dict(scan.api_calls),
-        "caller": scan.caller,
     }
 
 

@@ -65,6 +65,7 @@ def pii_summary(document: dict[str, Any]) -> dict[str, Any]:
                             "action": place["handling"]["action"], "why": place["handling"]["why"]}
                            for place in source["reaches"] if place["handling"]],
         } for source in document["sources"]],
+        "ruled_out": document["ruled_out"],
         "problems": document["problems"],
     }
 
@@ -105,6 +106,9 @@ def pii(db: str, scan_id: str | None, as_json: bool) -> None:
     if counts["coverage_gaps"]:
         console.print(plain(f"the scan could not read everything ({counts['coverage_gaps']} coverage gap(s)): "
                             f"lineage gaps --scan {scan['id']}"))
+    for item in summary["ruled_out"]:
+        console.print(plain(f"ruled out: {item['name']}" + (f" column {item['column']}" if item["column"] else "")
+                            + f" ({item['category']}) by {item['ruled_out_by']}"))
     if not summary["sources"]:
         console.print(plain("no personal data found"))
         return

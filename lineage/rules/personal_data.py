@@ -40,13 +40,13 @@ def personal_data_held(graph: Graph, node: Node) -> Iterator[Hit]:
     labels = pii.labels_of(node)
     if not labels:
         return
-    reached = [n for n, _ in graph.walk(node.id) if graph.nodes[n].kind != "s3.bucket"]
+    reached = [n for n, _ in pii.reached_by(graph).get(node.id, []) if graph.nodes[n].kind != "s3.bucket"]
     by_column = sorted({(label.get("column", ""), label["category"]) for label in labels if label.get("column")})
     listed = ", ".join(f"{column} ({category})" for column, category in by_column[:10])
     declared = sorted({f"{label['source']} {label.get('match', '')}" for label in labels if not label.get("column")})
     said = "; ".join(part for part in (listed, ", ".join(declared[:5])) if part)
     yield Hit(node.id, f"{node.name} holds personal data ({', '.join(pii.categories_of(node))}): {said}; it "
-              f"reaches {len(reached)} node(s) downstream.", _label_evidence(node, labels))
+              f"reaches {len(reached)} other node(s).", _label_evidence(node, labels))
 
 
 rule(
@@ -172,7 +172,7 @@ def personal_data_crosses_border(graph: Graph, node: Node) -> Iterator[Hit]:
     for edge in graph.flows_in(node.id):
         source = graph.nodes.get(edge.source)
         personal = _personal(source) if source is not None else None
-        if source is None or personal is None or pii.handling_of(source):
+        if source is None or personal is None or not pii.passes_personal_data_on(source):
             continue
         crossed = _crossing(source, node)
         if crossed:
@@ -206,11 +206,9 @@ def probably_personal_dataset(graph: Graph, node: Node) -> Iterator[Hit]:
         return  # judged as its table
     if any(pii.labels_of(graph.nodes[o]) for o in graph.same_data(node.id) if o in graph.nodes):
         return  # the same data is labelled under another name
-    written = [e for e in graph.flows_in(node.id) if e.kind == EdgeKind.WRITES and graph.nodes.get(e.source)
-               and _personal(graph.nodes[e.source])]
-    for other in graph.equivalents(node.id):
-        written += [e for e in graph.flows_in(other) if e.kind == EdgeKind.WRITES and graph.nodes.get(e.source)
-                    and _personal(graph.nodes[e.source])]
+    written = [e for other in (node.id, *sorted(graph.equivalents(node.id))) for e in graph.flows_in(other)
+               if e.kind == EdgeKind.WRITES and e.source in graph.nodes
+               and pii.passes_personal_data_on(graph.nodes[e.source])]
     if not written:
         return
     writers = ", ".join(sorted({graph.nodes[e.source].name or e.source for e in written})[:3])
@@ -236,12 +234,23 @@ rule(
 
 
 def personal_data_leaves_estate(graph: Graph, node: Node) -> Iterator[Hit]:
+    """An endpoint outside AWS, or a bucket the scan could not see (another account's, most often)."""
     personal = _personal(node)
     if not personal:
         return
-    evidence = tuple(e for edge in graph.flows_in(node.id) for e in edge.evidence[:1])
-    yield Hit(node.id, f"{_what(personal)} flows to {node.name}, outside what was scanned.",
-              evidence[:5])
+    flows = graph.flows_in(node.id)
+    if node.kind in _HELD_IN_S3:
+        if node.observed:
+            return
+        # Data left in it by something that passes personal data on; a bucket only for what lands on it
+        # directly (what lands in one of its paths is said at that path).
+        flows = [e for e in flows if e.kind in INTO and e.source in graph.nodes
+                 and pii.passes_personal_data_on(graph.nodes[e.source])]
+        if not flows:
+            return
+    where = f"s3://{node.name}, a bucket the scan did not read" if node.kind in _HELD_IN_S3 else node.name
+    evidence = tuple(e for edge in flows for e in edge.evidence[:1])
+    yield Hit(node.id, f"{_what(personal)} flows to {where}, outside what was scanned.", evidence[:5])
 
 
 rule(
@@ -252,7 +261,7 @@ rule(
     severity=Severity.HIGH,
     remediation="Confirm the destination may receive personal data and is covered by an agreement; "
     "minimise or pseudonymise what is sent.",
-    kinds=("external",),
+    kinds=("external", *_HELD_IN_S3),
     frameworks=("GDPR Art. 44",),
     unobserved=True,
 )

@@ -4,6 +4,7 @@ declared labels (parameters, tags, LF-tags, Macie); the user's rules file; and b
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,9 @@ def categories(name: str, comment: str = "", parameters: dict[str, Any] | None =
     ("login_id", "online_identifier"),
     # Pseudonymised values are still personal data.
     ("email_sha256", "email"),
+    # A compound is read by its head, and a number ending a word numbers it.
+    ("user_ip_address", "ip_address"), ("userIPAddress", "ip_address"), ("src_ip_addr", "ip_address"),
+    ("user_mail_address", "email"), ("addr1", "postal_address"), ("street2", "postal_address"),
     # A flag or type about special-category data is that data too.
     ("is_pregnant", "health"), ("disability_type", "health"),
 ])
@@ -78,6 +82,8 @@ def test_a_hard_negative_names_nothing(name: str) -> None:
     ("고객 이메일 주소", {"email"}), ("고객이메일주소", {"email"}), ("IP 주소", {"ip_address"}),
     ("배송지 주소", {"postal_address"}), ("외국인등록번호", {"foreign_registration_number"}),
     ("상품명", set()), ("이메일 발송 횟수", set()), ("휴대전화번호 인증여부", set()), ("지점 주소", set()),
+    ("고객 이메일 주소 (수신 동의 시 마케팅 발송)", {"email"}), ("아이피 주소", {"ip_address"}),
+    (unicodedata.normalize("NFD", "휴대전화번호"), {"phone"}),
     ("Customer's mobile number", {"phone"}), ("Student e-mail address", {"email"}),
     ("Number of emails sent", set()), ("la fecha de alta", set()), ("How long the job ran", set()),
 ])
@@ -125,17 +131,27 @@ def test_tags_declare_categories_and_a_false_tag_denies_every_label() -> None:
         ("email", "tag", "s3:GetBucketTagging"), ("phone", "tag", "s3:GetBucketTagging")}
     assert labels("arn:aws:s3:::b", "s3.bucket", "b", {"tags": {"data-classification": "PII"}})[0]["category"] == \
         DECLARED
-    denied = {"tags": {"lineage:pii": "false"}, "columns": [{"name": "email"}]}
-    assert labels(*node(**denied)) == []
+    denied = {"tags": {"lineage:pii": "false"}, "columns": [{"name": "email"}], "lf_tags": {"pii": ["true"]}}
+    assert [x["source"] for x in labels(*node(**denied))] == ["lf-tag"]  # a declaration elsewhere stands
 
 
 def test_lake_formation_tags_on_table_column_and_database() -> None:
     found = labels(*node(lf_tags={"sensitivity": ["pii"]}, lf_column_tags={"c9": {"pii": ["true"]},
                                                                              "c10": {"team": ["x"]}}),
-                   inherited={"Sensitivity": ["personal"]})
+                   inherited={"Classification": ["personal"]})
     assert sorted((x["source"], x.get("column", "")) for x in found) == [
         ("lf-tag", ""), ("lf-tag on column", "c9"), ("lf-tag on database", "")]
     assert labels(*node(lf_tags={"sensitivity": ["public"]})) == []
+    # The table's own value of a key overrides its database's.
+    assert labels(*node(lf_tags={"sensitivity": ["public"]}), inherited={"sensitivity": ["pii"]}) == []
+
+
+def test_a_tag_saying_not_personal_overrides_guesses_not_observations() -> None:
+    finding = {"finding": "f1", "key": "x.csv", "detections": [
+        {"category": "PERSONAL_INFORMATION", "type": "EMAIL_ADDRESS", "count": 12}]}
+    found = labels("arn:aws:s3:::b", "s3.bucket", "b", {"tags": {"pii": "no"}, "macie_findings": [finding]})
+    assert [(x["category"], x["source"]) for x in found] == [("email", "macie")]
+    assert labels(*node(tags={"pii": "false"}, columns=[{"name": "email"}])) == []
 
 
 def test_macie_detections_name_categories_and_credentials_are_not_personal() -> None:
@@ -194,7 +210,13 @@ def test_a_category_can_be_replaced(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("text", "said"), [
     ("[categories.email\n", "is not valid TOML"),
-    ("[colours]\nx = 1\n", "unknown section 'colours'"),
+    ("[colours]\nx = 1\n", "unknown key 'colours' in the file"),
+    ("[categories.email]\nphrase = [\"mail\"]\n", "unknown key 'phrase' in categories.email"),
+    ("[categories.student_number]\nphrases = [\"학번\"]\n", "put words of other scripts under `words`"),
+    ("ignore = 5\n", "ignore must be a table"), ("qualifiers = [1]\n", "qualifiers must be a table"),
+    ("tags = \"x\"\n", "tags must be a table"), ("processing = 5\n", "processing must be an array of tables"),
+    ("categories = [1]\n", "categories must be a table"),
+    ("[[false_positives]]\ncolumn = [\"a\"]\n", "false_positives[0].column must be text"),
     ("[categories.email]\nphrases = \"email\"\n", "categories.email.phrases must be a list of strings"),
     ("[ignore]\nphrases = [1]\n", "ignore.phrases must be a list of strings"),
     ("[macie]\nNAME = \"persons_name\"\n", "category 'persons_name' is used but not defined"),

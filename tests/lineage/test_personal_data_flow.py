@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -152,6 +153,9 @@ def test_a_stored_scan_keeps_the_labels_it_was_taken_with(tmp_path: Path) -> Non
     facts = [Facts((table(USERS, "email", "hakbun"), job(COPY)), (flow(USERS, COPY, EdgeKind.READS),))]
     analysis = analyse(facts, load_classification(rules_file))
     scan = scan_of(analysis, "s", now(), (REGION,), [], {}, True, (ACCOUNT,))
+    [ruled_out] = analysis.graph.nodes[USERS].attributes["personal_labels_ruled_out"]
+    assert (ruled_out["column"], ruled_out["category"], ruled_out["ruled_out_by"]) == ("email", "email",
+                                                                                     "*.users.email")
     again = graph_of(scan)  # re-read later, with the default rules in force
     assert again.nodes[USERS].attributes["personal_labels"] == analysis.graph.nodes[USERS].attributes[
         "personal_labels"]
@@ -180,3 +184,34 @@ def wide() -> list[Facts]:
         middle = arns.glue_job_arn(REGION, ACCOUNT, f"step-{index}")
         edges += [flow(s3(f"lake/users/part={index}"), middle, EdgeKind.READS), flow(middle, s3("sink/all"))]
     return [Facts((table(USERS, "email"), bucket("lake"), bucket("sink")), tuple(edges))]
+
+
+def test_a_bucket_reached_from_one_path_passes_it_on_only_to_what_reads_all_of_it() -> None:
+    """Its notifications say that something changed in it, not what: they carry no path's data."""
+    bus = arns.event_bus_arn(REGION, ACCOUNT, "default")
+    rule = f"arn:aws:events:{REGION}:{ACCOUNT}:rule/any-object"
+    whole = arns.glue_crawler_arn(REGION, ACCOUNT, "crawl-everything")
+    graph = build_graph(lake() + [Facts((), (
+        Edge(arns.bucket_arn("lake"), bus, EdgeKind.NOTIFIES, EV), Edge(bus, rule, EdgeKind.ROUTES, EV),
+        Edge(rule, READER, EdgeKind.TRIGGERS, EV), flow(arns.bucket_arn("lake"), whole, EdgeKind.READS)))])
+    assert personal(graph, bus) is None and personal(graph, rule) is None
+    assert personal(graph, whole)["paths"][USERS] == [USERS, s3("lake/users"), arns.bucket_arn("lake"), whole]
+
+
+def test_a_job_that_writes_where_personal_data_rests_handles_it_but_passes_nothing_on() -> None:
+    writer = arns.glue_job_arn(REGION, ACCOUNT, "load-users")
+    graph = build_graph(lake() + [Facts((job(writer),), (flow(writer, s3("lake/users")),
+                                                          flow(writer, s3("archive/products"))))])
+    assert personal(graph, writer)["writes_only"] is True
+    assert personal(graph, s3("archive/products")) is None
+    assert "writes_only" not in personal(graph, COPY)
+
+
+def test_what_a_stored_scan_said_reaches_a_node_is_derived_again() -> None:
+    stale = {"categories": ["email"], "origins": [USERS], "paths": [["not", "a", "mapping"]]}
+    [facts] = lake()
+    nodes = tuple(replace(n, attributes={**n.attributes, "personal_data": stale}) if n.id == PRODUCTS else n
+                  for n in facts.nodes)
+    graph = build_graph([Facts(nodes, facts.edges)])
+    assert personal(graph, PRODUCTS) is None
+    assert [s.node for s in pii.sources(graph)] == [USERS]

@@ -528,6 +528,10 @@ case("pii: resting with no lifecycle", EXPIRY, at_rest(lifecycle=lifecycle()), (
 case("pii: resting where only another prefix expires", EXPIRY,
      at_rest(lifecycle=lifecycle(api_rule("tmp", Filter={"Prefix": "tmp/"}))), (EXPIRY, PEOPLE))
 case("pii: lifecycle unread", EXPIRY, at_rest(lifecycle=UNREAD))
+case("pii: versioned, only current objects expire", EXPIRY,
+     at_rest(versioning={"Status": "Enabled"}, lifecycle=lifecycle(api_rule("current-only", days=365))),
+     (EXPIRY, PEOPLE))
+case("pii: versioned, old versions expire too", EXPIRY, at_rest(versioning={"Status": "Enabled"}))
 case("pii: other data with no lifecycle", EXPIRY, at_rest(personal=False, lifecycle=lifecycle()))
 case("pii: resting private and TLS only", EXPOSED, at_rest())
 case("pii: resting where public access is not blocked", EXPOSED,
@@ -550,6 +554,16 @@ case("pii: masked before it crosses", BORDER,
 case("pii: other data read in another region", BORDER,
      at_rest(Node(OTHER_REGION_JOB, "glue.job", "copy", Stage.PROCESSING, ACCOUNT, "us-east-1", True, {}),
              flow(TABLE, OTHER_REGION_JOB, EdgeKind.READS), personal=False))
+case("pii: written to a bucket the scan did not read", LEAVES,
+     at_rest(job(), flow(TABLE, JOB, EdgeKind.READS), flow(JOB, "arn:aws:s3:::partner-drop/in")),
+     (LEAVES, "arn:aws:s3:::partner-drop/in"))
+case("pii: written to a bucket the scan read", LEAVES,
+     at_rest(job(), s3_bucket("mine"), flow(TABLE, JOB, EdgeKind.READS), flow(JOB, "arn:aws:s3:::mine/in")))
+case("pii: written elsewhere by a job that only writes where it rests", LEAVES,
+     at_rest(job(), flow(JOB, PEOPLE), flow(JOB, "arn:aws:s3:::partner-drop/in")))
+case("pii: a writer of personal data writes across a region, carrying none of it", BORDER,
+     at_rest(job(), flow(JOB, PEOPLE), flow(JOB, OTHER_REGION_JOB, EdgeKind.INVOKES),
+             Node(OTHER_REGION_JOB, "glue.job", "copy", Stage.PROCESSING, ACCOUNT, "us-east-1", True, {})))
 OUT = "arn:aws:s3:::data/exports"
 EXPORTS = arns.glue_table_arn(REGION, ACCOUNT, "curated", "exports")
 case("pii: a path written from personal data", PROBABLY,

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from lineage import pii
+from lineage.classification import load_classification
 from lineage.cli import main
 from lineage.graph import build_graph
 from lineage.model import Edge, EdgeKind, Evidence, Facts, Node, Scan, Stage
@@ -113,7 +114,9 @@ def estate(hostile: bool = False) -> Facts:
         Edge(TABLE, MASK, EdgeKind.READS, by(MASK, "--source_table", "crm.customers")),
         Edge(MASK, MASKED_LOCATION, EdgeKind.WRITES, by(MASK, "--output_path", "s3://crm-exports/masked/")),
     )
-    return Facts((table, raw, out, export, mask, partner), edges)
+    # Listed, but none of its configuration could be read: every answer about it is unknown.
+    scratch = _bucket("arn:aws:s3:::crm-scratch", unread=["lifecycle", "encryption", "public_access_block", "policy"])
+    return Facts((table, raw, out, export, mask, partner, scratch), edges)
 
 
 def sample_scan(hostile: bool = False) -> Scan:
@@ -199,11 +202,12 @@ def test_failing_places_are_marked_in_the_data_and_on_the_page_in_words_not_colo
     assert not raw["failing"] and raw["verdict"] == "ok"
     assert [a["ok"] for a in raw["protection"]] == [True, True, True, True]
     assert raw["protection"][0]["evidence"][0]["operation"] == "s3:GetBucketEncryption"
-    scratch = reach_of(document, SCRATCH)  # not read: each answer unknown, never guessed
+    scratch = reach_of(document, SCRATCH)  # its configuration unread: each answer unknown, never guessed
     assert scratch["verdict"] == "unknown" and [a["ok"] for a in scratch["protection"]] == [None] * 4
-    partner = reach_of(document, PARTNER)  # not read either, but the flow to it is a finding of its own
+    partner = reach_of(document, PARTNER)  # a bucket the scan did not read, receiving personal data
     assert partner["verdict"] == "failing" and [a["ok"] for a in partner["protection"]] == [None] * 4
-    assert partner["failing_findings"] == ["pii.personal_data_crosses_account_or_region"]
+    assert set(partner["failing_findings"]) == {"pii.personal_data_crosses_account_or_region",
+                                                "pii.personal_data_leaves_estate"}
     mask = reach_of(document, MASK)
     assert mask["handling"] == {"action": "masked", "why": "tag lineage:pii=masked"}
     assert mask["hops"][-1]["handling"]["action"] == "masked"
@@ -246,6 +250,20 @@ def test_the_same_scan_gives_the_same_bundle_byte_for_byte_in_any_process() -> N
     assert manifest["rules_files"] == ["default rules"] and manifest["caller_identity"] == "not recorded"
     text = b"".join(first.values()).decode()
     assert str(ROOT) not in text and "generated" not in text.lower()
+
+
+def test_what_the_rules_file_ruled_out_stays_on_record(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[false_positives]]\ncolumn = "crm.customers.*"\nreason = "synthetic test data"\n',
+                     encoding="utf-8")
+    analysis = analyse([estate()], load_classification(rules))
+    scan = scan_of(analysis, "scan-2", STARTED, (REGION,), [], {}, True, (ACCOUNT,))
+    files = bundle(scan)
+    document = json.loads(files[EVIDENCE])
+    assert document["sources"] == [] and document["rules_files"] == ["default rules + rules.toml"]
+    assert {(x["column"], x["ruled_out_by"]) for x in document["ruled_out"]} >= {
+        ("email", "crm.customers.* (synthetic test data)")}
+    assert "Ruled out as false positives" in files[INDEX].decode()
 
 
 def test_the_manifest_names_who_the_scan_ran_as_when_sts_said() -> None:

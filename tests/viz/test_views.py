@@ -42,7 +42,7 @@ def test_export_document_has_the_contract_shape() -> None:
     document = scan_document(hostile_scan())
     assert document["format"] == FORMAT == "lineage-graph/1"
     assert set(document["scan"]) == {"id", "started_at", "finished_at", "status", "accounts", "regions",
-                                     "coverage_gaps", "api_calls", "caller"}
+                                     "coverage_gaps", "api_calls"}
     assert set(document["nodes"][0]) == {"id", "kind", "stage", "name", "account", "region", "observed", "attributes"}
     assert set(document["edges"][0]) == {"source", "target", "kind", "evidence"}
     assert set(document["edges"][0]["evidence"][0]) == {"operation", "resource", "path", "excerpt", "dynamic"}
