@@ -56,7 +56,7 @@ _FAILING_SEVERITY = Severity.HIGH  # a finding this severe, or more, fails the p
 
 FLOW_COLUMNS = ("source", "categories", "reach", "hop_index", "from", "relation", "to", "to_kind", "to_account",
                 "to_region", "rests_here", "encryption", "customer_key", "tls_only", "retention", "public_access",
-                "findings", "evidence", "verdict")
+                "findings", "evidence", "verdict", "handling")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -253,7 +253,7 @@ def render_csv(document: Mapping[str, Any]) -> str:
         for reach in source["reaches"]:
             for hop in reach["hops"]:
                 to = places.get(hop["to"]) or {"protection": [], "findings": [], "rests_here": False,
-                                               "account": "", "region": "", "verdict": ""}
+                                               "account": "", "region": "", "verdict": "", "handling": None}
                 first = hop["evidence"][0] if hop["evidence"] else None
                 writer.writerow([_cell(value) for value in (
                     source["node"], ";".join(source["categories"]), reach["node"], hop["index"], hop["from"],
@@ -264,6 +264,8 @@ def render_csv(document: Mapping[str, Any]) -> str:
                     ";".join(sorted({f["rule"] for f in to["findings"]})),
                     f"{first['operation']} {first['resource']} {first['path']}".strip() if first else "",
                     to["verdict"],
+                    # Processing that masks or drops the data says so whatever else its verdict says.
+                    f"{to['handling']['action']}: {to['handling']['why']}" if to.get("handling") else "",
                 )])
     return buffer.getvalue()
 
@@ -426,9 +428,34 @@ def verify_bundle(manifest: bytes, found: Mapping[str, bytes | None], others: li
     if verified == len(listed):
         if _manifest_of(found, listed) == manifest:
             verified += 1
+            problems += _not_rendered_from_evidence(found)
         else:
             problems.append(f"changed: {MANIFEST} (it is not the manifest that {EVIDENCE} and the files give)")
     return Verification(verified, tuple(problems))
+
+
+def _not_rendered_from_evidence(found: Mapping[str, bytes | None]) -> list[str]:
+    """The page and the CSV are renderings of `evidence.json`: made by this version of the tool, each must
+    be the rendering of it, byte for byte — so a page edited to read OK, with the manifest's hash of it
+    updated to match, is still caught. A bundle another version made is checked by its hashes alone."""
+    try:
+        document = json.loads((found.get(EVIDENCE) or b"").decode("utf-8"))
+        if document.get("tool", {}).get("version") != _installed_version():
+            return []
+        rendered = {FLOWS: render_csv(document).encode(), INDEX: render_html(document).encode()}
+    except Exception:  # noqa: BLE001 - an evidence.json this version cannot render: its hashes stand alone
+        return []
+    return [f"changed: {name} (it is not what {EVIDENCE} renders)" for name, data in sorted(rendered.items())
+            if found.get(name) != data]
+
+
+def _installed_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(TOOL)
+    except PackageNotFoundError:
+        return ""
 
 
 def _manifest_of(found: Mapping[str, bytes | None], listed: Mapping[str, Any]) -> bytes | None:

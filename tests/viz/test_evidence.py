@@ -39,6 +39,8 @@ from viz.evidence import (
     evidence_document,
     render_bundle,
     render_csv,
+    render_manifest,
+    verify_bundle,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -183,6 +185,8 @@ def test_every_hop_of_every_place_reached_is_a_row_of_flows_csv() -> None:
     assert (second["rests_here"], second["encryption"], second["customer_key"], second["retention"]) == (
         "yes", "none configured", "no", "none: kept until deleted")
     assert second["verdict"] == "failing" and "s3.location_without_lifecycle" in second["findings"].split(";")
+    assert {r["handling"] for r in table if r["to"] == MASK} == {"masked: tag lineage:pii=masked"}
+    assert {r["handling"] for r in table if r["to"] != MASK} == {""}
     stored = by_hop[(RAW_LOCATION, "1")]
     assert (stored["relation"], stored["encryption"], stored["customer_key"], stored["tls_only"],
             stored["public_access"]) == ("stored at", f"SSE-KMS, customer managed key {KEY}", "yes",
@@ -264,6 +268,19 @@ def test_what_the_rules_file_ruled_out_stays_on_record(tmp_path: Path) -> None:
     assert {(x["column"], x["ruled_out_by"]) for x in document["ruled_out"]} >= {
         ("email", "crm.customers.* (synthetic test data)")}
     assert "Ruled out as false positives" in files[INDEX].decode()
+
+
+def test_a_page_doctored_to_pass_with_its_manifest_rewritten_to_match_is_still_caught() -> None:
+    from importlib.metadata import version
+
+    document = evidence_document(sample_scan(), graph_of(sample_scan()), version("aws-lineage"))
+    files = render_bundle(document)
+    assert verify_bundle(files[MANIFEST], files, []).problems == ()
+    doctored = {**files, INDEX: files[INDEX].replace("✗ FAILING".encode(), "✓ OK".encode())}
+    assert doctored[INDEX] != files[INDEX]
+    manifest = render_manifest(json.loads(files[EVIDENCE]), {n: doctored[n] for n in (EVIDENCE, FLOWS, INDEX)})
+    assert verify_bundle(manifest.encode(), doctored, []).problems == (
+        f"changed: {INDEX} (it is not what {EVIDENCE} renders)",)
 
 
 def test_the_manifest_names_who_the_scan_ran_as_when_sts_said() -> None:
