@@ -1,5 +1,5 @@
 """Personal data in a stored scan: `pii` (the summary a person reads) and `evidence` (the bundle for
-auditors, and `--verify` to check one). Both read the same document (`viz.evidence`), so they agree."""
+auditors, and `--verify` to check one). Both read the same document (`lineage.evidence`), so they agree."""
 
 from __future__ import annotations
 
@@ -27,8 +27,8 @@ def tool_version() -> str:
 
 
 def _document(db: str, scan_id: str | None) -> dict[str, Any]:
+    from lineage.evidence import evidence_document
     from lineage.scan import graph_of
-    from viz.evidence import evidence_document
 
     scan = load_or_fail(db, scan_id)
     return _warned(evidence_document(scan, graph_of(scan), tool_version()))
@@ -169,9 +169,10 @@ def _check_output_folder(folder: Path) -> bool:
 
 
 def _write_bundle(db: str, scan_id: str | None, folder: Path) -> None:
+    from lineage.evidence import evidence_document
     from lineage.files import PRIVATE, OutputError, write_output
     from lineage.scan import graph_of
-    from viz.evidence import MANIFEST, evidence_document, render_bundle
+    from viz.evidence import MANIFEST, render_bundle
 
     replacing = _check_output_folder(folder)
     scan = load_or_fail(db, scan_id)

@@ -25,6 +25,7 @@ import pytest
 from lineage import pii
 from lineage.classification import load_classification
 from lineage.cli import main
+from lineage.evidence import FORMAT, evidence_document
 from lineage.graph import build_graph
 from lineage.model import Edge, EdgeKind, Evidence, Facts, Node, Scan, Stage
 from lineage.scan import analyse, graph_of, scan_of
@@ -33,10 +34,8 @@ from viz.evidence import (
     EVIDENCE,
     FLOW_COLUMNS,
     FLOWS,
-    FORMAT,
     INDEX,
     MANIFEST,
-    evidence_document,
     render_bundle,
     render_csv,
     render_manifest,
