@@ -135,6 +135,7 @@ def print_propagation(sizes: list[int]) -> None:
             reached = sum(1 for node in graph.nodes.values() if node.attributes.get("personal_data"))
             print(f"{f'{len(graph.nodes)} nodes, {label}':42} {bare:9.3f} {built:8.3f} {built / bare:5.1f}× "
                   f"{judged:8.3f}  {reached} reached by personal data, {len(evaluation.findings)} findings")
+            del nodes, edges, graph, evaluation  # the next estate is measured without this one's memory
 
 
 def main() -> None:
