@@ -7,10 +7,11 @@ the labels and the graph, and is derived again whenever a graph is built.
 
 How far a label goes:
 - along every flow, downstream, and across the same data named twice (a table and its location);
-- from a path up to the buckets and paths holding it, never down again into a sibling;
+- from a path up to the buckets and paths holding it, never down again into a sibling, and on from
+  such a container only to what reads all of it (its notifications carry no path's data);
 - down into every path of a bucket or table only when the label covers all of it (a tag on the
   bucket, a column of the table); a Macie finding on one object does not;
-- to the jobs that write it where it rests (they handle it too);
+- to the jobs that write it where it rests: they handle it, and pass nothing on (`writes_only`);
 - not past a node declared to mask or drop it (tag `lineage:pii=masked|dropped`, or the rules file).
 """
 
