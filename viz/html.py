@@ -24,8 +24,9 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from pyvis.network import Network
 
 from lineage.isolation import Problems
-from lineage.model import CoverageGap, Finding, Node, Scan, Severity, Stage
+from lineage.model import CoverageGap, EdgeKind, Finding, Node, Scan, Severity, Stage
 from lineage.shown import printable
+from viz.layout import positions
 
 STAGE_COLOURS = {
     Stage.GENERATION: "#2b8a3e",
@@ -116,11 +117,15 @@ def _network(scan: Scan, problems: Problems) -> Network:
     for finding in scan.findings:
         findings_by_node.setdefault(finding.node, []).append(finding)
     network = Network(directed=True, cdn_resources="remote")
+    placed: dict[str, tuple[int, int]] = {}
+    with problems.guard("view.layout"):  # without positions the page still draws, only less legibly
+        placed = positions(scan.nodes, scan.edges)
     for node in scan.nodes:
+        x, y = placed.get(node.id, (0, 0))
         with problems.guard("view.node", node.id, node.region) as drawn:
-            network.add_node(node.id, **_node_options(node, findings_by_node.get(node.id, [])))
+            network.add_node(node.id, x=x, y=y, **_node_options(node, findings_by_node.get(node.id, [])))
         if drawn.failed:
-            network.add_node(node.id, label=node.id[:40], title=f"{node.id}\n(could not be shown in full: "
+            network.add_node(node.id, x=x, y=y, label=node.id[:40], title=f"{node.id}\n(could not be shown in full: "
                              f"{problems.gaps[-1].error})", shape="dot", size=10)
     shown = set(network.get_nodes())
     for edge in scan.edges:
@@ -133,6 +138,7 @@ def _network(scan: Scan, problems: Problems) -> Network:
                     f"\n{e.operation} {e.path}: {e.excerpt}" for e in edge.evidence[:3]),
                 label=edge.kind.value, dashes=structural, arrows="to" if not structural else "",
                 color="#adb5bd" if structural else "#495057",
+                hidden=edge.kind == EdgeKind.PART_OF,  # structure, not a flow: it would hide the flows
             )
     return network
 

@@ -3,11 +3,14 @@
   var findings = {{ findings_json | safe }};
   var container = document.getElementById("graph");
   var network = new vis.Network(container, {nodes: nodes, edges: edges}, {
-    layout: {improvedLayout: nodes.length < 300},
-    physics: {stabilization: {iterations: 200}, barnesHut: {springLength: 140}},
-    edges: {font: {size: 9, align: "middle"}, smooth: {type: "dynamic"}},
+    // Positions come with the nodes (left to right, as the data flows): nothing moves on open.
+    layout: {improvedLayout: false},
+    physics: false,
+    edges: {font: {size: 9, align: "middle"}, smooth: false},
     interaction: {hover: true, tooltipDelay: 150}
   });
+  // The whole lineage in view on open, once the canvas has its size.
+  network.once("afterDrawing", function () { network.fit({animation: false}); });
   window.lineageNetwork = network;
   function show(id) {
     var node = nodes.get(id);
