@@ -8,6 +8,7 @@ from lineage.cli import (  # noqa: F401 - registers commands
     reading,
     scanning,
     serving,
+    viewing,
 )
 from lineage.cli.app import cli, main
 

@@ -119,6 +119,36 @@ def test_a_classification_file_changes_what_a_scan_calls_personal(moto_server, t
         ("student_id", "student_number", "default rules + rules.toml")]
 
 
+def _drawn(page: Path) -> set[str]:
+    """The ids of the nodes a page draws (its nodes' data, as the page carries it)."""
+    text = page.read_text(encoding="utf-8")
+    start = text.index("var nodes = new vis.DataSet(") + len("var nodes = new vis.DataSet(")
+    nodes = json.loads(text[start:text.index("var edges = new vis.DataSet(")].strip().removesuffix(");"))
+    return {node["id"] for node in nodes}
+
+
+def test_view_draws_the_whole_scan_one_node_and_its_neighbours_or_personal_data_only(demo_output: Path,
+                                                                                      tmp_path: Path) -> None:
+    db = str(demo_output / "lineage.db")
+    document = json.loads((demo_output / "lineage.json").read_text())
+    table = f"arn:aws:glue:{REGION}:{ACCOUNT}:table/curated/enrollments"
+    assert lineage("view", "--db", db, "-o", str(tmp_path / "all.html")).returncode == 0
+    assert _drawn(tmp_path / "all.html") == {n["id"] for n in document["nodes"]}
+    focus = lineage("view", "--db", db, "--focus", "curated.enrollments", "--depth", "1",
+                    "-o", str(tmp_path / "focus.html"))
+    assert focus.returncode == 0, focus.stderr
+    around = _drawn(tmp_path / "focus.html")
+    assert {table, f"arn:aws:athena:{REGION}:{ACCOUNT}:workgroup/analytics",
+            "arn:aws:s3:::lp-curated-data/enrollments"} <= around
+    assert "arn:aws:s3:::lp-website-assets" not in around and "arn:aws:s3:::lp-athena-results/analytics" not in around
+    assert lineage("view", "--db", db, "--pii-only", "-o", str(tmp_path / "pii.html")).returncode == 0
+    assert _drawn(tmp_path / "pii.html") == {n["id"] for n in document["nodes"]
+                                             if n["attributes"].get("personal_data")}
+    missing = lineage("view", "--db", db, "--focus", "nothing-such", "-o", str(tmp_path / "x.html"))
+    assert missing.returncode == 2 and "no node 'nothing-such'" in missing.stderr
+    assert not (tmp_path / "x.html").exists()
+
+
 def test_reading_commands_work_on_the_demo_database(demo_output: Path) -> None:
     db = str(demo_output / "lineage.db")
     findings = lineage("findings", "--db", db, "--json")
