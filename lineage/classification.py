@@ -72,11 +72,9 @@ class Classification:
     false_positives: tuple[FalsePositive, ...] = ()
     processing: tuple[Processing, ...] = ()
     sources: tuple[str, ...] = (DEFAULT_SOURCE,)  # the rule files, for evidence
-    # (name, comment) → what they read as: a lake repeats the same column names in thousands of tables.
-    read: dict[tuple[str, str], tuple[tuple[Match, ...], tuple[Match, ...]]] = field(
-        default_factory=dict, compare=False, repr=False)
-    labelled: dict[tuple[str, str], tuple[dict[str, str], ...]] = field(default_factory=dict, compare=False,
-                                                                         repr=False)
+    # (name, comment, operation) → the labels they read as (`_read_labels`).
+    read: dict[tuple[str, str, str], tuple[dict[str, str], ...]] = field(default_factory=dict, compare=False,
+                                                                          repr=False)
 
     @property
     def source(self) -> str:
@@ -267,13 +265,16 @@ def _label(category: str, source: str, match: str, operation: str, column: str =
     return label
 
 
-def _read_column(name: str, comment: str, rules: Classification) -> tuple[tuple[Match, ...], tuple[Match, ...]]:
-    """What a column's name and comment say, each read once per rules (a pure function of the two)."""
-    key = (name, comment)
+def _read_labels(name: str, comment: str, operation: str, rules: Classification) -> tuple[dict[str, str], ...]:
+    """The labels a column's name says, else its comment: read once per rules for each (name, comment) — a lake
+    repeats the same column names in thousands of tables. Shared, as plain data is: no stage changes a label."""
+    key = (name, comment, operation)
     said = rules.read.get(key)
     if said is None:
-        by_name = tuple(_unique(read_name(name, rules)))
-        said = (by_name, () if by_name else tuple(_unique(read_comment(comment, rules))))
+        by_name = [_label(m.category, "column name", m.text, operation, name, rules.source)
+                   for m in _unique(read_name(name, rules))]
+        said = tuple(by_name or [_label(m.category, "column comment", m.text, operation, name, rules.source)
+                                 for m in _unique(read_comment(comment, rules))])
         if len(rules.read) < 100_000:  # bounded: a catalog of generated names must not grow it forever
             rules.read[key] = said
     return said
@@ -282,21 +283,6 @@ def _read_column(name: str, comment: str, rules: Classification) -> tuple[tuple[
 def column_labels(column: Mapping[str, Any], rules: Classification, qualified_name: str,
                   operation: str = "glue:GetTables") -> list[dict[str, str]]:
     """One column's labels: its own parameters decide, else its name, else its comment."""
-    name = str(column.get("name") or "")
-    parameters = column.get("parameters")
-    if not parameters and not rules.false_positives and operation == "glue:GetTables":
-        key = (name, str(column.get("comment") or ""))
-        known = rules.labelled.get(key)
-        if known is None:
-            known = tuple(_column_labels(column, rules, qualified_name, operation))
-            if len(rules.labelled) < 100_000:
-                rules.labelled[key] = known
-        return list(known)  # shared, as plain data is: no stage changes a label once made
-    return _column_labels(column, rules, qualified_name, operation)
-
-
-def _column_labels(column: Mapping[str, Any], rules: Classification, qualified_name: str,
-                   operation: str) -> list[dict[str, str]]:
     name = str(column.get("name") or "")
     if any(_glob(fp.column, qualified_name, qualified_name.split(".", 1)[-1], name) for fp in rules.false_positives):
         return []
@@ -307,12 +293,7 @@ def _column_labels(column: Mapping[str, Any], rules: Classification, qualified_n
         if categories == []:
             return []  # the column says it holds none
         declared += [_label(c, "column parameter", f"{key}={value}", operation, name) for c in categories or ()]
-    comment = str(column.get("comment") or "")
-    name_says, comment_says = _read_column(name, comment, rules)
-    by_name = [_label(m.category, "column name", m.text, operation, name, rules.source) for m in name_says]
-    by_comment = [] if by_name else [_label(m.category, "column comment", m.text, operation, name, rules.source)
-                                     for m in comment_says]
-    labels = by_name + by_comment
+    labels = list(_read_labels(name, str(column.get("comment") or ""), operation, rules))
     named = {label["category"] for label in labels}
     return labels + [d for d in declared if d["category"] not in named or d["category"] == DECLARED and not named]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from lineage import pii, protection
@@ -18,6 +19,14 @@ from lineage.model import Finding, Scan, Severity
 FORMAT = "lineage-evidence/1"
 TOOL = "aws-lineage"
 NOT_RECORDED = "not recorded"  # a scan that kept no caller identity: said, never guessed
+
+
+def installed_version() -> str:
+    """The version of the tool installed, which a bundle names; "unknown" when it is run uninstalled."""
+    try:
+        return version(TOOL)
+    except PackageNotFoundError:
+        return "unknown"
 
 FAILING, UNKNOWN, OK, PROCESSED = "failing", "unknown", "ok", "processed"
 _FAILING_SEVERITY = Severity.HIGH  # a finding this severe, or more, fails the place it is on

@@ -165,7 +165,15 @@ def _s3_place(graph: Graph, node: Node) -> tuple[Node, str] | None:
 
 
 def protection(graph: Graph, node: Node) -> dict[str, Answer]:
-    """The four answers for a place where data rests; unknown where no collector reads such a place."""
+    """The four answers for a place where data rests; unknown where no collector reads such a place. Asked
+    by several rules and the evidence of the same place: answered once per graph."""
+    answered = graph.memo.setdefault("protection", {})
+    if node.id not in answered:
+        answered[node.id] = _protection(graph, node)
+    return answered[node.id]
+
+
+def _protection(graph: Graph, node: Node) -> dict[str, Answer]:
     if arns.is_dynamic(node.id) or node.attributes.get("dynamic"):
         return {q: _unknown(q, "a place chosen at run time") for q in QUESTIONS}
     place = _s3_place(graph, node)

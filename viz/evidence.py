@@ -39,7 +39,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from lineage import protection
-from lineage.evidence import TOOL
+from lineage.evidence import installed_version
 from lineage.shown import printable
 
 MANIFEST_FORMAT = "lineage-evidence-manifest/1"
@@ -277,22 +277,13 @@ def _not_rendered_from_evidence(found: Mapping[str, bytes | None]) -> list[str]:
     updated to match, is still caught. A bundle another version made is checked by its hashes alone."""
     try:
         document = json.loads((found.get(EVIDENCE) or b"").decode("utf-8"))
-        if document.get("tool", {}).get("version") != _installed_version():
+        if document.get("tool", {}).get("version") != installed_version():
             return []
         rendered = {FLOWS: render_csv(document).encode(), INDEX: render_html(document).encode()}
     except Exception:  # noqa: BLE001 - an evidence.json this version cannot render: its hashes stand alone
         return []
     return [f"changed: {name} (it is not what {EVIDENCE} renders)" for name, data in sorted(rendered.items())
             if found.get(name) != data]
-
-
-def _installed_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(TOOL)
-    except PackageNotFoundError:
-        return ""
 
 
 def _manifest_of(found: Mapping[str, bytes | None], listed: Mapping[str, Any]) -> bytes | None:

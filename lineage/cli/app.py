@@ -22,6 +22,9 @@ from lineage.shown import printable
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from lineage.graph import Graph
+    from lineage.model import Node
+
 # Strings from AWS reach the terminal: never read as rich markup (`[/x]` in a bucket name is text).
 console = Console(markup=False, highlight=False)
 errors = Console(stderr=True, markup=False, highlight=False)
@@ -62,6 +65,16 @@ def load_or_fail(db: str, scan_id: str | None) -> Scan:
         return load_scan(engine, scan_id)
     except StoreError as error:
         fail(str(error))
+
+
+def node_named(graph: Graph, name: str, scan_id: str) -> Node:
+    """The one node of a scan a user names by id or by name; one line and exit 2 for none, or for many."""
+    matches = [n for n in graph.nodes.values() if name in (n.id, n.name)]
+    if not matches:
+        fail(f"no node {name!r} in scan {scan_id}")
+    if len(matches) > 1:
+        fail(f"{name!r} names {len(matches)} nodes; give the id: " + ", ".join(m.id for m in matches[:5]))
+    return matches[0]
 
 
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -19,19 +18,12 @@ _MARKS = {"failing": "✗ FAILING", "unknown": "? unknown", "ok": "✓ ok", "mas
           "dropped": "■ dropped", "processed": "→ processed"}
 
 
-def tool_version() -> str:
-    try:
-        return version("aws-lineage")
-    except PackageNotFoundError:
-        return "unknown"
-
-
 def _document(db: str, scan_id: str | None) -> dict[str, Any]:
-    from lineage.evidence import evidence_document
+    from lineage.evidence import evidence_document, installed_version
     from lineage.scan import graph_of
 
     scan = load_or_fail(db, scan_id)
-    return _warned(evidence_document(scan, graph_of(scan), tool_version()))
+    return _warned(evidence_document(scan, graph_of(scan), installed_version()))
 
 
 def _warned(document: dict[str, Any]) -> dict[str, Any]:
@@ -169,14 +161,11 @@ def _check_output_folder(folder: Path) -> bool:
 
 
 def _write_bundle(db: str, scan_id: str | None, folder: Path) -> None:
-    from lineage.evidence import evidence_document
     from lineage.files import PRIVATE, OutputError, write_output
-    from lineage.scan import graph_of
     from viz.evidence import MANIFEST, render_bundle
 
     replacing = _check_output_folder(folder)
-    scan = load_or_fail(db, scan_id)
-    document = _warned(evidence_document(scan, graph_of(scan), tool_version()))
+    document = _document(db, scan_id)
     files = render_bundle(document)
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -191,7 +180,7 @@ def _write_bundle(db: str, scan_id: str | None, folder: Path) -> None:
     summary = document["summary"]
     errors.print(plain(f"{'replaced the' if replacing else 'wrote an'} evidence bundle in {folder}: "
                        + ", ".join(name for name in files if name != MANIFEST) + f" and {MANIFEST}"), soft_wrap=True)
-    click.echo(printable(f"scan {scan.id}: {summary['sources']} source(s) of personal data, "
+    click.echo(printable(f"scan {document['scan']['id']}: {summary['sources']} source(s) of personal data, "
                          f"{summary['places_reached']} place(s) reached, {summary['failing_places']} failing; "
                          f"open {folder / 'index.html'}"))
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from lineage.cli.app import cli, console, db_option, fail, load_or_fail, scan_option
+from lineage.cli.app import cli, console, db_option, fail, load_or_fail, node_named, scan_option
 from lineage.cli.printing import add_row, plain, say_written, text_table
 from lineage.model import Severity
 
@@ -65,12 +65,7 @@ def show(node: str, direction: str, depth: int | None, db: str, scan_id: str | N
 
     result = load_or_fail(db, scan_id)
     graph = graph_of(result)
-    matches = [n for n in graph.nodes.values() if node in (n.id, n.name)]
-    if not matches:
-        fail(f"no node {node!r} in scan {result.id}")
-    if len(matches) > 1:
-        fail(f"{node!r} names {len(matches)} nodes; give the id: " + ", ".join(m.id for m in matches[:5]))
-    target = matches[0]
+    target = node_named(graph, node, result.id)
     reached = graph.walk(target.id, downstream=direction == "downstream", depth=depth)
     node_findings = [f for f in result.findings if f.node == target.id]
     if as_json:

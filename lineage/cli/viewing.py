@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from lineage.cli.app import cli, db_option, fail, load_or_fail, scan_option
-from lineage.cli.printing import say_written
+from lineage.cli.app import cli, db_option, load_or_fail, node_named, scan_option
 from lineage.model import Scan
 
 
@@ -18,12 +17,7 @@ def focused(scan: Scan, focus: str, depth: int) -> Scan:
     from lineage.scan import graph_of
 
     graph = graph_of(scan)
-    matches = [n for n in graph.nodes.values() if focus in (n.id, n.name)]
-    if not matches:
-        fail(f"no node {focus!r} in scan {scan.id}")
-    if len(matches) > 1:
-        fail(f"{focus!r} names {len(matches)} nodes; give the id: " + ", ".join(m.id for m in matches[:5]))
-    centre = matches[0].id
+    centre = node_named(graph, focus, scan.id).id
     kept = {centre} | {n for n, _ in graph.walk(centre, downstream=True, depth=depth)} | {
         n for n, _ in graph.walk(centre, downstream=False, depth=depth)}
     return _only(scan, kept)
@@ -52,21 +46,11 @@ def _only(scan: Scan, kept: set[str]) -> Scan:
 def view(db: str, scan_id: str | None, focus: str | None, depth: int, pii_only: bool, output: Path) -> None:
     """The interactive page of a stored scan, left to right as the data flows; one self-contained file,
     readable by all (a page is asked for to be shown)."""
-    from lineage.cli.scanning import warn_view_problems
-    from lineage.files import PUBLISHED, OutputError, write_output
-    from lineage.isolation import Problems
-    from viz.html import render_html
+    from lineage.cli.scanning import write_page
 
     scan = load_or_fail(db, scan_id)
     if focus is not None:
         scan = focused(scan, focus, depth)
     if pii_only:
         scan = personal_only(scan)
-    problems = Problems()
-    page = render_html(scan, problems)
-    try:
-        replaced = write_output(output, page, PUBLISHED)
-    except OutputError as error:
-        fail(str(error))
-    say_written(output, replaced)
-    warn_view_problems(problems)
+    write_page(scan, output)
