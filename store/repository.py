@@ -44,6 +44,10 @@ class StoreError(Exception):
     """A database that cannot be opened or written, or a scan that is not there: said in one line."""
 
 
+class ScanExists(StoreError):
+    """A scan written as new under an id the store already has."""
+
+
 def describe(error: BaseException) -> str:
     """The first line of what the database driver said."""
     detail = str(getattr(error, "orig", None) or error).strip().splitlines()
@@ -216,11 +220,15 @@ def begin_scan(engine: Engine, scan_id: str, started_at: str, target: str = "", 
         ))
 
 
+def _header(scan: Scan, error: str) -> dict[str, Any]:
+    return {"started_at": scan.started_at, "finished_at": scan.finished_at, "status": scan.status.value,
+            "accounts": list(scan.accounts), "regions": list(scan.regions), "api_calls": dict(scan.api_calls),
+            "error": error[:2000], "caller": scan.caller}
+
+
 def save_scan(engine: Engine, scan: Scan, target: str = "", error: str = "") -> None:
     """Write a whole scan in one transaction, completing its `running` record if there is one."""
-    header = {"started_at": scan.started_at, "finished_at": scan.finished_at, "status": scan.status.value,
-              "accounts": list(scan.accounts), "regions": list(scan.regions), "api_calls": dict(scan.api_calls),
-              "error": error[:2000], "caller": scan.caller}
+    header = _header(scan, error)
     with engine.begin() as connection:
         updated = connection.execute(
             update(schema.scans).where(schema.scans.c.id == scan.id, schema.scans.c.status == ScanStatus.RUNNING.value)
@@ -228,16 +236,33 @@ def save_scan(engine: Engine, scan: Scan, target: str = "", error: str = "") -> 
         ).rowcount
         if not updated:
             connection.execute(insert(schema.scans).values(id=scan.id, target=target, owner=this_process(), **header))
-        if scan.nodes:
-            connection.execute(insert(schema.nodes), [{"scan_id": scan.id, **n.to_dict()} for n in scan.nodes])
-        if scan.edges:
-            connection.execute(insert(schema.edges), [{"scan_id": scan.id, **e.to_dict()} for e in scan.edges])
-        if scan.findings:
-            connection.execute(insert(schema.findings), [{"scan_id": scan.id, **f.to_dict()} for f in scan.findings])
-        if scan.coverage_gaps:
-            connection.execute(insert(schema.coverage_gaps), [
-                {"scan_id": scan.id, "position": i, **g.to_dict()} for i, g in enumerate(scan.coverage_gaps)
-            ])
+        _insert_contents(connection, scan)
+
+
+def save_new_scan(engine: Engine, scan: Scan, target: str = "") -> None:
+    """Write a whole scan that did not run here (an import) in one transaction, beside the scans already
+    stored: `ScanExists` when one has its id. Unlike `save_scan` it never completes a `running` record of
+    that id, which belongs to a scan still under way."""
+    with engine.begin() as connection:
+        try:
+            connection.execute(insert(schema.scans).values(id=scan.id, target=target, owner=this_process(),
+                                                           **_header(scan, "")))
+        except IntegrityError:  # the id is the table's only key that can clash
+            raise ScanExists(f"a scan with id {scan.id!r} is already stored") from None
+        _insert_contents(connection, scan)
+
+
+def _insert_contents(connection: Connection, scan: Scan) -> None:
+    if scan.nodes:
+        connection.execute(insert(schema.nodes), [{"scan_id": scan.id, **n.to_dict()} for n in scan.nodes])
+    if scan.edges:
+        connection.execute(insert(schema.edges), [{"scan_id": scan.id, **e.to_dict()} for e in scan.edges])
+    if scan.findings:
+        connection.execute(insert(schema.findings), [{"scan_id": scan.id, **f.to_dict()} for f in scan.findings])
+    if scan.coverage_gaps:
+        connection.execute(insert(schema.coverage_gaps), [
+            {"scan_id": scan.id, "position": i, **g.to_dict()} for i, g in enumerate(scan.coverage_gaps)
+        ])
 
 
 def fail_scan(engine: Engine, scan_id: str, error: str) -> None:

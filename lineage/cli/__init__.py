@@ -3,6 +3,7 @@
 from lineage.cli import (  # noqa: F401 - registers commands
     demo_commands,
     history,
+    importing,
     offline,
     personal_data,
     reading,

@@ -15,10 +15,11 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 
-def lineage(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+def lineage(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
+            stdin: str | None = None) -> subprocess.CompletedProcess:
     """`lineage ARGS` in a new process; the test's fake credentials are inherited from its environment."""
     return subprocess.run([sys.executable, "-m", "lineage.cli", *args], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, cwd=cwd, timeout=300)
+                          env={**os.environ, **(env or {})}, cwd=cwd, timeout=300, input=stdin)
 
 
 def wait_for(predicate: Callable[[], object], timeout: float = 120, interval: float = 0.2) -> None:
