@@ -21,8 +21,10 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
+	scripts/ensure-chromium
 	$(BIN)/python bench/bench_scan.py
 	$(BIN)/python bench/bench_personal_data.py
+	$(BIN)/python bench/bench_view.py
 
 mutation: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[demo,test,mutation]'

@@ -233,7 +233,7 @@ def resolve(admitted_nodes: Iterable[Node], admitted_edges: Iterable[Edge],
         if edge.kind.is_flow:
             graph._out.setdefault(edge.source, []).append(edge)
             graph._in.setdefault(edge.target, []).append(edge)
-    graph._equivalent, graph._containers, graph._contained = _same_data(nodes, edges)
+    graph._equivalent, graph._containers, graph._contained = same_data_index(nodes, edges)
     pii.label_nodes(graph, classification or default_classification(), problems)
     pii.propagate(graph, problems)
     graph.problems = problems.gaps
@@ -282,19 +282,20 @@ def _ancestor_prefixes(prefix: str) -> list[str]:
     return [""] + [prefix[:index] for index, char in enumerate(prefix) if char == "/"] if prefix else []
 
 
-def _same_data(nodes: dict[str, Node], edges: dict[tuple[str, str, EdgeKind], Edge]
-               ) -> tuple[dict[str, set[str]], dict[str, set[str]], dict[str, set[str]]]:
+def same_data_index(node_ids: Iterable[str], edge_keys: Iterable[tuple[str, str, EdgeKind]]
+                    ) -> tuple[dict[str, set[str]], dict[str, set[str]], dict[str, set[str]]]:
     """(equivalent, containers, contained): a table and its location; for S3 paths, those that hold each
-    path and those each path holds. Linear in the paths: each looks up its own ancestors."""
+    path and those each path holds. Linear in the paths: each looks up its own ancestors. The page walks
+    the same joins as `Graph.reach`, from this index."""
     equivalent: dict[str, set[str]] = {}
     containers: dict[str, set[str]] = {}
     contained: dict[str, set[str]] = {}
-    for source, target, kind in edges:
+    for source, target, kind in edge_keys:
         if kind == EdgeKind.STORED_AT:
             equivalent.setdefault(source, set()).add(target)
             equivalent.setdefault(target, set()).add(source)
     by_path: dict[tuple[str, str], str] = {}
-    for node_id in nodes:
+    for node_id in node_ids:
         parts = arns.s3_parts(node_id)
         if parts is not None:
             by_path[parts] = node_id

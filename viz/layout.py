@@ -1,10 +1,12 @@
 """Where each node is drawn: lineage reads left to right, computed before the page is written.
 
 A node's column is how many flows lie before it on the longest way data can come to it (flows that run
-in a circle share one column), so every flow outside a circle points right. Nodes on no flow stand in a
-column of their stage, after the rest. Within a column, nodes are ordered by the mean row of what flows
-into them (a few sweeps of the barycentre method), which undoes most crossings. The same scan is drawn
-the same way every time: every tie is broken by id.
+in a circle share one column), so every flow outside a circle points right; where data first appears
+stands just before what first takes it. A node on no flow stands beside what it is the same data as or
+holds (a bucket with its first path on a flow); the rest stand in a column of their stage, after
+everything else. Within a column, nodes are ordered by the mean row of what flows into them (a few
+sweeps of the barycentre method), which undoes most crossings. The same scan is drawn the same way
+every time: every tie is broken by id.
 """
 
 from __future__ import annotations
@@ -33,8 +35,22 @@ def columns(nodes: Iterable[Node], edges: Iterable[Edge]) -> dict[str, int]:
         depth: dict[int, int] = {}
         for group in nx.lexicographical_topological_sort(circles):
             depth[group] = max((depth[before] + 1 for before in circles.predecessors(group)), default=0)
+        # Where data first appears (nothing flows in) it stands just before what first takes it, not in the
+        # first column: a table that feeds one late job does not sit among the event sources.
+        for group in circles:
+            if not circles.in_degree(group) and circles.out_degree(group):
+                depth[group] = min(depth[after] for after in circles.successors(group)) - 1
         for node_id, group in circles.graph["mapping"].items():
             rank[node_id] = depth[group]
+    # A bucket or database on no flow of its own stands with the first of its paths or tables that is
+    # on one (the same data, by structure), not apart from them.
+    beside: dict[str, int] = {}
+    for edge in edges:
+        if not edge.kind.is_flow:
+            for node_id, other in ((edge.source, edge.target), (edge.target, edge.source)):
+                if node_id in by_id and node_id not in rank and other in rank:
+                    beside[node_id] = min(beside.get(node_id, rank[other]), rank[other])
+    rank.update(beside)
     after = max(rank.values(), default=-1) + 1
     for node_id, node in by_id.items():
         rank.setdefault(node_id, after + _STAGE_ORDER.get(node.stage, 0))
@@ -48,9 +64,13 @@ def positions(nodes: Iterable[Node], edges: Iterable[Edge]) -> dict[str, tuple[i
     inbound: dict[str, list[str]] = {}
     outbound: dict[str, list[str]] = {}
     for edge in edges:
-        if edge.kind.is_flow and edge.source in column and edge.target in column:
+        if edge.source in column and edge.target in column:
+            # Structure pulls a bucket towards its paths, both ways: rows, not columns, are at stake here.
             inbound.setdefault(edge.target, []).append(edge.source)
             outbound.setdefault(edge.source, []).append(edge.target)
+            if not edge.kind.is_flow:
+                inbound.setdefault(edge.source, []).append(edge.target)
+                outbound.setdefault(edge.target, []).append(edge.source)
     layers: dict[int, list[str]] = {}
     for node_id in sorted(column):
         layers.setdefault(column[node_id], []).append(node_id)

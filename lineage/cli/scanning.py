@@ -17,6 +17,7 @@ from lineage.model import Scan, Severity, Stage
 
 if TYPE_CHECKING:
     from lineage.classification import Classification
+    from viz.page_data import Focus
 
 
 def print_summary(scan: Scan) -> None:
@@ -91,14 +92,14 @@ def perform_scan(profile: str | None, regions: tuple[str, ...], endpoint_url: st
     return scan
 
 
-def write_page(scan: Scan, path: Path) -> None:
+def write_page(scan: Scan, path: Path, focus: Focus | None = None, personal_only: bool = False) -> None:
     """The page of a stored scan, readable by all (the user asked for it to be shown); a page that cannot
     be written fails the command, never the stored scan."""
     from lineage.files import PUBLISHED, OutputError, write_output
     from viz.html import render_html
 
     problems = Problems()
-    page = render_html(scan, problems)
+    page = render_html(scan, problems, focus, personal_only)
     try:
         replaced = write_output(path, page, PUBLISHED)
     except OutputError as error:

@@ -17,6 +17,7 @@ from store.repository import list_scans, load_scan, open_store
 from tests.conftest import corpus_files
 from tests.e2e.conftest import lineage
 from tests.viz.test_schema import assert_valid
+from tests.viz.test_views import page_data_of
 from viz.export import scan_document
 
 
@@ -119,31 +120,22 @@ def test_a_classification_file_changes_what_a_scan_calls_personal(moto_server, t
         ("student_id", "student_number", "default rules + rules.toml")]
 
 
-def _drawn(page: Path) -> set[str]:
-    """The ids of the nodes a page draws (its nodes' data, as the page carries it)."""
-    text = page.read_text(encoding="utf-8")
-    start = text.index("var nodes = new vis.DataSet(") + len("var nodes = new vis.DataSet(")
-    nodes = json.loads(text[start:text.index("var edges = new vis.DataSet(")].strip().removesuffix(");"))
-    return {node["id"] for node in nodes}
-
-
-def test_view_draws_the_whole_scan_one_node_and_its_neighbours_or_personal_data_only(demo_output: Path,
-                                                                                      tmp_path: Path) -> None:
+def test_view_writes_the_whole_scan_opened_on_a_node_or_on_personal_data(demo_output: Path, tmp_path: Path) -> None:
     db = str(demo_output / "lineage.db")
     document = json.loads((demo_output / "lineage.json").read_text())
     table = f"arn:aws:glue:{REGION}:{ACCOUNT}:table/curated/enrollments"
     assert lineage("view", "--db", db, "-o", str(tmp_path / "all.html")).returncode == 0
-    assert _drawn(tmp_path / "all.html") == {n["id"] for n in document["nodes"]}
+    whole = page_data_of((tmp_path / "all.html").read_text(encoding="utf-8"))
+    assert [n["id"] for n in whole["nodes"]] == [n["id"] for n in document["nodes"]]
+    assert whole["initial"] == {"focus": None, "depth": 2, "personal_only": False}
     focus = lineage("view", "--db", db, "--focus", "curated.enrollments", "--depth", "1",
                     "-o", str(tmp_path / "focus.html"))
     assert focus.returncode == 0, focus.stderr
-    around = _drawn(tmp_path / "focus.html")
-    assert {table, f"arn:aws:athena:{REGION}:{ACCOUNT}:workgroup/analytics",
-            "arn:aws:s3:::lp-curated-data/enrollments"} <= around
-    assert "arn:aws:s3:::lp-website-assets" not in around and "arn:aws:s3:::lp-athena-results/analytics" not in around
+    focused = page_data_of((tmp_path / "focus.html").read_text(encoding="utf-8"))
+    assert len(focused["nodes"]) == len(document["nodes"])  # the whole scan, for the breadcrumb back
+    assert focused["nodes"][focused["initial"]["focus"]]["id"] == table and focused["initial"]["depth"] == 1
     assert lineage("view", "--db", db, "--pii-only", "-o", str(tmp_path / "pii.html")).returncode == 0
-    assert _drawn(tmp_path / "pii.html") == {n["id"] for n in document["nodes"]
-                                             if n["attributes"].get("personal_data")}
+    assert page_data_of((tmp_path / "pii.html").read_text(encoding="utf-8"))["initial"]["personal_only"] is True
     missing = lineage("view", "--db", db, "--focus", "nothing-such", "-o", str(tmp_path / "x.html"))
     assert missing.returncode == 2 and "no node 'nothing-such'" in missing.stderr
     assert not (tmp_path / "x.html").exists()

@@ -72,6 +72,13 @@ def test_the_pages_policy_allows_its_own_scripts_by_hash_and_nothing_else() -> N
         f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'" for s in scripts]
 
 
+def page_data_of(html: str) -> dict[str, Any]:
+    """The data a page carries, as its script reads it."""
+    found = re.search(r'<script type="application/json" id="lineage-data">(.*?)</script>', html, re.S)
+    assert found, "the page carries no data element"
+    return json.loads(found.group(1))
+
+
 def _chromium() -> tuple[str, str]:
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     driver = shutil.which("chromedriver")
