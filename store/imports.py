@@ -237,14 +237,15 @@ def _require_plain_json(document: object) -> None:
         elif isinstance(value, Mapping | list):
             if depth >= MAX_DEPTH:
                 raise DocumentError(f"{_path(place)}: nested deeper than {MAX_DEPTH} levels")
+            # Pushed last first, so that the first bad value in the document is the one named.
             if isinstance(value, list):
-                pending.extend((item, (place, index), depth + 1) for index, item in enumerate(value))
+                pending.extend((item, (place, index), depth + 1) for index, item in reversed(list(enumerate(value))))
                 continue
-            for key, item in value.items():
+            for key in value:
                 if not isinstance(key, str):
                     raise DocumentError(f"{_path(place)}: the key {_shown(key)} is not a string")
                 if problem := _text_problem(key):
                     raise DocumentError(f"{_path(place)}: the key {_shown(key)} {problem}")
-                pending.append((item, (place, key), depth + 1))
+            pending.extend((item, (place, key), depth + 1) for key, item in reversed(list(value.items())))
         else:
             raise DocumentError(f"{_path(place)}: a {type(value).__name__} is not JSON data")

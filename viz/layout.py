@@ -5,12 +5,14 @@ in a circle share one column), so every flow outside a circle points right; wher
 stands just before what first takes it. A node on no flow stands beside what it is the same data as or
 holds (a bucket with its first path on a flow); the rest stand in a column of their stage, after
 everything else. Within a column, nodes are ordered by the mean row of what flows into them (a few
-sweeps of the barycentre method), which undoes most crossings. The same scan is drawn the same way
+sweeps of the barycentre method), which undoes most crossings; a column too tall for the page stands as
+several side by side. The same scan is drawn the same way
 every time: every tie is broken by id.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 
 import networkx as nx
@@ -19,6 +21,8 @@ from lineage.model import Edge, Node, Stage
 
 COLUMN_WIDTH = 260
 ROW_HEIGHT = 70
+MIN_ROWS = 30  # a column this tall or less stands as one
+WRAP_RATIO = 1.5  # a taller one wraps at this many times the square root of the shapes drawn
 _STAGE_ORDER = {stage: index for index, stage in enumerate(Stage)}
 _SWEEPS = 4
 
@@ -85,7 +89,29 @@ def positions(nodes: Iterable[Node], edges: Iterable[Edge]) -> dict[str, tuple[i
             layer = layers[layer_index]
             layer.sort(key=lambda node_id: (_mean(neighbours.get(node_id, ()), height, height[node_id]), node_id))
             height.update(_centred(layer))
-    return {node_id: (column[node_id] * COLUMN_WIDTH, round(height[node_id] * ROW_HEIGHT)) for node_id in column}
+    return _wrapped(order, layers, _rows_at_most(len(column)))
+
+
+def _rows_at_most(count: int) -> int:
+    """How tall a column may stand: about as many rows as the drawing has columns, so that a few
+    hundred shapes open as a page, not as a thread too thin to read."""
+    return max(MIN_ROWS, math.ceil(WRAP_RATIO * math.sqrt(count)))
+
+
+def _wrapped(order: list[int], layers: Mapping[int, list[str]], most: int) -> dict[str, tuple[int, int]]:
+    """(x, y) of each node: a column taller than `most` rows stands as several side by side, its nodes dealt
+    across them in order, so each keeps its height within the column (and its flows stay level)."""
+    placed: dict[str, tuple[int, int]] = {}
+    x = 0
+    for layer_index in order:
+        layer = layers[layer_index]
+        parts = math.ceil(len(layer) / most)
+        rows = math.ceil(len(layer) / parts)
+        for place, node_id in enumerate(layer):
+            row = place // parts
+            placed[node_id] = (x + (place % parts) * COLUMN_WIDTH, round((row - (rows - 1) / 2) * ROW_HEIGHT))
+        x += parts * COLUMN_WIDTH
+    return placed
 
 
 def _mean(others: Iterable[str], height: Mapping[str, float], own: float) -> float:

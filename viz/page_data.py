@@ -56,7 +56,7 @@ FACT_LENGTH = 300  # characters of one attribute's value in a panel
 _NOT_FACTS = frozenset({"personal_data", "personal_labels", "personal_labels_ruled_out", "personal_data_handling"})
 
 
-# What most nodes have, left unsaid (the page's script puts it back): a third off a large page.
+# What most nodes have, left unsaid and sent once as the page's defaults: a third off a large page.
 _UNSAID: dict[str, Any] = {"personal": [], "origins": [], "labels": [], "handling": "", "facts": [], "eq": [],
                            "up": [], "down": [], "group": -1, "severity": -1, "findings": []}
 
@@ -79,9 +79,9 @@ def page_data(scan: Scan, problems: Problems, focus: Focus | None = None, person
         if finding.node in index:
             findings_of.setdefault(index[finding.node], []).append(place)
     equivalent, containers, contained = same_data_index(index, (edge.key for edge in scan.edges))
-    folded = groups(scan.nodes, group_above)
-    group_of = {member: place for place, group in enumerate(folded) for member in group.members}
-    placed = _positions(scan, folded, group_of, problems)
+    page_groups = groups(scan.nodes, group_above)
+    group_of = {member: place for place, group in enumerate(page_groups) for member in group.members}
+    placed = _positions(scan, page_groups, group_of, problems)
     nodes = []
     for place, node in enumerate(scan.nodes):
         joins = {"eq": _places(equivalent.get(node.id), index), "up": _places(containers.get(node.id), index),
@@ -92,7 +92,7 @@ def page_data(scan: Scan, problems: Problems, focus: Focus | None = None, person
             described = _described(node, index)
         except Exception as error:  # noqa: BLE001 - one odd attribute costs its node's panel, not the page
             problems.failed("view.node", node.id, error, node.region)
-            described = _plainly(node, problems)
+            described = _described_plainly(node, problems.gaps[-1].error)
         shown = {**described, **joins, **where, "group": group_of.get(node.id, -1), "severity": worst,
                  "findings": findings_of.get(place, [])}
         nodes.append({key: value for key, value in shown.items() if key not in _UNSAID or value != _UNSAID[key]})
@@ -111,9 +111,10 @@ def page_data(scan: Scan, problems: Problems, focus: Focus | None = None, person
         "nodes": nodes,
         "edges": edges,
         "findings": [_finding(finding, index) for finding in scan.findings],
-        "groups": [_group(group, index, placed) for group in folded],
+        "groups": [_group(group, index, placed) for group in page_groups],
         "initial": {"focus": index.get(focus.node) if focus else None, "depth": focus.depth if focus else 2,
                     "personal_only": personal_only},
+        "defaults": _UNSAID,
         "flows": [kind.value for kind in EdgeKind if kind.is_flow],
         "style": {"stages": {stage.value: colour for stage, colour in STAGE_COLOURS.items()},
                   "shapes": SHAPE_BY_SERVICE, "severities": [s.value for s in sorted(Severity, key=lambda s: s.rank)],
@@ -122,17 +123,17 @@ def page_data(scan: Scan, problems: Problems, focus: Focus | None = None, person
     }
 
 
-def _positions(scan: Scan, folded: list[Group], group_of: Mapping[str, int], problems: Problems
+def _positions(scan: Scan, page_groups: list[Group], group_of: Mapping[str, int], problems: Problems
                ) -> dict[str, tuple[int, int]]:
     """Where each shape the page opens with stands: every node, or the groups and the nodes in none."""
     try:
-        if not folded:
+        if not page_groups:
             return positions(scan.nodes, scan.edges)
-        shapes = [Node(group.id, group.node_kind, group.label, group.stage) for group in folded]
+        shapes = [Node(group.id, group.node_kind, group.label, group.stage) for group in page_groups]
         shapes += [node for node in scan.nodes if node.id not in group_of]
 
         def shape(node_id: str) -> str:
-            return folded[group_of[node_id]].id if node_id in group_of else node_id
+            return page_groups[group_of[node_id]].id if node_id in group_of else node_id
 
         between = {(shape(e.source), shape(e.target), e.kind): Edge(shape(e.source), shape(e.target), e.kind)
                    for e in scan.edges if e.kind != EdgeKind.PART_OF}
@@ -163,10 +164,10 @@ def _described(node: Node, index: Mapping[str, int]) -> dict[str, Any]:
     }
 
 
-def _plainly(node: Node, problems: Problems) -> dict[str, Any]:
+def _described_plainly(node: Node, why: str) -> dict[str, Any]:
+    """A node whose attributes could not be described: its id and kind, and why the rest is missing."""
     return {"id": node.id, "name": node.id, "kind": node.kind, "stage": node.stage.value, "account": node.account,
-            "region": node.region, "observed": node.observed, "personal": [], "origins": [], "labels": [],
-            "handling": "", "facts": [["not shown in full", problems.gaps[-1].error]]}
+            "region": node.region, "observed": node.observed, "facts": [["not shown in full", why]]}
 
 
 def _fact(value: Any) -> str:

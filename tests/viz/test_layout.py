@@ -3,6 +3,7 @@ thousands of nodes opens at once in a real browser with every node where it was 
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from pathlib import Path
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 from lineage.model import Edge, EdgeKind, Node, Scan, ScanStatus, stage_for
 from tests.viz.test_views import headless_chromium
 from viz.html import render_html
-from viz.layout import COLUMN_WIDTH, columns, positions
+from viz.layout import COLUMN_WIDTH, MIN_ROWS, WRAP_RATIO, columns, positions
 
 
 def node(node_id: str, kind: str = "glue.job") -> Node:
@@ -118,3 +119,22 @@ def test_a_page_of_two_thousand_nodes_opens_at_once_with_every_node_where_it_was
         assert driver.execute_script(structure) == sum(1 for e in edges if e.kind == EdgeKind.PART_OF)
     finally:
         driver.quit()
+
+
+def test_a_column_too_tall_for_the_page_stands_as_several_side_by_side() -> None:
+    nodes, edges = platform(400)  # columns of 400 sources, paths, jobs and tables
+    placed = positions(nodes, edges)
+    column = columns(nodes, edges)
+    jobs = [n.id for n in nodes if n.id.startswith("job-")]
+    assert len({column[j] for j in jobs}) == 1
+    xs = {placed[j][0] for j in jobs}
+    most = max(MIN_ROWS, math.ceil(WRAP_RATIO * math.sqrt(len(nodes))))
+    assert len(xs) == math.ceil(400 / most) > 1
+    for x in xs:  # each part of the column no taller than the page allows
+        assert len([j for j in jobs if placed[j][0] == x]) <= most
+    for edge in edges:
+        if edge.kind.is_flow:
+            assert placed[edge.source][0] < placed[edge.target][0], edge  # still left to right
+    assert len(set(placed.values())) == len(placed)
+    small, small_edges = platform(5)
+    assert len({positions(small, small_edges)[n.id][0] for n in small if n.id.startswith("job-")}) == 1

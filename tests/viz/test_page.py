@@ -12,13 +12,19 @@ from typing import Any
 
 import networkx as nx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from lineage.demo import run_demo
-from lineage.model import EdgeKind, Node, Scan, Severity, Stage
+from lineage.graph import Graph, build_graph
+from lineage.model import Edge, EdgeKind, Facts, Node, Scan, ScanStatus, Severity, Stage
 from lineage.scan import graph_of
 from tests.viz.test_views import HOSTILE, headless_chromium, hostile_scan, page_data_of
 from viz.html import render_html
-from viz.layout import COLUMN_WIDTH
+from viz.layout import COLUMN_WIDTH, ROW_HEIGHT
 from viz.page_data import Focus
 
 pytestmark = pytest.mark.browser
@@ -65,6 +71,22 @@ def shown(driver: Any) -> dict[str, dict[str, Any]]:
 
 def text_of(driver: Any, element_id: str) -> str:
     return driver.execute_script("return document.getElementById(arguments[0]).textContent", element_id)
+
+
+def _pointer_at(driver: Any, x: float, y: float) -> ActionChains:
+    """The pointer moved to where the canvas draws the point (x, y) of the graph."""
+    spot = driver.execute_script("return window.lineageNetwork.canvasToDOM({x: arguments[0], y: arguments[1]})", x, y)
+    canvas = driver.find_element("css selector", "#graph canvas")
+    offset = round(spot["x"] - canvas.size["width"] / 2), round(spot["y"] - canvas.size["height"] / 2)
+    return ActionChains(driver).move_to_element_with_offset(canvas, *offset)
+
+
+def click_at(driver: Any, x: float, y: float) -> None:
+    _pointer_at(driver, x, y).click().perform()
+
+
+def hover_at(driver: Any, x: float, y: float) -> None:
+    _pointer_at(driver, x, y).perform()
 
 
 def around(scan: Scan, centre: str, depth: int) -> set[str]:
@@ -149,6 +171,10 @@ def test_each_filter_narrows_what_is_drawn_and_the_counts_move_with_it(browser: 
     box("stage", "storage").click()
     assert set(shown(browser)) == set(everything) - storage
     assert count("service", "s3") == len(s3 - storage) == 0  # every S3 node is storage: none left to show
+    for service in {n.kind.split(".")[0] for n in everything.values()}:  # each, given the stage filter
+        assert count("service", service) == sum(1 for i, n in everything.items()
+                                                if n.kind.startswith(service + ".") and i not in storage), service
+    assert count("stage", "storage") == len(storage)  # what ticking it again would show
     assert text_of(browser, "shown") == f"{total - len(storage)} of {total} nodes"
     box("stage", "storage").click()
     box("service", "glue").click()
@@ -169,13 +195,19 @@ def test_each_filter_narrows_what_is_drawn_and_the_counts_move_with_it(browser: 
     browser.find_element("id", "observed-only").click()
     assert set(shown(browser)) == {i for i, n in everything.items() if n.observed} != set(everything)
     browser.find_element("id", "observed-only").click()
-    from selenium.webdriver.support.ui import Select
-
     Select(browser.find_element("id", "severity")).select_by_visible_text("high and above")
     severe = {f.node for f in demo_scan.findings if f.severity.rank >= Severity.HIGH.rank}
     assert severe and set(shown(browser)) == severe
     listed = browser.find_elements("css selector", "#findings .finding")
     assert listed and all(item.text.startswith(("[high]", "[critical]")) for item in listed)
+    assert text_of(browser, "findings-count") == f"{len(listed)} of {len(demo_scan.findings)}"
+    Select(browser.find_element("id", "severity")).select_by_visible_text("any or none")
+    table = named(demo_scan, "curated.enrollments")  # around a focus, the counts are of what lies around it
+    search = browser.find_element("id", "search")
+    search.send_keys("curated.enrollments\n")
+    focus = around(demo_scan, table.id, 2)
+    for stage in ("generation", "storage", "processing", "usage"):
+        assert count("stage", stage) == sum(1 for i in focus if everything[i].stage.value == stage), stage
 
 
 def test_a_group_unfolds_in_place_on_a_click(browser: Any, tmp_path: Path, demo_scan: Scan) -> None:
@@ -192,6 +224,11 @@ def test_a_group_unfolds_in_place_on_a_click(browser: Any, tmp_path: Path, demo_
     assert curated["id"] not in unfolded and members <= set(unfolded)
     assert {unfolded[m]["x"] for m in members} == {where["x"]}  # in place: the group's column
     assert min(unfolded[m]["y"] for m in members) == where["y"]
+    column = [shape["y"] for shape in unfolded.values() if shape["x"] == where["x"]]
+    assert len(column) == len(set(column))  # nothing drawn over anything else
+    for shape_id, shape in drawn.items():  # what stood below the group is pushed down by its members
+        if shape["x"] == where["x"] and shape["y"] > where["y"]:
+            assert unfolded[shape_id]["y"] == shape["y"] + (len(members) - 1) * ROW_HEIGHT
     assert text_of(browser, "panel").startswith("curated")
     browser.find_element("xpath", "//aside[@id='panel']//button[text()='Fold']").click()
     assert curated["id"] in shown(browser)
@@ -237,28 +274,38 @@ def test_strings_from_aws_stay_text_in_search_panels_groups_and_breadcrumbs(brow
     assert HOSTILE in text_of(browser, "suggestions")
     search.send_keys("\n")
     assert HOSTILE in text_of(browser, "panel") and HOSTILE in text_of(browser, "trail")
-    assert HOSTILE in shown(browser)["arn:aws:glue:r:1:table/d/t"]["title"]
+    drawn = shown(browser)
+    table, bucket = drawn["arn:aws:glue:r:1:table/d/t"], drawn["arn:aws:s3:::b"]
+    assert HOSTILE in table["title"]
+    hover_at(browser, table["x"], table["y"])
+    tooltip = browser.find_element("css selector", "div.vis-tooltip")
+    WebDriverWait(browser, 5).until(lambda _: tooltip.is_displayed())
+    assert HOSTILE in tooltip.get_attribute("innerText")
+    assert browser.execute_script(  # text: its lines are line breaks, and nothing else is an element
+        "return [...document.querySelector('div.vis-tooltip').children].map(c => c.tagName)") == ["BR"] * (
+        table["title"].count("\n"))
+    click_at(browser, (table["x"] + bucket["x"]) / 2, (table["y"] + bucket["y"]) / 2)  # the edge between them
+    assert text_of(browser, "panel").startswith("stored_at") and HOSTILE in text_of(browser, "panel")
+    search.clear()
+    search.send_keys("arn:aws:s3:::b\n")
+    assert f"message {HOSTILE}" in text_of(browser, "panel")  # its finding, in its panel
+    browser.find_element("css selector", "#trail button").click()
+    group = shown(browser)[f"database:arn:aws:glue:r:1:database/{tagged}"]
+    click_at(browser, group["x"], group["y"])
+    assert text_of(browser, "panel").startswith(tagged) and {t.id for t in tables} <= set(shown(browser))
     assert browser.execute_script("return window.__pwned === undefined")
     assert browser.execute_script("return document.querySelectorAll('img, #panel script').length") == 0
     assert browser.execute_script("return performance.getEntriesByType('resource').length") == 0
 
 
-def test_every_edge_kind_and_a_dynamic_place_are_drawn(browser: Any, tmp_path: Path, demo_scan: Scan) -> None:
-    """The demo's edges, structure aside, are drawn with their kind; a structure edge only on request."""
+def test_every_kind_of_edge_is_drawn_and_structure_only_on_request(browser: Any, tmp_path: Path,
+                                                                   demo_scan: Scan) -> None:
     open_page(browser, tmp_path, render_html(demo_scan))
-    labels = browser.execute_script("return window.lineageNetwork.body.data.edges.get().map(e => e.label)")
-    kinds = {e.kind.value for e in demo_scan.edges if e.kind != EdgeKind.PART_OF}
-    assert {label.split(" ×")[0] for label in labels} == kinds
-
-
-def click_at(driver: Any, x: float, y: float) -> None:
-    """A click where the canvas draws the point (x, y) of the graph."""
-    from selenium.webdriver.common.action_chains import ActionChains
-
-    spot = driver.execute_script("return window.lineageNetwork.canvasToDOM({x: arguments[0], y: arguments[1]})", x, y)
-    canvas = driver.find_element("css selector", "#graph canvas")
-    offset = round(spot["x"] - canvas.size["width"] / 2), round(spot["y"] - canvas.size["height"] / 2)
-    ActionChains(driver).move_to_element_with_offset(canvas, *offset).click().perform()
+    labels = "return window.lineageNetwork.body.data.edges.get().map(e => e.label.split(' ×')[0])"
+    kinds = {e.kind.value for e in demo_scan.edges}
+    assert set(browser.execute_script(labels)) == kinds - {"part_of"}
+    browser.find_element("id", "structure").click()
+    assert set(browser.execute_script(labels)) == kinds
 
 
 def test_an_edge_shows_the_evidence_for_it(browser: Any, tmp_path: Path, demo_scan: Scan) -> None:
@@ -271,3 +318,104 @@ def test_an_edge_shows_the_evidence_for_it(browser: Any, tmp_path: Path, demo_sc
     panel = text_of(browser, "panel")
     assert panel.startswith(edge.kind.value) and "curated.enrollments → reads → analytics" in panel
     assert edge.evidence and all(e.operation in panel and e.excerpt[:40] in panel for e in edge.evidence[:3])
+
+
+def many_similar_jobs(count: int) -> Scan:
+    """`count` jobs between two paths, and two functions beside them: a cluster and what stands near it."""
+    source, target = "arn:aws:s3:::src/in", "arn:aws:s3:::dst/out"
+    jobs = [Node(f"arn:aws:glue:r:1:job/job-{i:03}", "glue.job", f"job-{i:03}", Stage.PROCESSING, "1", "r")
+            for i in range(count)]
+    functions = [Node(f"arn:aws:lambda:r:1:function:{name}", "lambda.function", name, Stage.PROCESSING, "1", "r")
+                 for name in ("a-function", "z-function")]
+    places = [Node(source, "s3.location", "src/in", Stage.STORAGE), Node(target, "s3.location", "dst/out",
+                                                                          Stage.STORAGE)]
+    edges = [Edge(source, n.id, EdgeKind.READS) for n in jobs + functions] + [
+        Edge(n.id, target, EdgeKind.WRITES) for n in jobs]
+    return Scan("s", "2026-01-01T00:00:00+00:00", "2026-01-01T00:00:01+00:00", ScanStatus.COMPLETE, ("1",), ("r",),
+                tuple(places + jobs + functions), tuple(edges), (), (), {})
+
+
+def test_a_large_cluster_unfolds_a_step_at_a_time_and_a_member_chosen_from_its_panel_is_shown(
+        browser: Any, tmp_path: Path) -> None:
+    scan = many_similar_jobs(450)
+    open_page(browser, tmp_path, render_html(scan, group_above=0))
+    cluster = "cluster:glue.job|1|r"
+    where = shown(browser)[cluster]
+    assert "450 · similar" in where["label"]
+    click_at(browser, where["x"], where["y"])
+    drawn = shown(browser)
+    apart = {i for i in drawn if "job/" in i}
+    assert len(apart) == 200 and "250 more of 450" in drawn[cluster]["label"]
+    column = [shape["y"] for shape in drawn.values() if shape["x"] == where["x"]]
+    assert len(column) == len(set(column)) == 200 + 1 + 2  # the jobs apart, the rest, the two functions
+    assert "Unfold more" in text_of(browser, "panel")
+    browser.find_element("xpath", "//aside[@id='panel']//button[text()='Fold']").click()
+    assert not {i for i in shown(browser) if "job/" in i}
+    browser.find_element("xpath", "//aside[@id='panel']//button[text()='job-150']").click()
+    drawn = shown(browser)
+    assert "arn:aws:glue:r:1:job/job-150" in drawn and len({i for i in drawn if "job/" in i}) == 200
+    assert text_of(browser, "panel").startswith("job-150")
+    selected = browser.execute_script("return window.lineageNetwork.getSelectedNodes()")
+    assert selected == [drawn["arn:aws:glue:r:1:job/job-150"]["vis"]]
+
+
+def test_suggestions_are_chosen_with_the_keyboard_and_an_exact_name_comes_first(browser: Any, tmp_path: Path) -> None:
+    open_page(browser, tmp_path, render_html(many_similar_jobs(30)))
+    search = browser.find_element("id", "search")
+    search.send_keys("job-01")
+    listed = [item.text.split(" · ")[0] for item in browser.find_elements("css selector", "#suggestions li")]
+    assert listed == [f"job-{i:03}" for i in range(10, 20)]
+    search.send_keys(Keys.ARROW_DOWN, Keys.ARROW_DOWN)
+    active = browser.find_element("css selector", "#suggestions li.active")
+    assert active.text.startswith("job-012") and active.get_attribute("aria-selected") == "true"
+    search.send_keys(Keys.ENTER)
+    assert "job-012 (2 flows around)" in text_of(browser, "trail")
+    search.clear()
+    search.send_keys("arn:aws:s3:::src/in")  # an ARN typed whole names its node first
+    assert browser.find_elements("css selector", "#suggestions li")[0].text.startswith("src/in")
+    search.send_keys(Keys.ESCAPE)
+    assert browser.find_elements("css selector", "#suggestions li") == []
+
+
+_PATHS = ["", "raw", "raw/a", "raw/a/b", "raw/ab", "curated", "curated/x"]
+
+
+@st.composite
+def lineage_graphs(draw: st.DrawFn) -> Graph:
+    """Buckets with nested paths, tables stored at some of them, jobs and flows between any of these."""
+    buckets = [f"b{i}" for i in range(draw(st.integers(1, 2)))]
+    places = [f"arn:aws:s3:::{b}" + (f"/{p}" if p else "") for b in buckets
+              for p in draw(st.lists(st.sampled_from(_PATHS), min_size=1, max_size=5, unique=True))]
+    tables = [f"arn:aws:glue:r:1:table/d/t{i}" for i in range(draw(st.integers(0, 3)))]
+    jobs = [f"arn:aws:glue:r:1:job/j{i}" for i in range(draw(st.integers(1, 4)))]
+    nodes = [Node(i, "s3.location" if "/" in i[13:] else "s3.bucket", i, Stage.STORAGE) for i in places]
+    nodes += [Node(i, "glue.table", i, Stage.STORAGE) for i in tables]
+    nodes += [Node(i, "glue.job", i, Stage.PROCESSING) for i in jobs]
+    everything = places + tables + jobs
+    edges = [Edge(t, draw(st.sampled_from(places)), EdgeKind.STORED_AT) for t in tables if draw(st.booleans())]
+    for _ in range(draw(st.integers(0, 14))):
+        kind = draw(st.sampled_from([EdgeKind.READS, EdgeKind.WRITES, EdgeKind.TRIGGERS]))
+        edges.append(Edge(draw(st.sampled_from(everything)), draw(st.sampled_from(everything)), kind))
+    return build_graph([Facts(tuple(nodes), tuple(edges))])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(graph=lineage_graphs())
+def test_the_pages_walk_reaches_what_lineage_show_reaches(browser: Any, tmp_path: Path, graph: Graph) -> None:
+    scan = Scan("s", "2026-01-01T00:00:00+00:00", "2026-01-01T00:00:01+00:00", ScanStatus.COMPLETE, ("1",), ("r",),
+                tuple(graph.nodes.values()), tuple(graph.edges.values()), (), (), {})
+    open_page(browser, tmp_path, render_html(scan))
+    ids = [node.id for node in scan.nodes]
+    walked = browser.execute_script("""
+        const count = arguments[0], answers = [];
+        for (let at = 0; at < count; at++) {
+          for (const downstream of [true, false]) {
+            for (const depth of [1, 2, 99]) {
+              answers.push(Object.fromEntries(window.lineagePage.reach(at, downstream, depth)));
+            }
+          }
+        }
+        return answers;""", len(ids))
+    expected = [{str(ids.index(n)): r.distance for n, r in graph.reach(start, downstream, depth).items()}
+                for start in ids for downstream in (True, False) for depth in (1, 2, 99)]
+    assert walked == expected

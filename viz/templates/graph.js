@@ -8,14 +8,14 @@
   const FACETS = ["stage", "service", "account", "region"];
   const ANY = 0, UP = 1, DOWN = 2;  // how a walk last moved through S3 containment (as Graph.reach)
 
-  const UNSAID = {personal: [], origins: [], labels: [], handling: "", facts: [], eq: [], up: [], down: [],
-    group: -1, severity: -1, findings: []};
+  const UNSAID = data.defaults;  // what most nodes have, left out of the data to keep a large page small
   const FLOWS = new Set(data.flows);
   nodes.forEach(function (node, index) {
     for (const key in UNSAID) { if (!(key in node)) { node[key] = UNSAID[key]; } }
     node.index = index;
     node.service = node.kind.split(".")[0];
-    node.searchable = (node.name + "\n" + node.id).toLowerCase();
+    node.lowerName = node.name.toLowerCase();
+    node.lowerId = node.id.toLowerCase();
     node.flowsOut = [];
     node.flowsIn = [];
   });
@@ -27,10 +27,11 @@
   });
   groups.forEach(function (group, index) { group.index = index; });
 
+  const UNFOLD_STEP = 200;  // members one click unfolds: a cluster can hold thousands, more than a page can draw
   const state = {
-    collapsed: new Set(groups.map(function (group) { return group.index; })),
-    trail: [],  // the focused nodes, in the order they were chosen: the breadcrumb
-    depth: data.initial.depth,
+    opened: new Map(),  // group -> how many of its members stand apart from it; a group not here is folded
+    trail: [],  // {node, depth} of each focus, in the order chosen: the breadcrumb
+    depth: data.initial.depth,  // for the next focus
     excluded: {stage: new Set(), service: new Set(), account: new Set(), region: new Set()},
     personalOnly: data.initial.personal_only,
     minimumSeverity: -1,
@@ -40,14 +41,20 @@
 
   // ---- what is shown --------------------------------------------------------------------------
 
-  function passes(node, except) {
+  function passes(node) {
     for (const facet of FACETS) {
-      if (facet !== except && state.excluded[facet].has(node[facet])) { return false; }
+      if (state.excluded[facet].has(node[facet])) { return false; }
     }
-    if (except !== "personal" && state.personalOnly && !node.personal.length) { return false; }
-    if (except !== "severity" && node.severity < state.minimumSeverity) { return false; }
-    if (except !== "observed" && state.observedOnly && !node.observed) { return false; }
-    return true;
+    return !(state.personalOnly && !node.personal.length) && node.severity >= state.minimumSeverity &&
+      !(state.observedOnly && !node.observed);
+  }
+
+  function failures(node) {
+    const failed = FACETS.filter(function (facet) { return state.excluded[facet].has(node[facet]); });
+    if (state.personalOnly && !node.personal.length) { failed.push("personal-only"); }
+    if (node.severity < state.minimumSeverity) { failed.push("severity"); }
+    if (state.observedOnly && !node.observed) { failed.push("observed-only"); }
+    return failed;
   }
 
   // The nodes `depth` flows from `start`, with their distance: the walk of Graph.reach, so the page and
@@ -89,8 +96,8 @@
   }
 
   // Around a focused node: what feeds it to the left, what it feeds to the right, one column per flow.
-  function focusView(centre, depth) {
-    const down = reach(centre, true, depth), up = reach(centre, false, depth);
+  function focusView(centre, walk) {
+    const down = walk.down, up = walk.up;
     const column = new Map();
     up.forEach(function (steps, at) { column.set(at, -steps); });
     down.forEach(function (steps, at) { if (!column.has(at) || steps <= -column.get(at)) { column.set(at, steps); } });
@@ -125,64 +132,59 @@
     return nodes[a].name < nodes[b].name ? -1 : nodes[a].name > nodes[b].name ? 1 : a - b;
   }
 
-  // The whole graph: groups folded or unfolded in place, each unfolded group's members in a column
-  // where the group stood, pushing what stood below it down.
+  // The whole graph: a group's unfolded members stand in a column where the group stood, what is left of
+  // it below them, and what stood below it is pushed down, so nothing is drawn over anything else.
   function wholeView() {
-    const shapes = new Map();  // "g3" or "n12" -> shape
-    const members = [];
+    const shapes = [], members = [], byGroup = new Map();
     nodes.forEach(function (node) {
       if (!passes(node)) { return; }
       members.push(node.index);
-      const folded = node.group >= 0 && state.collapsed.has(node.group);
-      const key = folded ? "g" + node.group : "n" + node.index;
-      if (!shapes.has(key)) {
-        shapes.set(key, folded ? {group: node.group, members: []} : {node: node.index});
-      }
-      if (folded) { shapes.get(key).members.push(node.index); }
+      if (node.group < 0) { shapes.push({node: node.index}); return; }
+      if (!byGroup.has(node.group)) { byGroup.set(node.group, []); }
+      byGroup.get(node.group).push(node.index);
+    });
+    const stacks = new Map();  // x -> what stands in that column, top to bottom once sorted
+    const stack = function (x, y, entry) {
+      if (!stacks.has(x)) { stacks.set(x, []); }
+      entry.y = y;
+      stacks.get(x).push(entry);
+    };
+    shapes.forEach(function (shape) { stack(nodes[shape.node].x || 0, nodes[shape.node].y || 0, {shape: shape}); });
+    byGroup.forEach(function (list, group) {
+      const open = state.opened.get(group) || 0;
+      if (open) { list.sort(compareNames); }
+      const apart = list.slice(0, open);
+      const rest = list.length > open ? {group: group, members: list.slice(open), opened: apart.length} : null;
+      apart.forEach(function (at) { shapes.push({node: at}); });
+      if (rest) { shapes.push(rest); }
+      stack(groups[group].x, groups[group].y, {apart: apart, rest: rest});
     });
     const placed = new Map();
-    const unfolded = new Map();  // group -> its shown members, in order
-    nodes.forEach(function (node) {
-      if (node.group >= 0 && !state.collapsed.has(node.group) && passes(node)) {
-        if (!unfolded.has(node.group)) { unfolded.set(node.group, []); }
-        unfolded.get(node.group).push(node.index);
-      }
-    });
-    const columns = new Map();
-    const stand = function (x, y, item) {
-      if (!columns.has(x)) { columns.set(x, []); }
-      columns.get(x).push({y: y, item: item});
-    };
-    shapes.forEach(function (shape) {
-      if (shape.group !== undefined) { stand(groups[shape.group].x, groups[shape.group].y, shape); }
-      else if (nodes[shape.node].group < 0) { stand(nodes[shape.node].x || 0, nodes[shape.node].y || 0, shape); }
-      // a member of an unfolded group stands with its group, below
-    });
-    unfolded.forEach(function (list, group) {
-      list.sort(compareNames);
-      stand(groups[group].x, groups[group].y, {unfolded: group, members: list});
-    });
-    columns.forEach(function (standing, x) {
+    stacks.forEach(function (standing, x) {
       standing.sort(function (a, b) { return a.y - b.y; });
       let shift = 0;
       standing.forEach(function (entry) {
         const y = entry.y + shift;
-        if (entry.item.unfolded !== undefined) {
-          entry.item.members.forEach(function (at, i) { placed.set("n" + at, {x: x, y: y + i * style.row}); });
-          shift += (entry.item.members.length - 1) * style.row;
-        } else {
-          placed.set(shapeKey(entry.item), {x: x, y: y});
-        }
+        if (entry.shape) { placed.set(shapeKey(entry.shape), {x: x, y: y}); return; }
+        entry.apart.forEach(function (at, i) { placed.set("n" + at, {x: x, y: y + i * style.row}); });
+        if (entry.rest) { placed.set(shapeKey(entry.rest), {x: x, y: y + entry.apart.length * style.row}); }
+        shift += (entry.apart.length + (entry.rest ? 1 : 0) - 1) * style.row;
       });
     });
-    return {members: members, placed: placed, shapes: [...shapes.values()]};
+    return {members: members, placed: placed, shapes: shapes};
   }
 
   function shapeKey(shape) { return shape.group !== undefined ? "g" + shape.group : "n" + shape.node; }
 
+  function currentFocus() { return state.trail[state.trail.length - 1]; }
+
+  // What is drawn, and the nodes the filters choose among (the whole graph, or what lies around the focus).
   function currentView() {
-    const focus = state.trail[state.trail.length - 1];
-    return focus === undefined ? wholeView() : focusView(focus, state.depth);
+    const focus = currentFocus();
+    if (focus === undefined) { return {view: wholeView(), scope: nodes}; }
+    const walk = {down: reach(focus.node, true, focus.depth), up: reach(focus.node, false, focus.depth)};
+    const around = new Set([...walk.down.keys(), ...walk.up.keys()]);
+    return {view: focusView(focus.node, walk), scope: [...around].map(function (at) { return nodes[at]; })};
   }
 
   // ---- drawing ----------------------------------------------------------------------------------
@@ -217,13 +219,16 @@
     let worst = -1, personal = false;
     shape.members.forEach(function (at) { worst = Math.max(worst, nodes[at].severity); personal = personal || nodes[at].personal.length > 0; });
     const colour = style.stages[group.stage] || "#868e96";
-    const counted = shape.members.length === group.members.length ? String(group.members.length)
-      : shape.members.length + " of " + group.members.length;
+    const passing = shape.members.length + shape.opened;
+    const counted = shape.opened ? shape.members.length + " more of " + passing
+      : passing === group.members.length ? String(passing) : passing + " of " + group.members.length;
     const noun = group.kind === "bucket" ? "bucket and paths" : group.kind === "database" ? "database and tables" : "similar";
+    const next = Math.min(UNFOLD_STEP, shape.members.length);
     return {
       id: "g" + group.index, groupId: group.id, x: where.x, y: where.y,
       label: short(group.label) + "\n" + counted + " · " + noun,
-      title: group.label + "\n" + counted + " nodes (" + noun + ") — click to unfold",
+      title: group.label + "\n" + counted + " nodes (" + noun + ") — click to unfold " +
+        (next === shape.members.length ? "them" : "the next " + next),
       shape: style.shapes[group.node_kind.split(".")[0]] || "dot", size: 14 + Math.min(18, 3 * Math.log2(group.members.length)),
       color: {background: colour, border: worst >= 0 ? style.severity_colours[style.severities[worst]] : "#343a40"},
       borderWidth: worst >= 0 ? 4 : 2, shapeProperties: {borderDashes: [5, 4]},
@@ -250,11 +255,12 @@
     });
     return [...drawn.values()].map(function (e, index) {
       const first = edges[e.edges[0]];
-      const said = e.edges.length > 1 ? e.kind + " ×" + e.edges.length : e.kind;
+      const label = e.edges.length > 1 ? e.kind + " ×" + e.edges.length : e.kind;
       return {
-        id: "e" + index, from: e.from, to: e.to, label: said, arrows: e.flow ? "to" : "", dashes: !e.flow, edges: e.edges,
+        id: "e" + index, from: e.from, to: e.to, label: label, arrows: e.flow ? "to" : "", dashes: !e.flow, edges: e.edges,
         color: e.flow ? "#495057" : "#adb5bd",
-        title: said + first.evidence.map(function (v) { return "\n" + v.operation + " " + v.path + ": " + v.excerpt; }).join(""),
+        title: label + (e.edges.length > 1 ? "\nthe first of them (click for all):" : "") +
+          first.evidence.map(function (v) { return "\n" + v.operation + " " + v.path + ": " + v.excerpt; }).join(""),
       };
     });
   }
@@ -270,8 +276,7 @@
   window.lineageNetwork = network;
 
   function draw(fit) {
-    const view = currentView();
-    const scope = scopeNodes();
+    const {view, scope} = currentView();
     const shapes = view.shapes.map(function (shape) {
       const where = view.placed.get(shapeKey(shape)) || {x: 0, y: 0};
       return shape.group !== undefined ? groupShape(shape, where) : nodeShape(nodes[shape.node], where);
@@ -302,57 +307,55 @@
   }
 
   function describeView(view, shapeCount, scope) {
-    const said = view.members.length + " of " + scope.length + " nodes" + (shapeCount !== view.members.length
-      ? " in " + shapeCount + " shapes" : "");
-    document.getElementById("shown").textContent = said;
+    document.getElementById("shown").textContent = view.members.length + " of " + scope.length + " nodes" +
+      (shapeCount !== view.members.length ? " in " + shapeCount + " shapes" : "");
     const trail = document.getElementById("trail");
     trail.replaceChildren();
-    trail.appendChild(state.trail.length ? button("Whole graph", function () { state.trail = []; draw(true); })
+    trail.appendChild(state.trail.length ? button("Whole graph", function () { backTo(0); })
       : element("span", "Whole graph", "here"));
-    state.trail.forEach(function (at, position) {
+    state.trail.forEach(function (focus, position) {
       trail.appendChild(element("span", " › "));
-      const label = nodes[at].name + " (" + state.depth + " " + (state.depth === 1 ? "flow" : "flows") + " around)";
+      const label = nodes[focus.node].name + " (" + focus.depth + " " + (focus.depth === 1 ? "flow" : "flows") + " around)";
       trail.appendChild(position === state.trail.length - 1 ? element("span", label, "here")
-        : button(label, function () { state.trail = state.trail.slice(0, position + 1); draw(true); }));
+        : button(label, function () { backTo(position + 1); }));
     });
     updateFilterCounts(scope);
   }
 
-  // The nodes the filters choose among: the whole graph, or what lies around the focused node.
-  function scopeNodes() {
-    const focus = state.trail[state.trail.length - 1];
-    if (focus === undefined) { return nodes; }
-    const around = new Set([...reach(focus, true, state.depth).keys(), ...reach(focus, false, state.depth).keys()]);
-    return [...around].map(function (at) { return nodes[at]; });
+  // Back along the breadcrumb: the first `kept` focuses stay, each with the depth it had.
+  function backTo(kept) {
+    state.trail = state.trail.slice(0, kept);
+    if (kept) { state.depth = state.trail[kept - 1].depth; depthInput.value = String(state.depth); }
+    draw(true);
   }
 
   const filterInputs = [];
 
   function buildFilters() {
-    const box = document.getElementById("filters");
+    const filters = document.getElementById("filters");
     FACETS.forEach(function (facet) {
       const values = [...new Set(nodes.map(function (node) { return node[facet]; }))].sort();
       const section = element("div", null, "facet");
       section.appendChild(element("b", facet));
       values.forEach(function (value) {
         const label = element("label");
-        const box = element("input");
-        box.type = "checkbox";
-        box.checked = true;
-        box.dataset.facet = facet;
-        box.dataset.value = value;
-        box.addEventListener("change", function () {
-          if (box.checked) { state.excluded[facet].delete(value); } else { state.excluded[facet].add(value); }
+        const checkbox = element("input");
+        checkbox.type = "checkbox";
+        checkbox.checked = true;
+        checkbox.dataset.facet = facet;
+        checkbox.dataset.value = value;
+        checkbox.addEventListener("change", function () {
+          if (checkbox.checked) { state.excluded[facet].delete(value); } else { state.excluded[facet].add(value); }
           draw(true);
         });
-        label.appendChild(box);
+        label.appendChild(checkbox);
         label.appendChild(document.createTextNode(" " + (value || "(none)") + " "));
         const count = element("span", "", "count");
         label.appendChild(count);
         section.appendChild(label);
-        filterInputs.push({facet: facet, value: value, count: count});
+        filterInputs.push({key: facet + "\u0000" + value, count: count});
       });
-      box.appendChild(section);
+      filters.appendChild(section);
     });
     const others = element("div", null, "facet");
     others.appendChild(element("b", "only"));
@@ -368,22 +371,22 @@
       const count = element("span", "", "count");
       label.appendChild(count);
       others.appendChild(label);
-      filterInputs.push({facet: name, count: count});
+      filterInputs.push({key: name, count: count});
     };
     flag("personal-only", "personal data", state.personalOnly, function (on) { state.personalOnly = on; });
     flag("observed-only", "observed (read from AWS)", false, function (on) { state.observedOnly = on; });
     const severity = element("label");
     severity.appendChild(document.createTextNode("findings "));
-    const select = element("select");
-    select.id = "severity";
-    select.appendChild(new Option("any or none", "-1"));
-    style.severities.forEach(function (name, rank) { select.appendChild(new Option(name + " and above", String(rank))); });
-    select.addEventListener("change", function () { state.minimumSeverity = Number(select.value); draw(true); });
-    severity.appendChild(select);
+    const severityChoice = element("select");
+    severityChoice.id = "severity";
+    severityChoice.appendChild(new Option("any or none", "-1"));
+    style.severities.forEach(function (name, rank) { severityChoice.appendChild(new Option(name + " and above", String(rank))); });
+    severityChoice.addEventListener("change", function () { state.minimumSeverity = Number(severityChoice.value); draw(true); });
+    severity.appendChild(severityChoice);
     const severityCount = element("span", "", "count");
     severity.appendChild(severityCount);
     others.appendChild(severity);
-    filterInputs.push({facet: "severity", count: severityCount});
+    filterInputs.push({key: "severity", count: severityCount});
     const structure = element("label");
     const structureBox = element("input");
     structureBox.type = "checkbox";
@@ -392,24 +395,26 @@
     structure.appendChild(structureBox);
     structure.appendChild(document.createTextNode(" show structure (part of)"));
     others.appendChild(structure);
-    box.appendChild(others);
+    filters.appendChild(others);
   }
 
-  // Each count is what its choice would show, given every other filter: the numbers move together.
+  // Each count is what its choice would show, given every other filter: the numbers move together. One
+  // pass: a node failing no filter counts for each of its values; failing one facet, for its value there.
   function updateFilterCounts(scope) {
-    filterInputs.forEach(function (entry) {
-      let count = 0;
-      if (FACETS.includes(entry.facet)) {
-        scope.forEach(function (node) { if (node[entry.facet] === entry.value && passes(node, entry.facet)) { count++; } });
-      } else if (entry.facet === "personal-only") {
-        scope.forEach(function (node) { if (node.personal.length && passes(node, "personal")) { count++; } });
-      } else if (entry.facet === "observed-only") {
-        scope.forEach(function (node) { if (node.observed && passes(node, "observed")) { count++; } });
-      } else if (entry.facet === "severity") {
-        scope.forEach(function (node) { if (node.severity >= Math.max(0, state.minimumSeverity) && passes(node, "severity")) { count++; } });
+    const counts = new Map();
+    const add = function (key) { counts.set(key, (counts.get(key) || 0) + 1); };
+    scope.forEach(function (node) {
+      const failed = failures(node);
+      if (!failed.length) {
+        FACETS.forEach(function (facet) { add(facet + "\u0000" + node[facet]); });
+        if (node.personal.length) { add("personal-only"); }
+        if (node.observed) { add("observed-only"); }
+        if (node.severity >= Math.max(0, state.minimumSeverity)) { add("severity"); }
+      } else if (failed.length === 1 && FACETS.includes(failed[0])) {
+        add(failed[0] + "\u0000" + node[failed[0]]);
       }
-      entry.count.textContent = "(" + count + ")";
     });
+    filterInputs.forEach(function (entry) { entry.count.textContent = "(" + (counts.get(entry.key) || 0) + ")"; });
   }
 
   function buildLegend() {
@@ -450,6 +455,8 @@
       const at = findings[index].node;
       return at >= 0 && scope.has(at) && passes(nodes[at]) && findings[index].rank >= state.minimumSeverity;
     }).sort(function (a, b) { return findings[b].rank - findings[a].rank || a - b; });
+    document.getElementById("findings-count").textContent = chosen.length === findings.length ? String(findings.length)
+      : chosen.length + " of " + findings.length;
     chosen.slice(0, FINDINGS_LISTED).forEach(function (index) {
       const f = findings[index];
       const item = element("div", "[" + f.severity + "] " + f.rule + ": " + f.message, "finding sev-" + f.severity);
@@ -465,15 +472,22 @@
   // ---- focus, search, panels -------------------------------------------------------------------
 
   function focusOn(at) {
-    if (state.trail[state.trail.length - 1] !== at) { state.trail.push(at); }
+    const focus = currentFocus();
+    if (focus === undefined || focus.node !== at) { state.trail.push({node: at, depth: state.depth}); }
     draw(true);
     network.selectNodes(["n" + at]);
     showNode(at);
   }
 
+  // Unfolds the node's group as far as the node, in the order the group unfolds (by name).
   function unfoldFor(at) {
     const group = nodes[at].group;
-    if (group >= 0 && state.collapsed.has(group)) { state.collapsed.delete(group); draw(false); }
+    if (group < 0) { return; }
+    const place = groups[group].members.filter(function (m) { return passes(nodes[m]); }).sort(compareNames).indexOf(at);
+    if (place >= (state.opened.get(group) || 0)) {
+      state.opened.set(group, Math.ceil((place + 1) / UNFOLD_STEP) * UNFOLD_STEP);
+      draw(false);
+    }
   }
 
   const panel = document.getElementById("panel");
@@ -522,7 +536,7 @@
     if (node.group >= 0) {
       actions.appendChild(document.createTextNode(" "));
       actions.appendChild(button("Fold into " + groups[node.group].label, function () {
-        state.collapsed.add(node.group); draw(false); showGroup(node.group);
+        state.opened.delete(node.group); draw(false); showGroup(node.group);
       }, ""));
     }
     panel.appendChild(actions);
@@ -577,17 +591,27 @@
     });
   }
 
+  function unfold(index) {
+    state.opened.set(index, (state.opened.get(index) || 0) + UNFOLD_STEP);
+    draw(false);
+    showGroup(index);
+  }
+
   function showGroup(index) {
     const group = groups[index];
     panel.hidden = false;
     panel.replaceChildren();
     panel.appendChild(element("h3", group.label));
-    panel.appendChild(element("div", group.members.length + " nodes · " + group.kind, "muted"));
-    const folded = state.collapsed.has(index);
-    panel.appendChild(button(folded ? "Unfold" : "Fold", function () {
-      if (folded) { state.collapsed.delete(index); } else { state.collapsed.add(index); }
-      draw(false); showGroup(index);
-    }, ""));
+    const opened = Math.min(state.opened.get(index) || 0, group.members.length);
+    panel.appendChild(element("div", group.members.length + " nodes · " + group.kind +
+      (opened ? " · " + opened + " unfolded" : ""), "muted"));
+    if (opened < group.members.length) {
+      panel.appendChild(button(opened ? "Unfold more" : "Unfold", function () { unfold(index); }, ""));
+      panel.appendChild(document.createTextNode(" "));
+    }
+    if (opened) {
+      panel.appendChild(button("Fold", function () { state.opened.delete(index); draw(false); showGroup(index); }, ""));
+    }
     section("Members");
     const list = element("ul", null, "plain");
     group.members.slice(0, 200).forEach(function (at) {
@@ -598,8 +622,9 @@
   }
 
   // Choosing a node from a panel: show it where it is, unfolding its group if need be.
+  // Around a focus, a node not drawn becomes the next focus; the whole graph is not unfolded behind it.
   function select(at) {
-    unfoldFor(at);
+    if (currentFocus() === undefined) { unfoldFor(at); }
     if (!visNodes.get("n" + at)) { focusOn(at); return; }
     network.selectNodes(["n" + at]);
     network.focus("n" + at, {scale: Math.max(network.getScale(), 0.8), animation: false});
@@ -633,10 +658,7 @@
     if (!params.nodes.length) { return; }
     const id = String(params.nodes[0]);
     if (id[0] === "g") {
-      const index = Number(id.slice(1));
-      state.collapsed.delete(index);
-      draw(false);
-      showGroup(index);
+      unfold(Number(id.slice(1)));
     } else {
       showNode(Number(id.slice(1)));
     }
@@ -646,65 +668,104 @@
   const suggestions = document.getElementById("suggestions");
   let suggested = [], active = 0;
 
+  const SUGGESTED = 12;
+
+  // A name or ARN typed whole first, then names that start so, names that hold it, ARNs that hold it;
+  // shorter names first. Only the best are kept, so a short query over many nodes sorts a dozen.
   function suggest() {
     const query = search.value.trim().toLowerCase();
     suggestions.replaceChildren();
     suggested = [];
     active = 0;
-    if (!query) { return; }
-    const scored = [];
+    if (!query) { search.removeAttribute("aria-activedescendant"); return; }
+    const best = [];
+    let matching = 0;
+    const before = function (a, b) { return a[0] - b[0] || a[1] - b[1] || compareNames(a[2], b[2]); };
     nodes.forEach(function (node) {
-      const name = node.name.toLowerCase();
-      const score = name.startsWith(query) ? 0 : name.includes(query) ? 1 : node.searchable.includes(query) ? 2 : -1;
-      if (score >= 0) { scored.push([score, name.length, node.index]); }
+      const score = node.lowerName === query || node.lowerId === query ? 0 : node.lowerName.startsWith(query) ? 1
+        : node.lowerName.includes(query) ? 2 : node.lowerId.includes(query) ? 3 : -1;
+      if (score < 0) { return; }
+      matching++;
+      const item = [score, node.name.length, node.index];
+      if (best.length === SUGGESTED && before(item, best[SUGGESTED - 1]) >= 0) { return; }
+      let place = best.length;
+      while (place > 0 && before(item, best[place - 1]) < 0) { place--; }
+      best.splice(place, 0, item);
+      if (best.length > SUGGESTED) { best.pop(); }
     });
-    scored.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1] || compareNames(a[2], b[2]); });
-    suggested = scored.slice(0, 12).map(function (item) { return item[2]; });
+    suggested = best.map(function (item) { return item[2]; });
     suggested.forEach(function (at, position) {
       const item = element("li", nodes[at].name + " · " + nodes[at].kind + (nodes[at].account ? " · " + nodes[at].account : ""));
       item.title = nodes[at].id;
+      item.id = "suggestion-" + position;
       item.setAttribute("role", "option");
-      if (position === active) { item.className = "active"; }
       item.addEventListener("mousedown", function (event) { event.preventDefault(); choose(at); });
       suggestions.appendChild(item);
     });
-    if (scored.length > suggested.length) {
-      suggestions.appendChild(element("li", (scored.length - suggested.length) + " more: type more of the name", "muted"));
+    if (matching > suggested.length) {
+      suggestions.appendChild(element("li", (matching - suggested.length) + " more: type more of the name", "muted"));
     }
+    markActive();
+  }
+
+  function markActive() {
+    suggested.forEach(function (at, position) {
+      const item = document.getElementById("suggestion-" + position);
+      item.className = position === active ? "active" : "";
+      item.setAttribute("aria-selected", String(position === active));
+      if (position === active) { item.scrollIntoView({block: "nearest"}); }
+    });
+    search.setAttribute("aria-activedescendant", "suggestion-" + active);
+  }
+
+  function closeSuggestions() {
+    suggestions.replaceChildren();
+    suggested = [];
+    search.removeAttribute("aria-activedescendant");
   }
 
   function choose(at) {
     search.value = nodes[at].name;
-    suggestions.replaceChildren();
-    suggested = [];
+    closeSuggestions();
     focusOn(at);
   }
 
   search.addEventListener("input", suggest);
   search.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") { closeSuggestions(); return; }
     if (!suggested.length) { return; }
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {
       active = (active + (event.key === "ArrowDown" ? 1 : suggested.length - 1)) % suggested.length;
-      [...suggestions.children].forEach(function (item, position) { item.className = position === active ? "active" : item.className === "muted" ? "muted" : ""; });
+      markActive();
       event.preventDefault();
     } else if (event.key === "Enter") {
       choose(suggested[active]);
       event.preventDefault();
     }
   });
+  search.addEventListener("blur", closeSuggestions);
 
   const depthInput = document.getElementById("depth");
+  const MAX_DEPTH = Number(depthInput.max);
   depthInput.value = String(state.depth);
   depthInput.addEventListener("change", function () {
-    const depth = Math.round(Number(depthInput.value));
-    if (depth >= 1) { state.depth = depth; draw(true); }
+    const typed = Math.round(Number(depthInput.value));
+    if (depthInput.value.trim() === "" || !(typed >= 1)) { return; }  // still being typed, or not a depth
+    const depth = Math.min(MAX_DEPTH, typed);
+    if (depth !== typed) { depthInput.value = String(depth); }
+    state.depth = depth;
+    const focus = currentFocus();
+    if (focus !== undefined) { focus.depth = depth; draw(true); }
   });
 
   buildFilters();
   buildLegend();
-  if (data.initial.focus !== null && data.initial.focus !== undefined) { state.trail.push(data.initial.focus); }
+  if (data.initial.focus !== null && data.initial.focus !== undefined) {
+    state.trail.push({node: data.initial.focus, depth: state.depth});
+  }
   draw(false);
-  if (state.trail.length) { showNode(state.trail[0]); network.selectNodes(["n" + state.trail[0]]); }
+  if (state.trail.length) { showNode(state.trail[0].node); network.selectNodes(["n" + state.trail[0].node]); }
+  window.lineagePage = {reach: reach};  // the page's walk, for a console or a test to compare with lineage show
   // The whole lineage in view on open, once the canvas has its size.
   network.once("afterDrawing", function () { network.fit({animation: false}); window.lineageReady = true; });
 }());
