@@ -3,8 +3,8 @@
 A node's column is how many flows lie before it on the longest way data can come to it (flows that run
 in a circle share one column), so every flow outside a circle points right; where data first appears
 stands just before what first takes it. A node on no flow stands beside what it is the same data as or
-holds (a bucket with its first path on a flow); the rest stand in a column of their stage, after
-everything else. Within a column, nodes are ordered by the mean row of what flows into them (a few
+holds (a bucket with its first path on a flow); the rest stand in one column after everything else, by
+stage. Within a column, nodes are ordered by the mean row of what flows into them (a few
 sweeps of the barycentre method), which undoes most crossings; a column too tall for the page stands as
 several side by side. The same scan is drawn the same way
 every time: every tie is broken by id.
@@ -20,7 +20,7 @@ import networkx as nx
 from lineage.model import Edge, Node, Stage
 
 COLUMN_WIDTH = 260
-ROW_HEIGHT = 70
+ROW_HEIGHT = 80  # a group's shape and its two lines of label, clear of the next
 MIN_ROWS = 30  # a column this tall or less stands as one
 WRAP_RATIO = 1.5  # a taller one wraps at this many times the square root of the shapes drawn
 _STAGE_ORDER = {stage: index for index, stage in enumerate(Stage)}
@@ -28,7 +28,7 @@ _SWEEPS = 4
 
 
 def columns(nodes: Iterable[Node], edges: Iterable[Edge]) -> dict[str, int]:
-    """Each node's column: the longest chain of flows before it; nodes on no flow after all others, by stage."""
+    """Each node's column: the longest chain of flows before it; nodes on no flow after all others."""
     by_id = {node.id: node for node in nodes}
     flows = nx.DiGraph()
     flows.add_edges_from((e.source, e.target) for e in edges
@@ -56,8 +56,8 @@ def columns(nodes: Iterable[Node], edges: Iterable[Edge]) -> dict[str, int]:
                     beside[node_id] = min(beside.get(node_id, rank[other]), rank[other])
     rank.update(beside)
     after = max(rank.values(), default=-1) + 1
-    for node_id, node in by_id.items():
-        rank.setdefault(node_id, after + _STAGE_ORDER.get(node.stage, 0))
+    for node_id in by_id:
+        rank.setdefault(node_id, after)
     return rank
 
 
@@ -76,7 +76,8 @@ def positions(nodes: Iterable[Node], edges: Iterable[Edge]) -> dict[str, tuple[i
                 inbound.setdefault(edge.source, []).append(edge.target)
                 outbound.setdefault(edge.target, []).append(edge.source)
     layers: dict[int, list[str]] = {}
-    for node_id in sorted(column):
+    stage_of = {node.id: _STAGE_ORDER.get(node.stage, 0) for node in nodes}
+    for node_id in sorted(column, key=lambda node_id: (stage_of.get(node_id, 0), node_id)):
         layers.setdefault(column[node_id], []).append(node_id)
     height: dict[str, float] = {}  # a node's row, centred on its column's middle: comparable across columns
     for layer in layers.values():

@@ -19,7 +19,7 @@ from lineage.graph import same_data_index
 from lineage.isolation import Problems
 from lineage.model import Edge, EdgeKind, Evidence, Finding, Node, Scan, Severity, Stage
 from viz.grouping import GROUP_ABOVE, Group, groups
-from viz.layout import COLUMN_WIDTH, ROW_HEIGHT, positions
+from viz.layout import COLUMN_WIDTH, MIN_ROWS, ROW_HEIGHT, WRAP_RATIO, positions
 
 STAGE_COLOURS = {
     Stage.GENERATION: "#2b8a3e",
@@ -63,9 +63,9 @@ _UNSAID: dict[str, Any] = {"personal": [], "origins": [], "labels": [], "handlin
 
 @dataclass(frozen=True, slots=True)
 class Focus:
-    """The node a page opens on, and how many flows around it it shows."""
+    """The node a page opens on (None: the whole graph), and how many flows around a focused node it shows."""
 
-    node: str
+    node: str | None = None
     depth: int = 2
 
 
@@ -112,14 +112,16 @@ def page_data(scan: Scan, problems: Problems, focus: Focus | None = None, person
         "edges": edges,
         "findings": [_finding(finding, index) for finding in scan.findings],
         "groups": [_group(group, index, placed) for group in page_groups],
-        "initial": {"focus": index.get(focus.node) if focus else None, "depth": focus.depth if focus else 2,
+        "initial": {"focus": index.get(focus.node) if focus and focus.node else None,
+                    "depth": focus.depth if focus else Focus().depth,
                     "personal_only": personal_only},
         "defaults": _UNSAID,
         "flows": [kind.value for kind in EdgeKind if kind.is_flow],
         "style": {"stages": {stage.value: colour for stage, colour in STAGE_COLOURS.items()},
                   "shapes": SHAPE_BY_SERVICE, "severities": [s.value for s in sorted(Severity, key=lambda s: s.rank)],
                   "severity_colours": {s.value: c for s, c in SEVERITY_COLOURS.items()},
-                  "personal": PERSONAL_DATA_COLOUR, "column": COLUMN_WIDTH, "row": ROW_HEIGHT},
+                  "personal": PERSONAL_DATA_COLOUR, "column": COLUMN_WIDTH, "row": ROW_HEIGHT,
+                  "min_rows": MIN_ROWS, "wrap_ratio": WRAP_RATIO},
     }
 
 

@@ -14,7 +14,8 @@ from lineage.cli.app import cli, db_option, load_or_fail, node_named, scan_optio
 @scan_option
 @click.option("--focus", metavar="NODE", help="Open on this node (id or unique name) and what lies around it.")
 @click.option("--depth", type=click.IntRange(1, None), default=2, show_default=True,
-              help="With --focus: flows to show upstream and downstream (changeable in the page).")
+              help="Flows shown upstream and downstream of a focused node: the one --focus names, or one chosen "
+                   "in the page (changeable there).")
 @click.option("--pii-only", is_flag=True, help="Open with only the nodes that hold personal data or that it reaches.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The page to write.")
@@ -27,7 +28,5 @@ def view(db: str, scan_id: str | None, focus: str | None, depth: int, pii_only: 
     from viz.page_data import Focus
 
     scan = load_or_fail(db, scan_id)
-    opened_on = None
-    if focus is not None:
-        opened_on = Focus(node_named(graph_of(scan), focus, scan.id).id, depth)
-    write_page(scan, output, opened_on, pii_only)
+    centre = node_named(graph_of(scan), focus, scan.id).id if focus is not None else None
+    write_page(scan, output, Focus(centre, depth), pii_only)

@@ -5,6 +5,7 @@ and no script error reaches the console."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -24,7 +25,7 @@ from lineage.model import Edge, EdgeKind, Facts, Node, Scan, ScanStatus, Severit
 from lineage.scan import graph_of
 from tests.viz.test_views import HOSTILE, headless_chromium, hostile_scan, page_data_of
 from viz.html import render_html
-from viz.layout import COLUMN_WIDTH, ROW_HEIGHT
+from viz.layout import COLUMN_WIDTH, MIN_ROWS, ROW_HEIGHT, WRAP_RATIO
 from viz.page_data import Focus
 
 pytestmark = pytest.mark.browser
@@ -342,7 +343,10 @@ def test_a_large_cluster_unfolds_a_step_at_a_time_and_a_member_chosen_from_its_p
     cluster = "cluster:glue.job|1|r"
     where = shown(browser)[cluster]
     assert "450 · similar" in where["label"]
+    view = "return [window.lineageNetwork.getScale(), window.lineageNetwork.getViewPosition()]"
+    before = browser.execute_script(view)
     click_at(browser, where["x"], where["y"])
+    assert browser.execute_script(view) == before  # unfolding keeps the reader where they were
     drawn = shown(browser)
     apart = {i for i in drawn if "job/" in i}
     assert len(apart) == 200 and "250 more of 450" in drawn[cluster]["label"]
@@ -375,6 +379,29 @@ def test_suggestions_are_chosen_with_the_keyboard_and_an_exact_name_comes_first(
     assert browser.find_elements("css selector", "#suggestions li")[0].text.startswith("src/in")
     search.send_keys(Keys.ESCAPE)
     assert browser.find_elements("css selector", "#suggestions li") == []
+
+
+def test_around_a_focus_a_tall_column_stands_as_several(browser: Any, tmp_path: Path) -> None:
+    scan = many_similar_jobs(200)
+    open_page(browser, tmp_path, render_html(scan, focus=Focus("arn:aws:s3:::src/in", 1)))
+    drawn = shown(browser)
+    assert len(drawn) == 1 + 200 + 2
+    centre = drawn["arn:aws:s3:::src/in"]
+    readers = {i: p for i, p in drawn.items() if i != "arn:aws:s3:::src/in"}
+    most = max(MIN_ROWS, math.ceil(WRAP_RATIO * math.sqrt(len(drawn))))
+    xs = sorted({p["x"] for p in readers.values()})
+    assert len(xs) == math.ceil(len(readers) / most) and xs[0] == centre["x"] + COLUMN_WIDTH
+    assert all(xs[k + 1] - xs[k] == COLUMN_WIDTH for k in range(len(xs) - 1))
+    assert len({(p["x"], p["y"]) for p in drawn.values()}) == len(drawn)
+
+
+def test_a_buckets_panel_lists_the_paths_inside_it(browser: Any, tmp_path: Path, demo_scan: Scan) -> None:
+    open_page(browser, tmp_path, render_html(demo_scan))
+    search = browser.find_element("id", "search")
+    search.send_keys("arn:aws:s3:::lp-curated-data\n")
+    paths = sorted(n.name for n in demo_scan.nodes if n.id.startswith("arn:aws:s3:::lp-curated-data/"))
+    panel = text_of(browser, "panel")
+    assert f"Paths inside it ({len(paths)})" in panel and all(path in panel for path in paths)
 
 
 _PATHS = ["", "raw", "raw/a", "raw/a/b", "raw/ab", "curated", "curated/x"]

@@ -123,8 +123,24 @@
       members.sort(function (a, b) { return key.get(a) - key.get(b) || compareNames(a, b); });
       members.forEach(function (at, i) { row.set(at, i - (members.length - 1) / 2); });
     });
+    // As in the whole graph, a column too tall stands as several side by side, nodes dealt across them.
+    const most = Math.max(style.min_rows, Math.ceil(style.wrap_ratio * Math.sqrt(shown.length)));
+    const parts = new Map([...byColumn].map(function ([c, list]) { return [c, Math.ceil(list.length / most)]; }));
+    const left = new Map();  // column -> x of its first part: the focus at 0, what feeds it to the left
+    [...byColumn.keys()].sort(function (a, b) { return a - b; }).forEach(function (c) {
+      let x = 0;
+      if (c > 0) { for (let k = 0; k < c; k++) { x += (parts.get(k) || 0) * style.column; } }
+      if (c < 0) { for (let k = c; k < 0; k++) { x -= (parts.get(k) || 0) * style.column; } }
+      left.set(c, x);
+    });
     const placed = new Map();
-    shown.forEach(function (at) { placed.set("n" + at, {x: column.get(at) * style.column, y: Math.round(row.get(at) * style.row)}); });
+    byColumn.forEach(function (members, c) {
+      const count = parts.get(c), rows = Math.ceil(members.length / count);
+      members.forEach(function (at, i) {
+        placed.set("n" + at, {x: left.get(c) + (i % count) * style.column,
+          y: Math.round((Math.floor(i / count) - (rows - 1) / 2) * style.row)});
+      });
+    });
     return {members: shown, placed: placed, shapes: shown.map(function (at) { return {node: at}; })};
   }
 
@@ -189,7 +205,10 @@
 
   // ---- drawing ----------------------------------------------------------------------------------
 
-  function short(text) { return text.length <= 40 ? text : text.slice(0, 37) + "…"; }
+  // Long names differ at their ends (paths under one bucket, tables of one prefix): both ends are kept.
+  function short(text) { return text.length <= 40 ? text : text.slice(0, 17) + "…" + text.slice(-22); }
+
+  function plural(count, noun) { return count + " " + noun + (count === 1 ? "" : "s"); }
 
   function tooltip(node) {
     const lines = [node.name, node.kind + " · " + node.stage + (node.observed ? "" : " · not scanned"), node.id];
@@ -229,11 +248,11 @@
       label: short(group.label) + "\n" + counted + " · " + noun,
       title: group.label + "\n" + counted + " nodes (" + noun + ") — click to unfold " +
         (next === shape.members.length ? "them" : "the next " + next),
-      shape: style.shapes[group.node_kind.split(".")[0]] || "dot", size: 14 + Math.min(18, 3 * Math.log2(group.members.length)),
+      shape: style.shapes[group.node_kind.split(".")[0]] || "dot", size: 14 + Math.min(10, 2 * Math.log2(group.members.length)),
       color: {background: colour, border: worst >= 0 ? style.severity_colours[style.severities[worst]] : "#343a40"},
       borderWidth: worst >= 0 ? 4 : 2, shapeProperties: {borderDashes: [5, 4]},
       shadow: personal ? {enabled: true, color: style.personal, size: 16, x: 0, y: 0} : false,
-      font: {color: "#212529", bold: true},
+      font: {color: "#212529", size: 18},  // still legible when the whole graph is in view
     };
   }
 
@@ -269,13 +288,16 @@
   const network = new vis.Network(document.getElementById("graph"), {nodes: visNodes, edges: visEdges}, {
     // Positions come with the data (left to right, as the data flows): nothing moves on open.
     layout: {improvedLayout: false},
-    physics: false,
+    // Nor on a change: without this, every redraw fits the whole graph and loses the reader's place.
+    physics: {enabled: false, stabilization: {enabled: false, fit: false}},
     edges: {font: {size: 9, align: "middle"}, smooth: false},
     interaction: {hover: true, tooltipDelay: 150, hideEdgesOnDrag: true},
   });
   window.lineageNetwork = network;
 
+  // `fit`: the whole of what is drawn in view; otherwise the view stays where the reader left it.
   function draw(fit) {
+    const where = fit ? null : {position: network.getViewPosition(), scale: network.getScale()};
     const {view, scope} = currentView();
     const shapes = view.shapes.map(function (shape) {
       const where = view.placed.get(shapeKey(shape)) || {x: 0, y: 0};
@@ -287,7 +309,7 @@
     visEdges.add(edgeShapes(view));
     describeView(view, shapes.length, scope);
     listFindings(scope);
-    if (fit) { network.fit({animation: false}); }
+    if (fit) { network.fit({animation: false}); } else { network.moveTo({position: where.position, scale: where.scale}); }
   }
 
   // ---- the side: what is shown, the breadcrumb, filters, legend, findings ----------------------
@@ -510,7 +532,6 @@
 
   function showNode(at) {
     const node = nodes[at];
-    panel.hidden = false;
     panel.replaceChildren();
     panel.appendChild(element("h3", node.name));
     panel.appendChild(element("div", node.kind + " · " + node.stage + (node.observed ? "" : " · referenced, not scanned"), "muted"));
@@ -531,13 +552,12 @@
     const copied = element("div", "", "muted");
     panel.appendChild(copied);
     panel.appendChild(element("div", "account " + (node.account || "?") + " · region " + (node.region || "?")));
-    const actions = element("div");
-    actions.appendChild(button("Focus here", function () { focusOn(at); }, ""));
-    if (node.group >= 0) {
-      actions.appendChild(document.createTextNode(" "));
-      actions.appendChild(button("Fold into " + groups[node.group].label, function () {
+    const actions = element("div", null, "actions");
+    actions.appendChild(button("Focus here", function () { focusOn(at); }, "action"));
+    if (node.group >= 0 && state.opened.has(node.group) && currentFocus() === undefined) {
+      actions.appendChild(button("Fold its group (" + groups[node.group].label + ")", function () {
         state.opened.delete(node.group); draw(false); showGroup(node.group);
-      }, ""));
+      }, "action"));
     }
     panel.appendChild(actions);
     if (node.personal.length || node.labels.length || node.handling) {
@@ -545,10 +565,11 @@
       if (node.personal.length) { panel.appendChild(element("div", "categories: " + node.personal.join(", "))); }
       node.labels.forEach(function (label) { panel.appendChild(element("div", "declared here: " + label, "fact")); });
       if (node.handling) { panel.appendChild(element("div", "handled here: " + node.handling)); }
-      if (node.origins.length) {
+      const elsewhere = node.origins.filter(function (origin) { return origin !== at; });
+      if (elsewhere.length) {
         panel.appendChild(element("div", "comes from:"));
         const list = element("ul", null, "plain");
-        node.origins.forEach(function (origin) { list.appendChild(nodeLink(origin)); });
+        elsewhere.forEach(function (origin) { list.appendChild(nodeLink(origin)); });
         panel.appendChild(list);
       }
     }
@@ -582,6 +603,17 @@
       same.forEach(function (other) { list.appendChild(nodeLink(other)); });
       panel.appendChild(list);
     }
+    // A bucket's own flows may be none while its paths' are many: what a focus on it follows.
+    if (node.down.length) {
+      section("Paths inside it (" + node.down.length + ")");
+      const list = element("ul", null, "plain");
+      node.down.slice(0, 100).forEach(function (other) {
+        const flows = nodes[other].flowsIn.length + nodes[other].flowsOut.length;
+        list.appendChild(nodeLink(other, flows ? " — " + plural(flows, "flow") : ""));
+      });
+      panel.appendChild(list);
+      if (node.down.length > 100) { panel.appendChild(element("div", (node.down.length - 100) + " more: find them by name", "muted")); }
+    }
     section("Facts");
     node.facts.forEach(function ([key, value]) {
       const row = element("div", null, "fact");
@@ -599,23 +631,23 @@
 
   function showGroup(index) {
     const group = groups[index];
-    panel.hidden = false;
     panel.replaceChildren();
     panel.appendChild(element("h3", group.label));
     const opened = Math.min(state.opened.get(index) || 0, group.members.length);
+    const actions = element("div", null, "actions");
     panel.appendChild(element("div", group.members.length + " nodes · " + group.kind +
       (opened ? " · " + opened + " unfolded" : ""), "muted"));
     if (opened < group.members.length) {
-      panel.appendChild(button(opened ? "Unfold more" : "Unfold", function () { unfold(index); }, ""));
-      panel.appendChild(document.createTextNode(" "));
+      actions.appendChild(button(opened ? "Unfold more" : "Unfold", function () { unfold(index); }, "action"));
     }
     if (opened) {
-      panel.appendChild(button("Fold", function () { state.opened.delete(index); draw(false); showGroup(index); }, ""));
+      actions.appendChild(button("Fold", function () { state.opened.delete(index); draw(false); showGroup(index); }, "action"));
     }
+    panel.appendChild(actions);
     section("Members");
     const list = element("ul", null, "plain");
     group.members.slice(0, 200).forEach(function (at) {
-      list.appendChild(nodeLink(at, nodes[at].findings.length ? " — " + nodes[at].findings.length + " findings" : ""));
+      list.appendChild(nodeLink(at, nodes[at].findings.length ? " — " + plural(nodes[at].findings.length, "finding") : ""));
     });
     panel.appendChild(list);
     if (group.members.length > 200) { panel.appendChild(element("div", (group.members.length - 200) + " more: find them by name", "muted")); }
@@ -633,7 +665,6 @@
 
   // An edge drawn between groups stands for every flow between their members: each is listed.
   function showEdges(drawnEdge) {
-    panel.hidden = false;
     panel.replaceChildren();
     const listed = drawnEdge.edges.slice(0, 100);
     panel.appendChild(element("h3", drawnEdge.label));
