@@ -312,7 +312,8 @@ def _tag_labels(tags: Mapping[str, Any], rules: Classification, source: str, ope
     return labels, denied
 
 
-_TAG_OPERATION = {"s3": "s3:GetBucketTagging", "glue": "glue:GetTags", "states": "states:ListTagsForResource"}
+_TAG_OPERATION = {"s3": "s3:GetBucketTagging", "glue": "glue:GetTags", "states": "states:ListTagsForResource",
+                  "dynamodb": "dynamodb:ListTagsOfResource"}
 
 
 def node_labels(node_id: str, kind: str, name: str, attributes: Mapping[str, Any], rules: Classification,

@@ -147,6 +147,35 @@ def s3_public_access(bucket: Node) -> Answer:
 _DESCRIBES_DATA = frozenset({"glue.database", "glue.catalog"})
 
 
+def dynamodb_encryption(table: Node) -> Answer:
+    encryption = table.attributes.get("encryption") or {}
+    evidence = (Evidence("dynamodb:DescribeTable", table.id, "Table.SSEDescription", _excerpt(encryption)),)
+    if encryption.get("type") != "kms":
+        return Answer(ENCRYPTION, "keys owned by AWS (the table's default)", True, evidence, False)
+    key = str(encryption.get("kms_key") or "")
+    # DescribeTable names the key but not whose it is: the account's AWS managed key looks like any other.
+    return Answer(ENCRYPTION, f"KMS key {key} (AWS managed or the customer's: DescribeTable does not say)", True,
+                  evidence, None)
+
+
+def dynamodb_retention(table: Node) -> Answer:
+    ttl = table.attributes.get("ttl")
+    if not isinstance(ttl, Mapping):
+        return _unknown(RETENTION, "the table's time to live could not be read")
+    evidence = (Evidence("dynamodb:DescribeTimeToLive", table.id, "TimeToLiveDescription", _excerpt(ttl)),)
+    if ttl.get("status") in ("ENABLED", "ENABLING"):
+        return Answer(RETENTION, f"items expire at the time in attribute {ttl.get('attribute')!r} (TTL)", True,
+                      evidence)
+    return Answer(RETENTION, "none: no time to live, items are kept until deleted", False, evidence)
+
+
+def _dynamodb_protection(table: Node) -> dict[str, Answer]:
+    return {ENCRYPTION: dynamodb_encryption(table),
+            TLS_ONLY: _unknown(TLS_ONLY, "not read for dynamodb.table (its resource policy is not read yet)"),
+            RETENTION: dynamodb_retention(table),
+            PUBLIC_ACCESS: _unknown(PUBLIC_ACCESS, "not read for dynamodb.table (its resource policy is not read yet)")}
+
+
 def rests_here(node: Node) -> bool:
     """Whether data rests at this node (storage), as opposed to passing through or being used there."""
     if node.kind in _DESCRIBES_DATA:
@@ -176,6 +205,8 @@ def protection(graph: Graph, node: Node) -> dict[str, Answer]:
 def _protection(graph: Graph, node: Node) -> dict[str, Answer]:
     if arns.is_dynamic(node.id) or node.attributes.get("dynamic"):
         return {q: _unknown(q, "a place chosen at run time") for q in QUESTIONS}
+    if node.kind == "dynamodb.table" and node.observed and "encryption" in node.attributes:
+        return _dynamodb_protection(node)
     place = _s3_place(graph, node)
     if place is None:
         why = "not read: outside the scanned estate" if not node.observed else f"not read for {node.kind}"

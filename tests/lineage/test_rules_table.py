@@ -443,6 +443,19 @@ case("athena: no output location of its own but reading a table", ATHENA,
 case("athena: configuration unread is not judged", ATHENA,
      facts(workgroup(unread=["configuration"]), table(), flow(TABLE, WORKGROUP, EdgeKind.READS)))
 
+# DynamoDB.
+NO_TTL = "dynamodb.no_ttl"
+DDB = "arn:aws:dynamodb:eu-west-1:111122223333:table/orders"
+case("dynamodb: no time to live", NO_TTL, facts(node(DDB, "dynamodb.table", encryption={"type": "aws-owned"},
+                                                     ttl={"status": "DISABLED", "attribute": None})), (NO_TTL, DDB))
+for status in ("ENABLED", "ENABLING"):
+    case(f"dynamodb: TTL {status}", NO_TTL, facts(node(DDB, "dynamodb.table", encryption={"type": "aws-owned"},
+                                                       ttl={"status": status, "attribute": "expires_at"})))
+case("dynamodb: TTL being turned off still keeps items", NO_TTL,
+     facts(node(DDB, "dynamodb.table", ttl={"status": "DISABLING", "attribute": "expires_at"})), (NO_TTL, DDB))
+case("dynamodb: TTL unread is not judged", NO_TTL, facts(node(DDB, "dynamodb.table", unread=["ttl"])))
+case("dynamodb: a table only referenced is not judged", NO_TTL, facts(node(DDB, "dynamodb.table", observed=False)))
+
 # Coverage.
 UNREADABLE = "coverage.unreadable_definition"
 UNKNOWN = "coverage.unknown_destination"
