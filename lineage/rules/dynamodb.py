@@ -13,8 +13,9 @@ from lineage.rules import Hit, rule
 def table_without_ttl(graph: Graph, node: Node) -> Iterator[Hit]:
     answer = dynamodb_retention(node)
     if answer.ok is False:
-        yield Hit(node.id, f"Table {node.name} has no time to live: every item rests until something deletes it.",
-                  answer.evidence)
+        turning_off = (node.attributes.get("ttl") or {}).get("status") == "DISABLING"
+        said = "is turning its time to live off" if turning_off else "has no time to live"
+        yield Hit(node.id, f"Table {node.name} {said}: every item rests until something deletes it.", answer.evidence)
 
 
 rule(
