@@ -11,6 +11,7 @@ facts about the resource, not gaps.
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections import Counter
@@ -48,6 +49,19 @@ _NOT_ANSWERING = (EndpointConnectionError, ConnectTimeoutError)
 # call there would fail the same way, so the region is said to be unusable once.
 _REGION_NOT_ENABLED = frozenset({"UnrecognizedClientException", "InvalidClientTokenId", "OptInRequired",
                                  "AuthFailure"})
+
+
+def _refuse_unreadable_json(operation_model: Any, response_dict: Mapping[str, Any], **_: Any) -> None:
+    """A successful answer of a JSON service whose body is not JSON is unusable. botocore reads such a
+    body as an empty answer, which where emptiness means something (no queue) would pass for a fact."""
+    if operation_model.metadata.get("protocol") not in ("json", "rest-json") or response_dict["status_code"] >= 300:
+        return
+    body = response_dict.get("body") or b""
+    if body.strip():
+        try:
+            json.loads(body)
+        except ValueError:
+            raise _Unusable("the answer is not JSON") from None
 
 
 def _lookup(value: Any, dotted: str) -> Any:
@@ -151,6 +165,7 @@ class AwsContext:
                     service, region_name=region, endpoint_url=self.endpoint_url, config=self._config
                 )
                 client.meta.events.register("before-call.*.*", self._count)
+                client.meta.events.register("before-parse.*.*", _refuse_unreadable_json)
                 self._clients[key] = client
             return self._clients[key]
 
@@ -212,6 +227,8 @@ class AwsContext:
                 pages = self._token_pages(client, call.method, kwargs)
             for page in pages:
                 listed = page.get(call.result_key)
+                if listed is None and call.empty_is_an_answer:
+                    listed = []  # SQS leaves QueueUrls out of the answer when there is no queue
                 if not isinstance(listed, list):
                     raise _Unusable(f"the answer lacks {call.result_key}")
                 for item in listed:

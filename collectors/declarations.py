@@ -43,7 +43,8 @@ class Call:
     absent: tuple[str, ...] = ()
     gone: tuple[str, ...] = ()  # error codes that mean the resource no longer exists (written as `absent`)
     iam_action: str = ""  # when the IAM action is not named like the operation
-    empty_is_an_answer: bool = False  # an answer without fields means something (no versioning ever set)
+    # An answer without fields means something: no versioning ever set; a listing without its key, none.
+    empty_is_an_answer: bool = False
     check: Callable[[Mapping[str, Any]], str | None] | None = None  # what else makes an answer unusable
 
     @property

@@ -166,7 +166,7 @@ def dynamodb_retention(table: Node) -> Answer:
     if ttl.get("status") in ("ENABLED", "ENABLING"):
         return Answer(RETENTION, f"items expire at the time in attribute {ttl.get('attribute')!r} (TTL)", True,
                       evidence)
-    return Answer(RETENTION, "none: no time to live, items are kept until deleted", False, evidence)
+    return Answer(RETENTION, "no time to live: items are kept until deleted", False, evidence)
 
 
 def _dynamodb_protection(table: Node) -> dict[str, Answer]:
@@ -174,6 +174,28 @@ def _dynamodb_protection(table: Node) -> dict[str, Answer]:
             TLS_ONLY: _unknown(TLS_ONLY, "not read for dynamodb.table (its resource policy is not read yet)"),
             RETENTION: dynamodb_retention(table),
             PUBLIC_ACCESS: _unknown(PUBLIC_ACCESS, "not read for dynamodb.table (its resource policy is not read yet)")}
+
+
+def sqs_encryption(queue: Node) -> Answer:
+    encryption = queue.attributes.get("encryption") or {}
+    evidence = (Evidence("sqs:GetQueueAttributes", queue.id, "Attributes.KmsMasterKeyId, SqsManagedSseEnabled",
+                         _excerpt(encryption)),)
+    if encryption.get("type") == "kms":
+        whose = "customer managed key" if encryption.get("customer_key") else "AWS managed key"
+        return Answer(ENCRYPTION, f"SSE-KMS, {whose} {encryption.get('kms_key')}", True, evidence,
+                      bool(encryption.get("customer_key")))
+    if encryption.get("type") == "sse-sqs":
+        return Answer(ENCRYPTION, "SSE-SQS, keys owned by AWS", True, evidence, False)
+    return Answer(ENCRYPTION, "none: messages wait unencrypted", False, evidence, False)
+
+
+def sqs_retention(queue: Node) -> Answer:
+    seconds = queue.attributes.get("retention_seconds")
+    if not isinstance(seconds, int):
+        return _unknown(RETENTION, "the queue's message retention could not be read")
+    evidence = (Evidence("sqs:GetQueueAttributes", queue.id, "Attributes.MessageRetentionPeriod", str(seconds)),)
+    return Answer(RETENTION, f"messages kept {seconds // 86400} days {seconds % 86400 // 3600} hours at most", True,
+                  evidence)
 
 
 def rests_here(node: Node) -> bool:
@@ -207,6 +229,10 @@ def _protection(graph: Graph, node: Node) -> dict[str, Answer]:
         return {q: _unknown(q, "a place chosen at run time") for q in QUESTIONS}
     if node.kind == "dynamodb.table" and node.observed and "encryption" in node.attributes:
         return _dynamodb_protection(node)
+    if node.kind == "sqs.queue" and node.observed and "encryption" in node.attributes:
+        not_read = "not read for sqs.queue (its access policy is not judged yet)"
+        return {ENCRYPTION: sqs_encryption(node), TLS_ONLY: _unknown(TLS_ONLY, not_read),
+                RETENTION: sqs_retention(node), PUBLIC_ACCESS: _unknown(PUBLIC_ACCESS, not_read)}
     place = _s3_place(graph, node)
     if place is None:
         why = "not read: outside the scanned estate" if not node.observed else f"not read for {node.kind}"

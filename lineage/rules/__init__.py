@@ -141,4 +141,4 @@ def all_rules() -> list[Rule]:
 
 def _load_families() -> None:
     # Importing a family registers its rules; done lazily so that this module has no cycle.
-    from lineage.rules import athena, coverage, dynamodb, events, glue, personal_data, s3, states  # noqa: F401
+    from lineage.rules import athena, coverage, dynamodb, events, glue, personal_data, s3, sqs, states  # noqa: F401

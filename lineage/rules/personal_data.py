@@ -16,6 +16,7 @@ from lineage.rules import ANY_KIND, INTO, Hit, flows_into, rule, unknown_place
 
 _DATASETS = ("glue.table", "s3.location")
 _HELD_IN_S3 = ("s3.bucket", "s3.location")
+_HELD_ELSEWHERE = ("sqs.queue", "dynamodb.table")  # places judged by their own configuration, not a bucket's
 
 
 def _personal(node: Node) -> dict | None:
@@ -73,14 +74,32 @@ def _s3_answers(graph: Graph, node: Node) -> dict[str, Answer] | None:
     return answers if any(a.ok is not None for a in answers.values()) else None
 
 
-def personal_data_without_customer_key(graph: Graph, bucket: Node) -> Iterator[Hit]:
-    answers = _s3_answers(graph, bucket)
+def _place_answers(graph: Graph, node: Node) -> dict[str, Answer] | None:
+    """The answers for any place personal data rests in whose protection is read: S3, a queue, a table."""
+    if node.kind in _HELD_IN_S3:
+        return _s3_answers(graph, node)
+    if node.kind not in _HELD_ELSEWHERE or not _personal(node):
+        return None
+    answers = protection(graph, node)
+    return answers if any(a.ok is not None for a in answers.values()) else None
+
+
+def _where(node: Node) -> str:
+    """`s3://bucket` or `s3://bucket/prefix` for S3, else `the sqs.queue orders`."""
+    parts = arns.s3_parts(node.id)
+    if parts is not None:
+        return f"s3://{parts[0]}" + (f"/{parts[1]}" if parts[1] else "")
+    return f"the {node.kind} {node.name}"
+
+
+def personal_data_without_customer_key(graph: Graph, place: Node) -> Iterator[Hit]:
+    answers = _place_answers(graph, place)
     if answers is None:
         return
     encryption = answers[ENCRYPTION]
-    if encryption.ok is None or encryption.customer_key:
-        return
-    yield Hit(bucket.id, f"{_what(_personal(bucket) or {})} rests in s3://{bucket.name}, encryption: "
+    if encryption.ok is None or encryption.customer_key is not False:
+        return  # unknown, the customer's own, or a key whose owner the configuration does not say
+    yield Hit(place.id, f"{_what(_personal(place) or {})} rests in {_where(place)}, encryption: "
               f"{encryption.value}: no key of yours limits who can decrypt it or logs each use.",
               encryption.evidence)
 
@@ -92,17 +111,22 @@ rule(
     category=Category.PII,
     severity=Severity.HIGH,
     remediation=(
-        "Set the bucket's default encryption to SSE-KMS with a customer managed key whose policy names who may "
-        "decrypt, enable S3 Bucket Keys, and re-encrypt existing objects (S3 Batch Operations copy)."
+        "Encrypt with a customer managed KMS key whose policy names who may decrypt. A bucket: default "
+        "encryption SSE-KMS with that key and S3 Bucket Keys, then re-encrypt existing objects (S3 Batch "
+        "Operations copy). A queue: its KmsMasterKeyId. A DynamoDB table: SSESpecification with the key."
     ),
-    kinds=("s3.bucket",),
+    kinds=("s3.bucket", *_HELD_ELSEWHERE),
     frameworks=("GDPR Art. 32", "ISO 27001 A.8.24", "ISMS-P 2.7.1"),
 )
 
 
 def personal_data_without_expiration(graph: Graph, node: Node) -> Iterator[Hit]:
-    answers = _s3_answers(graph, node)
+    answers = _place_answers(graph, node)
     if answers is None or answers[RETENTION].ok is not False:
+        return
+    if node.kind in _HELD_ELSEWHERE:
+        yield Hit(node.id, f"{_what(_personal(node) or {})} rests in {_where(node)} — {answers[RETENTION].value}.",
+                  answers[RETENTION].evidence)
         return
     if node.kind == "s3.bucket" and not (graph.flows_in(node.id) or graph.flows_out(node.id)) \
             and not pii.labels_of(node):
@@ -110,9 +134,7 @@ def personal_data_without_expiration(graph: Graph, node: Node) -> Iterator[Hit]:
     bucket = graph.bucket_of(node.id)
     if node.kind == "s3.location" and bucket is not None and pii.labels_of(bucket):
         return  # the bucket is declared personal as a whole, and judged as a whole
-    _, prefix = arns.split_s3_id(node.id)
-    where = f"s3://{arns.split_s3_id(node.id)[0]}" + (f"/{prefix}" if prefix else "")
-    yield Hit(node.id, f"{_what(_personal(node) or {})} rests in {where} and no lifecycle rule expires it: "
+    yield Hit(node.id, f"{_what(_personal(node) or {})} rests in {_where(node)} and no lifecycle rule expires it: "
               "it is kept until someone deletes it.", answers[RETENTION].evidence)
 
 
@@ -124,9 +146,10 @@ rule(
     severity=Severity.HIGH,
     remediation=(
         "Add an enabled lifecycle rule whose filter covers this prefix (no tag or size filter) and expires "
-        "current objects after the retention recorded for this data, and noncurrent versions too."
+        "current objects after the retention recorded for this data, and noncurrent versions too. A DynamoDB "
+        "table: enable TTL on an attribute holding each item's expiry."
     ),
-    kinds=_HELD_IN_S3,
+    kinds=(*_HELD_IN_S3, *_HELD_ELSEWHERE),
     frameworks=("GDPR Art. 5(1)(e)", "ISMS-P 3.4.1"),
 )
 

@@ -355,6 +355,11 @@ EMPTY_MEANS: Mapping[str, Callable[[Scan], bool]] = {
     # No configuration at all: nothing is sent to EventBridge.
     "s3:GetBucketNotificationConfiguration":
         lambda scan: all(b.attributes["eventbridge_notifications"] is False for b in _buckets(scan)),
+    # No QueueUrls: there is no queue to read; one the rules name stays a node only referenced.
+    "sqs:ListQueues": lambda scan: all(not n.observed for n in scan.nodes if n.kind == "sqs.queue"),
+    # No Tags: the queue has none.
+    "sqs:ListQueueTags": lambda scan: all(n.attributes["tags"] == {} for n in scan.nodes
+                                          if n.kind == "sqs.queue" and n.observed),
 }
 
 

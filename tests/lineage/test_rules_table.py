@@ -553,6 +553,45 @@ case("pii: resting where plain HTTP is allowed", EXPOSED, at_rest(policy=absent(
      (EXPOSED, DATA))
 case("pii: other data where public access is not blocked", EXPOSED,
      at_rest(personal=False, public_access=absent("NoSuchPublicAccessBlockConfiguration")))
+QUEUE = f"arn:aws:sqs:{REGION}:{ACCOUNT}:people-events"
+ITEMS = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/people"
+
+
+def sent_to(place: Node) -> list[Facts]:
+    """A personal table read by a machine that writes what it read to `place`."""
+    return facts(table(("email", "email")), machine(), place, flow(TABLE, MACHINE, EdgeKind.READS),
+                 flow(MACHINE, place.id))
+
+
+def queue(**encryption: Any) -> Node:
+    return node(QUEUE, "sqs.queue", encryption=encryption, retention_seconds=345600)
+
+
+def items(ttl: str = "ENABLED", **encryption: Any) -> Node:
+    return node(ITEMS, "dynamodb.table", encryption=encryption, ttl={"status": ttl, "attribute": "expires_at"})
+
+
+case("pii: sent to a queue with a key of the customer's", KEY,
+     sent_to(queue(type="kms", kms_key="alias/people", customer_key=True)))
+case("pii: sent to a queue with the AWS managed key", KEY,
+     sent_to(queue(type="kms", kms_key="alias/aws/sqs", customer_key=False)), (KEY, QUEUE))
+case("pii: sent to a queue with SSE-SQS", KEY, sent_to(queue(type="sse-sqs", customer_key=False)), (KEY, QUEUE))
+case("pii: sent to a queue whose configuration was not read", KEY,
+     sent_to(node(QUEUE, "sqs.queue", unread=["configuration"])))
+case("pii: a queue keeps messages days, never for ever", EXPIRY,
+     sent_to(queue(type="sse-sqs", customer_key=False)))
+case("pii: sent to a table with AWS's own key", KEY, sent_to(items(type="aws-owned")), (KEY, ITEMS))
+case("pii: sent to a table with a KMS key whose owner is not said", KEY,
+     sent_to(items(type="kms", kms_key="arn:aws:kms:eu-west-1:1:key/k")))
+case("pii: sent to a table without TTL", EXPIRY, sent_to(items("DISABLED", type="aws-owned")), (EXPIRY, ITEMS))
+case("pii: sent to a table with TTL", EXPIRY, sent_to(items(type="aws-owned")))
+case("pii: other data in a table without TTL", EXPIRY,
+     facts(machine(), items("DISABLED", type="aws-owned"), flow(MACHINE, ITEMS)))
+UNENCRYPTED = "sqs.queue_not_encrypted"
+case("sqs: no encryption", UNENCRYPTED, facts(queue(type="none", customer_key=False)), (UNENCRYPTED, QUEUE))
+case("sqs: SSE-SQS", UNENCRYPTED, facts(queue(type="sse-sqs", customer_key=False)))
+case("sqs: a KMS key", UNENCRYPTED, facts(queue(type="kms", kms_key="alias/aws/sqs", customer_key=False)))
+case("sqs: configuration unread", UNENCRYPTED, facts(node(QUEUE, "sqs.queue", unread=["configuration"])))
 OTHER_REGION_JOB = arns.glue_job_arn("us-east-1", ACCOUNT, "copy")
 OTHER_ACCOUNT_JOB = arns.glue_job_arn(REGION, "444455556666", "partner")
 case("pii: read in another region", BORDER,
