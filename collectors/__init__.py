@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collectors import athena, dynamodb, events, glue, lakeformation, macie, s3, sqs, stepfunctions
+from collectors import athena, awslambda, dynamodb, events, glue, lakeformation, macie, s3, sqs, stepfunctions
 from collectors.context import GET_CALLER_IDENTITY
 from collectors.declarations import Call, Collector
 
 COLLECTORS: tuple[Collector, ...] = (s3.COLLECTOR, events.COLLECTOR, stepfunctions.COLLECTOR, glue.COLLECTOR,
-                                     athena.COLLECTOR, dynamodb.COLLECTOR, sqs.COLLECTOR, lakeformation.COLLECTOR,
-                                     macie.COLLECTOR)
+                                     athena.COLLECTOR, dynamodb.COLLECTOR, sqs.COLLECTOR, awslambda.COLLECTOR,
+                                     lakeformation.COLLECTOR, macie.COLLECTOR)
 
 
 def all_calls() -> tuple[Call, ...]:
