@@ -32,3 +32,14 @@ def parsed(client: str, operation: str, body: Any) -> dict[str, Any]:
                           model.operation_model(operation).output_shape)
     answer.pop("ResponseMetadata", None)
     return answer
+
+
+def read_through(stub: Any, ctx: Any, get: Any, region: str) -> Any:
+    """What a collector's `get` reads from the answers stubbed, each of them used, and no gap left behind
+    (a resource deleted between listing and reading, among them, holds nothing: it is not a gap)."""
+    with stub:
+        read = get(ctx, region)
+        stub.assert_no_pending_responses()
+    ctx.close()
+    assert ctx.gaps == [], ctx.gaps
+    return read

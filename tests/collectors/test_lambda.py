@@ -15,7 +15,7 @@ from moto import mock_aws
 
 from collectors import awslambda
 from collectors.context import AwsContext
-from tests.collectors.recorded_answers import parsed, recorded
+from tests.collectors.recorded_answers import parsed, read_through, recorded
 
 R, A = "eu-west-1", "111122223333"
 INGEST = f"arn:aws:lambda:{R}:{A}:function:orders-ingest"
@@ -35,12 +35,7 @@ def _recorded_read() -> dict[str, Any]:
                           {"Resource": f"arn:aws:lambda:{R}:{A}:function:{name}"})
     stub.add_response("list_event_source_mappings",
                       parsed("lambda", "ListEventSourceMappings", answers["ListEventSourceMappings"]), {})
-    with stub:
-        raw = awslambda.get_lambda(ctx, R)
-        stub.assert_no_pending_responses()
-    ctx.close()
-    assert ctx.gaps == []
-    return raw
+    return read_through(stub, ctx, awslambda.get_lambda, R)
 
 
 def test_recorded_functions_and_mappings_become_nodes_and_flows() -> None:
