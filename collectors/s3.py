@@ -296,14 +296,43 @@ def bucket_and_gaps(record: dict[str, Any], account: str) -> tuple[Node, list[Co
     return node, gaps
 
 
+# Where a bucket's event notifications go, by the key that lists them and the key that names the target.
+_NOTIFIED = (("LambdaFunctionConfigurations", "LambdaFunctionArn"), ("QueueConfigurations", "QueueArn"),
+             ("TopicConfigurations", "TopicArn"))
+
+
+def notification_flows(bucket: str, bucket_id: str, response: dict[str, Any]) -> list[Edge]:
+    """A flow from the bucket — from the path its prefix filter names, when it has one — to each function,
+    queue and topic told of its objects, with the events and filters as evidence. A prefix that ends
+    mid-name (`raw/2024-`) starts at the path that holds it (`raw`)."""
+    edges = []
+    for key, target_key in _NOTIFIED:
+        for place, configuration in enumerate(response.get(key) or []):
+            target = configuration.get(target_key)
+            if not target:
+                continue
+            rules = ((configuration.get("Filter") or {}).get("Key") or {}).get("FilterRules") or []
+            filters = {str(rule.get("Name", "")).lower(): str(rule.get("Value", "")) for rule in rules}
+            prefix = filters.get("prefix", "").lstrip("/").rpartition("/")[0]
+            said = ", ".join(configuration.get("Events") or []) + "".join(
+                f"; {name} {value}" for name, value in sorted(filters.items()))
+            evidence = Evidence("s3:GetBucketNotificationConfiguration", bucket_id, f"{key}[{place}]", said[:300])
+            source = arns.s3_location_id(bucket, prefix) if prefix else bucket_id
+            target_id = arns.unqualified_lambda_arn(target) if ":lambda:" in target else target
+            edges.append(Edge(source, target_id, EdgeKind.NOTIFIES, (evidence,)))
+    return edges
+
+
 def bucket_facts(record: dict[str, Any], account: str) -> Facts:
     node, gaps = bucket_and_gaps(record, account)
-    edges: tuple[Edge, ...] = ()
+    edges: list[Edge] = []
     if node.attributes.get("eventbridge_notifications") and node.region:
         bus = arns.event_bus_arn(node.region, account, "default")
         evidence = Evidence("s3:GetBucketNotificationConfiguration", node.id, "EventBridgeConfiguration", "{}")
-        edges = (Edge(node.id, bus, EdgeKind.NOTIFIES, (evidence,)),)
-    return Facts((node,), edges, tuple(gaps))
+        edges.append(Edge(node.id, bus, EdgeKind.NOTIFIES, (evidence,)))
+    if "notifications" not in node.attributes.get("unread", ()):
+        edges.extend(notification_flows(node.name, node.id, record.get("get_bucket_notification_configuration") or {}))
+    return Facts((node,), tuple(edges), tuple(gaps))
 
 
 def transform_buckets(records: list[dict[str, Any]], account: str, _region: str = "") -> Facts:

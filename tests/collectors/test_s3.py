@@ -63,6 +63,53 @@ def test_eventbridge_notifications_are_a_flow_to_the_default_bus() -> None:
         "arn:aws:s3:::raw", "arn:aws:events:eu-west-1:111122223333:event-bus/default", "notifies")
 
 
+# A notification configuration as S3 returns it: a function told of new JSON under `landing/`, a queue
+# told of every removal, a topic of objects whose key prefix ends mid-name.
+NOTIFICATIONS = {
+    "LambdaFunctionConfigurations": [{
+        "Id": "new-json", "LambdaFunctionArn": "arn:aws:lambda:eu-west-1:111122223333:function:ingest:live",
+        "Events": ["s3:ObjectCreated:*"], "Filter": {"Key": {"FilterRules": [
+            {"Name": "Prefix", "Value": "landing/"}, {"Name": "Suffix", "Value": ".json"}]}}}],
+    "QueueConfigurations": [{"Id": "removed", "QueueArn": "arn:aws:sqs:eu-west-1:111122223333:removals",
+                             "Events": ["s3:ObjectRemoved:*"]}],
+    "TopicConfigurations": [{"Id": "daily", "TopicArn": "arn:aws:sns:eu-west-1:111122223333:exports",
+                             "Events": ["s3:ObjectCreated:Put"], "Filter": {"Key": {"FilterRules": [
+                                 {"Name": "prefix", "Value": "exports/2024-"}]}}}],
+}
+
+
+def test_event_notifications_are_flows_from_the_path_their_filter_names() -> None:
+    record = {**RECORDED, "get_bucket_notification_configuration": NOTIFICATIONS}
+    flows = {(e.source, e.target, e.kind.value): e for e in s3.transform_buckets([record], "111122223333").edges}
+    assert set(flows) == {
+        ("arn:aws:s3:::raw/landing", "arn:aws:lambda:eu-west-1:111122223333:function:ingest", "notifies"),
+        ("arn:aws:s3:::raw", "arn:aws:sqs:eu-west-1:111122223333:removals", "notifies"),
+        ("arn:aws:s3:::raw/exports", "arn:aws:sns:eu-west-1:111122223333:exports", "notifies"),
+    }
+    evidence = flows[("arn:aws:s3:::raw/landing", "arn:aws:lambda:eu-west-1:111122223333:function:ingest",
+                      "notifies")].evidence[0]
+    assert evidence.path == "LambdaFunctionConfigurations[0]"
+    assert evidence.excerpt == "s3:ObjectCreated:*; prefix landing/; suffix .json"
+
+
+@mock_aws
+def test_event_notifications_are_read_on_moto() -> None:
+    session = boto3.Session(region_name="eu-west-1")
+    queue = session.client("sqs").create_queue(QueueName="arrivals")["QueueUrl"]
+    queue_arn = session.client("sqs").get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    client = session.client("s3")
+    client.create_bucket(Bucket="drop", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    client.put_bucket_notification_configuration(Bucket="drop", NotificationConfiguration={"QueueConfigurations": [
+        {"QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"],
+         "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "in/"}]}}}]})
+    ctx = AwsContext(session, ["eu-west-1"])
+    facts = s3.transform_buckets(s3.get_buckets(ctx, "eu-west-1"), ctx.account)
+    ctx.close()
+    assert ctx.gaps == []
+    assert [(e.source, e.target) for e in facts.edges] == [("arn:aws:s3:::drop/in", queue_arn)]
+
+
 def test_configuration_that_could_not_be_read_is_said_to_be_unread_not_assumed_absent() -> None:
     node = s3.transform_bucket({"Name": "b", "Region": "us-east-1"}, "1")
     assert set(node.attributes["unread"]) == {"lifecycle", "encryption", "policy", "versioning", "tags",
