@@ -67,7 +67,9 @@ def test_the_protection_of_each_queue_and_personal_data_without_a_customer_key()
     assert graph.nodes[DLQ].attributes["personal_data"]["categories"] == ["email"]
     assert {(f.rule, f.node) for f in findings if f.rule == "pii.personal_data_without_customer_key"} == {
         ("pii.personal_data_without_customer_key", DLQ)}
-    assert [f.rule for f in findings if f.rule.startswith("sqs.")] == []
+    # Every queue is encrypted; the dead-letter queue has no reader in what was read.
+    assert [(f.rule, f.node) for f in findings if f.rule.startswith("sqs.")] == [
+        ("sqs.dead_letter_queue_unread", DLQ)]
 
 
 def test_a_queue_without_encryption_is_a_finding_and_an_unread_one_is_not_judged() -> None:

@@ -592,6 +592,25 @@ case("sqs: no encryption", UNENCRYPTED, facts(queue(type="none", customer_key=Fa
 case("sqs: SSE-SQS", UNENCRYPTED, facts(queue(type="sse-sqs", customer_key=False)))
 case("sqs: a KMS key", UNENCRYPTED, facts(queue(type="kms", kms_key="alias/aws/sqs", customer_key=False)))
 case("sqs: configuration unread", UNENCRYPTED, facts(node(QUEUE, "sqs.queue", unread=["configuration"])))
+UNREAD_DLQ = "sqs.dead_letter_queue_unread"
+SOURCE_QUEUE = f"arn:aws:sqs:{REGION}:{ACCOUNT}:orders"
+WORKER = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:retry"
+
+
+def set_aside(path: str = "Attributes.RedrivePolicy.deadLetterTargetArn") -> Edge:
+    return Edge(SOURCE_QUEUE, QUEUE, EdgeKind.WRITES, (Evidence("sqs:GetQueueAttributes", SOURCE_QUEUE, path, QUEUE),))
+
+
+case("sqs: a dead-letter queue nothing reads", UNREAD_DLQ, facts(queue(type="sse-sqs"), set_aside()),
+     (UNREAD_DLQ, QUEUE))
+case("sqs: an EventBridge target's dead-letter queue nothing reads", UNREAD_DLQ,
+     facts(queue(type="sse-sqs"), set_aside("Targets[0].DeadLetterConfig.Arn")), (UNREAD_DLQ, QUEUE))
+case("sqs: a dead-letter queue a function reads", UNREAD_DLQ,
+     facts(queue(type="sse-sqs"), set_aside(), node(WORKER, "lambda.function"), flow(QUEUE, WORKER, EdgeKind.READS)))
+case("sqs: a queue written to in the ordinary way, read by nothing", UNREAD_DLQ,
+     facts(queue(type="sse-sqs"), machine(), flow(MACHINE, QUEUE)))
+case("sqs: a dead-letter queue only referenced", UNREAD_DLQ,
+     facts(node(QUEUE, "sqs.queue", observed=False), set_aside()))
 OTHER_REGION_JOB = arns.glue_job_arn("us-east-1", ACCOUNT, "copy")
 OTHER_ACCOUNT_JOB = arns.glue_job_arn(REGION, "444455556666", "partner")
 case("pii: read in another region", BORDER,
