@@ -325,11 +325,12 @@ def serve(job: ScheduledScan, every: str | None, cron: str | None, stop: threadi
                       next_run_time=next_run)
     scheduler.add_listener(_log_next_run(trigger), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
     caught_up = f" (missed since the last scan at {_when(since)}: running once now)" if missed else ""
-    log.info("schedule %s: %s, next run %s%s", "kept" if kept else "set", trigger, _when(next_run), caught_up)
     stop = stop or threading.Event()
+    # Before the line that says it is running: a SIGTERM sent on reading that line must stop it cleanly.
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
+    log.info("schedule %s: %s, next run %s%s", "kept" if kept else "set", trigger, _when(next_run), caught_up)
     scheduler.start()
     stop.wait()
     log.info("stopping: waiting for a running scan to finish")
