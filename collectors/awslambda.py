@@ -80,8 +80,7 @@ def transform_function(record: dict[str, Any], account: str, region: str) -> Fac
             if target:
                 evidence = Evidence("lambda:ListFunctionEventInvokeConfigs", function_id,
                                     f"DestinationConfig.{outcome}.Destination", target)
-                edges.append(Edge(function_id, arns.unqualified_lambda_arn(target) if ":lambda:" in target else target,
-                                  EdgeKind.WRITES, (evidence,)))
+                edges.append(Edge(function_id, arns.unqualified_lambda_arn(target), EdgeKind.WRITES, (evidence,)))
     node = Node(function_id, "lambda.function", name, stage_for("lambda.function", record.get("Tags")), account,
                 region, True, attributes)
     return Facts((node,), tuple(edges))

@@ -77,10 +77,6 @@ def target_edge_kind(kind: str) -> EdgeKind:
     return EdgeKind.TRIGGERS
 
 
-def _target_id(target_arn: str) -> str:
-    return arns.unqualified_lambda_arn(target_arn) if ":lambda:" in target_arn else target_arn
-
-
 def _target_summary(target: dict[str, Any]) -> dict[str, Any]:
     transformer = target.get("InputTransformer")
     return {
@@ -132,7 +128,7 @@ def transform_rule(record: dict[str, Any], bus_id: str, account: str, region: st
         target_arn = target.get("Arn", "")
         if not target_arn:
             continue
-        target_id = _target_id(target_arn)
+        target_id = arns.unqualified_lambda_arn(target_arn)
         summary = _target_summary(target)
         summaries.append(summary)
         excerpt = redact.short(json.dumps({k: v for k, v in summary.items() if v and k not in ("arn", "id")},

@@ -318,8 +318,7 @@ def notification_flows(bucket: str, bucket_id: str, response: dict[str, Any]) ->
                 f"; {name} {value}" for name, value in sorted(filters.items()))
             evidence = Evidence("s3:GetBucketNotificationConfiguration", bucket_id, f"{key}[{place}]", said[:300])
             source = arns.s3_location_id(bucket, prefix) if prefix else bucket_id
-            target_id = arns.unqualified_lambda_arn(target) if ":lambda:" in target else target
-            edges.append(Edge(source, target_id, EdgeKind.NOTIFIES, (evidence,)))
+            edges.append(Edge(source, arns.unqualified_lambda_arn(target), EdgeKind.NOTIFIES, (evidence,)))
     return edges
 
 

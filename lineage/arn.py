@@ -220,9 +220,10 @@ def queue_url_to_arn(url: str) -> str | None:
 
 
 def unqualified_lambda_arn(arn: str) -> str:
-    """A function ARN without `:alias` or `:version`: the flow is to the function."""
+    """A function ARN without `:alias` or `:version`: the flow is to the function. Any other ARN (a queue,
+    a bus, a topic a target or destination may name as well) is given back as it is."""
     parts = arn.split(":")
-    return ":".join(parts[:7]) if len(parts) > 7 else arn
+    return ":".join(parts[:7]) if len(parts) > 7 and parts[2] == "lambda" else arn
 
 
 # kind of node for (service, resource type) of an ARN

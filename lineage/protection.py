@@ -169,11 +169,6 @@ def dynamodb_retention(table: Node) -> Answer:
     return Answer(RETENTION, "no time to live: items are kept until deleted", False, evidence)
 
 
-def _dynamodb_protection(table: Node) -> dict[str, Answer]:
-    return {ENCRYPTION: dynamodb_encryption(table),
-            TLS_ONLY: _unknown(TLS_ONLY, "not read for dynamodb.table (its resource policy is not read yet)"),
-            RETENTION: dynamodb_retention(table),
-            PUBLIC_ACCESS: _unknown(PUBLIC_ACCESS, "not read for dynamodb.table (its resource policy is not read yet)")}
 
 
 def sqs_encryption(queue: Node) -> Answer:
@@ -196,6 +191,19 @@ def sqs_retention(queue: Node) -> Answer:
     evidence = (Evidence("sqs:GetQueueAttributes", queue.id, "Attributes.MessageRetentionPeriod", str(seconds)),)
     return Answer(RETENTION, f"messages kept {seconds // 86400} days {seconds % 86400 // 3600} hours at most", True,
                   evidence)
+
+
+# Places whose own configuration answers for them (S3 paths answer by their bucket's): encryption and
+# retention are read; access (a resource policy) is not yet, and is said to be unknown.
+_OWN_ANSWERS = {"dynamodb.table": (dynamodb_encryption, dynamodb_retention),
+                "sqs.queue": (sqs_encryption, sqs_retention)}
+
+
+def _own_protection(node: Node) -> dict[str, Answer]:
+    encryption, retention = _OWN_ANSWERS[node.kind]
+    not_read = f"not read for {node.kind} (its resource policy is not read yet)"
+    return {ENCRYPTION: encryption(node), TLS_ONLY: _unknown(TLS_ONLY, not_read), RETENTION: retention(node),
+            PUBLIC_ACCESS: _unknown(PUBLIC_ACCESS, not_read)}
 
 
 def rests_here(node: Node) -> bool:
@@ -227,12 +235,8 @@ def protection(graph: Graph, node: Node) -> dict[str, Answer]:
 def _protection(graph: Graph, node: Node) -> dict[str, Answer]:
     if arns.is_dynamic(node.id) or node.attributes.get("dynamic"):
         return {q: _unknown(q, "a place chosen at run time") for q in QUESTIONS}
-    if node.kind == "dynamodb.table" and node.observed and "encryption" in node.attributes:
-        return _dynamodb_protection(node)
-    if node.kind == "sqs.queue" and node.observed and "encryption" in node.attributes:
-        not_read = "not read for sqs.queue (its access policy is not judged yet)"
-        return {ENCRYPTION: sqs_encryption(node), TLS_ONLY: _unknown(TLS_ONLY, not_read),
-                RETENTION: sqs_retention(node), PUBLIC_ACCESS: _unknown(PUBLIC_ACCESS, not_read)}
+    if node.kind in _OWN_ANSWERS and node.observed and "encryption" in node.attributes:
+        return _own_protection(node)
     place = _s3_place(graph, node)
     if place is None:
         why = "not read: outside the scanned estate" if not node.observed else f"not read for {node.kind}"

@@ -66,19 +66,10 @@ rule(
 )
 
 
-def _s3_answers(graph: Graph, node: Node) -> dict[str, Answer] | None:
-    """The answers for an S3 place personal data rests in; a bucket is judged once for all its paths."""
-    if node.kind not in _HELD_IN_S3 or not _personal(node):
-        return None
-    answers = protection(graph, node)
-    return answers if any(a.ok is not None for a in answers.values()) else None
-
-
 def _place_answers(graph: Graph, node: Node) -> dict[str, Answer] | None:
-    """The answers for any place personal data rests in whose protection is read: S3, a queue, a table."""
-    if node.kind in _HELD_IN_S3:
-        return _s3_answers(graph, node)
-    if node.kind not in _HELD_ELSEWHERE or not _personal(node):
+    """The answers for a place personal data rests in whose protection is read — S3 (a bucket is judged once
+    for all its paths), a queue, a table — None where there is none, or none is known."""
+    if node.kind not in (*_HELD_IN_S3, *_HELD_ELSEWHERE) or not _personal(node):
         return None
     answers = protection(graph, node)
     return answers if any(a.ok is not None for a in answers.values()) else None
@@ -155,7 +146,7 @@ rule(
 
 
 def personal_data_exposed(graph: Graph, bucket: Node) -> Iterator[Hit]:
-    answers = _s3_answers(graph, bucket)
+    answers = _place_answers(graph, bucket)
     if answers is None:
         return
     failing = [answers[q] for q in (PUBLIC_ACCESS, TLS_ONLY) if answers[q].ok is False]
