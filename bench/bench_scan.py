@@ -7,18 +7,25 @@ same facts with a tenth of them odd (values the intake must make plain, places k
 time): what keeping each bad fact its own problem costs.
 Prints a table; asserts nothing (these machines are shared and noisy).
 
-    .venv/bin/python bench/bench_scan.py [--buckets 150] [--machines 40] [--jobs 60]
+Each scan row says its calls per resource read and, beside its wall time, the ideal: calls × latency ÷
+workers, what the scan would take if every worker were busy for the whole of it. A second table gives
+the calls of the widest scan by service.
+
+    .venv/bin/python bench/bench_scan.py [--buckets 150] [--machines 40] [--jobs 60] [--functions 40]
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import logging
 import socket
 import time
 import tracemalloc
+import zipfile
+from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +38,7 @@ from lineage import intake
 from lineage.asl import Machine, parse_definition
 from lineage.graph import build_graph
 from lineage.model import Edge, EdgeKind, Evidence, Facts, Node, Stage
+from lineage.references import DIGESTS, name_digest, named_by_digests
 from lineage.rules import evaluate
 from lineage.scan import ScanOptions, run_scan
 
@@ -61,6 +69,53 @@ def seed(endpoint: str, buckets: int, machines: int, jobs: int) -> None:
             "Parameters": {"JobName": f"job-{index % max(jobs, 1)}"}, "End": True}}}
         states.create_state_machine(name=f"sm-{index}", definition=json.dumps(definition),
                                     roleArn="arn:aws:iam::123456789012:role/r")
+
+
+def _zipped() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", "def handler(event, context):\n    return event\n")
+    return buffer.getvalue()
+
+
+def seed_serverless(endpoint: str, functions: int, buckets: int) -> None:
+    """The middle of the flows: per function a table it names, a queue that feeds it and its log group; a
+    topic per four queues, a stream and a delivery stream into a bench bucket per eight, a key per eight
+    queues, a schedule per four functions."""
+    session = boto3.Session(region_name=REGION, aws_access_key_id="b", aws_secret_access_key="b")
+    client = lambda service: session.client(service, endpoint_url=endpoint)  # noqa: E731
+    role = client("iam").create_role(RoleName="bench", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    dynamodb, sqs, sns, functions_client = client("dynamodb"), client("sqs"), client("sns"), client("lambda")
+    kinesis, firehose, logs, kms, scheduler = (client(name) for name in
+                                               ("kinesis", "firehose", "logs", "kms", "scheduler"))
+    keys = [kms.create_key(Description=f"bench {index}")["KeyMetadata"]["Arn"]
+            for index in range(max(1, functions // 8))]
+    topics = [sns.create_topic(Name=f"topic-{index}")["TopicArn"] for index in range(max(1, functions // 4))]
+    for index in range(functions):
+        dynamodb.create_table(TableName=f"table-{index}", BillingMode="PAY_PER_REQUEST",
+                              AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                              KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
+        url = sqs.create_queue(QueueName=f"queue-{index}", Attributes={"KmsMasterKeyId": keys[index % len(keys)]})[
+            "QueueUrl"]
+        queue = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=topics[index % len(topics)], Protocol="sqs", Endpoint=queue)
+        function = functions_client.create_function(
+            FunctionName=f"fn-{index}", Runtime="python3.12", Role=role, Handler="handler.handler",
+            Code={"ZipFile": _zipped()}, Environment={"Variables": {"TABLE_NAME": f"table-{index}"}})["FunctionArn"]
+        functions_client.create_event_source_mapping(EventSourceArn=queue, FunctionName=f"fn-{index}")
+        logs.create_log_group(logGroupName=f"/aws/lambda/fn-{index}")
+        if index % 4 == 0:
+            scheduler.create_schedule(Name=f"every-hour-{index}", ScheduleExpression="rate(1 hour)",
+                                      FlexibleTimeWindow={"Mode": "OFF"}, Target={"Arn": function, "RoleArn": role})
+        if index % 8 == 0:
+            kinesis.create_stream(StreamName=f"stream-{index}", ShardCount=1)
+            stream = kinesis.describe_stream_summary(StreamName=f"stream-{index}")["StreamDescriptionSummary"][
+                "StreamARN"]
+            firehose.create_delivery_stream(
+                DeliveryStreamName=f"delivery-{index}", DeliveryStreamType="KinesisStreamAsSource",
+                KinesisStreamSourceConfiguration={"KinesisStreamARN": stream, "RoleARN": role},
+                ExtendedS3DestinationConfiguration={"RoleARN": role, "Prefix": f"delivery-{index}/",
+                                                    "BucketARN": f"arn:aws:s3:::bench-{index % buckets:04d}"})
 
 
 def measure(label: str, function) -> tuple[str, float, float, object]:
@@ -103,6 +158,20 @@ def messy(facts: list[Facts]) -> list[Facts]:
     return [Facts(tuple(nodes), tuple(edges))]
 
 
+def named_functions(size: int, with_digests: bool) -> dict[str, Node]:
+    """`size` tables and as many functions, each function's environment naming one table by a digest (or,
+    for the baseline, naming nothing)."""
+    nodes: dict[str, Node] = {}
+    for index in range(size):
+        table = f"arn:aws:dynamodb:r:1:table/t{index}"
+        nodes[table] = Node(table, "dynamodb.table", f"t{index}", Stage.STORAGE, "1", "r", True, {})
+        function = f"arn:aws:lambda:r:1:function:f{index}"
+        digests = [{"variable": "TABLE_NAME", "digest": name_digest("1", f"t{(index * 7) % size}")}]
+        nodes[function] = Node(function, "lambda.function", f"f{index}", Stage.PROCESSING, "1", "r", True,
+                               {DIGESTS: digests} if with_digests else {})
+    return nodes
+
+
 def one_lake(size: int, buckets: int) -> list[Facts]:
     """`size` table paths written by one job, spread over `buckets` buckets: one bucket is a data lake."""
     evidence = (Evidence("bench", "x"),)
@@ -127,6 +196,9 @@ def main() -> None:
     parser.add_argument("--buckets", type=int, default=150)
     parser.add_argument("--machines", type=int, default=40)
     parser.add_argument("--jobs", type=int, default=60)
+    parser.add_argument("--functions", type=int, default=40,
+                        help="Lambda functions, with as many tables, queues and log groups, and the topics, "
+                             "streams, delivery streams, keys and schedules around them.")
     parser.add_argument("--graph-size", type=int, default=5000)
     parser.add_argument("--latency-ms", type=float, default=20.0,
                         help="Added to every call: a local server answers faster than AWS does.")
@@ -142,15 +214,22 @@ def main() -> None:
     rows = []
     try:
         seed(endpoint, args.buckets, args.machines, args.jobs)
+        seed_serverless(endpoint, args.functions, args.buckets)
         session = boto3.Session(region_name=REGION, aws_access_key_id="b", aws_secret_access_key="b")
         session.events.register("before-send", lambda **_: time.sleep(args.latency_ms / 1000))
-        for workers in (1, 8):
+        for workers in (1, 8, 16):
             label, elapsed, peak, (scan, _) = measure(
                 f"scan, workers={workers}" + (" (baseline)" if workers == 1 else ""),
                 lambda w=workers: run_scan(ScanOptions(regions=(REGION,), endpoint_url=endpoint, workers=w),
                                            session=session))
-            rows.append((label, elapsed, peak, f"{len(scan.nodes)} nodes, {sum(scan.api_calls.values())} calls, "
-                                               f"{len(scan.coverage_gaps)} gaps"))
+            calls = sum(scan.api_calls.values())
+            read = sum(1 for node in scan.nodes if node.observed)
+            ideal = calls * args.latency_ms / 1000 / workers
+            rows.append((label, elapsed, peak, f"{read} resources read, {calls} calls ({calls / max(read, 1):.1f} "
+                                               f"per resource), ideal {ideal:.2f} s, {len(scan.coverage_gaps)} gaps"))
+        by_service = Counter()
+        for name, count in scan.api_calls.items():
+            by_service[name.split(":", 1)[0]] += count
     finally:
         server.stop()
 
@@ -175,15 +254,22 @@ def main() -> None:
     rows.append((label, elapsed, peak, f"{len(odd_graph.nodes)} nodes, {len(odd_graph.problems)} intake gaps"))
     label, elapsed, peak, evaluation = measure("rules on that graph", lambda: evaluate(odd_graph))
     rows.append((label, elapsed, peak, f"{len(evaluation.findings)} findings, {len(evaluation.gaps)} rule gaps"))
+    for with_digests, note in ((False, " (baseline: none named)"), (True, "")):
+        named = named_functions(args.graph_size, with_digests)
+        label, elapsed, peak, found = measure(f"environment names of {args.graph_size} functions{note}",
+                                              lambda n=named: named_by_digests(n))
+        rows.append((label, elapsed, peak, f"{len(found)} references among {len(named)} nodes"))
     for buckets, note in ((args.graph_size * 4, " (baseline)"), (1, "")):
         spread = one_lake(args.graph_size * 4, buckets)
         label, elapsed, peak, lake = measure(f"graph of {args.graph_size * 4} paths in {buckets} bucket(s){note}",
                                              lambda s=spread: build_graph(s))
         rows.append((label, elapsed, peak, f"{len(lake.nodes)} nodes"))
 
-    print(f"{'what':34} {'seconds':>9} {'peak MiB':>9}  result")
+    print(f"{'what':48} {'seconds':>9} {'peak MiB':>9}  result")
     for label, elapsed, peak, note in rows:
-        print(f"{label:34} {elapsed:9.3f} {peak:9.1f}  {note}")
+        print(f"{label:48} {elapsed:9.3f} {peak:9.1f}  {note}")
+    print("\ncalls of the last scan by service: " + ", ".join(f"{service} {count}"
+                                                              for service, count in by_service.most_common()))
 
 
 if __name__ == "__main__":

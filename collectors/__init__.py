@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
-from collectors import athena, awslambda, dynamodb, events, glue, lakeformation, macie, s3, sqs, stepfunctions
+from collectors import (
+    athena,
+    awslambda,
+    dynamodb,
+    events,
+    firehose,
+    glue,
+    kinesis,
+    kms,
+    lakeformation,
+    logs,
+    macie,
+    pipes,
+    s3,
+    scheduler,
+    sns,
+    sqs,
+    stepfunctions,
+)
 from collectors.context import GET_CALLER_IDENTITY
 from collectors.declarations import Call, Collector
 
 COLLECTORS: tuple[Collector, ...] = (s3.COLLECTOR, events.COLLECTOR, stepfunctions.COLLECTOR, glue.COLLECTOR,
                                      athena.COLLECTOR, dynamodb.COLLECTOR, sqs.COLLECTOR, awslambda.COLLECTOR,
-                                     lakeformation.COLLECTOR, macie.COLLECTOR)
+                                     lakeformation.COLLECTOR, macie.COLLECTOR, logs.COLLECTOR, kinesis.COLLECTOR,
+                                     sns.COLLECTOR, firehose.COLLECTOR, scheduler.COLLECTOR, pipes.COLLECTOR,
+                                     kms.COLLECTOR)
 
 
 def all_calls() -> tuple[Call, ...]:

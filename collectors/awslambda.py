@@ -4,7 +4,7 @@ what they return goes (destinations on success and failure, the dead-letter targ
 A mapping reads its source on the function's behalf, so the flow is source → function, its filter
 criteria the evidence of what part of the data passes. A DynamoDB stream carries the table's changes:
 the flow starts at the table. The values of environment variables are never kept (they hold secrets
-as often as names); their names are.
+as often as names); their names are, and what the values name is found as `lineage.references` says.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from typing import Any
 from collectors.context import AwsContext, each_resource, is_gone
 from collectors.declarations import Call, Collector
 from lineage import arn as arns
+from lineage import references
+from lineage.delivery import event_source_of
 from lineage.model import Edge, EdgeKind, Evidence, Facts, Node, stage_for
 
 _GONE = ("ResourceNotFoundException",)
@@ -43,32 +45,35 @@ def get_lambda(ctx: AwsContext, region: str) -> dict[str, Any]:
             "Mappings": ctx.pages(LIST_EVENT_SOURCE_MAPPINGS, region, region)}
 
 
-def source_of(event_source_arn: str) -> str:
-    """The node a mapping reads: a DynamoDB stream's table (the stream is its changes), else the source."""
-    head, marker, _ = event_source_arn.partition("/stream/")
-    if marker and head.startswith("arn:") and ":dynamodb:" in head:
-        return head
-    return event_source_arn
-
-
 def transform_function(record: dict[str, Any], account: str, region: str) -> Facts:
     function = record["Function"]
     name = function["FunctionName"]
     function_id = arns.unqualified_lambda_arn(function["FunctionArn"])
     logging = function.get("LoggingConfig") or {}
+    variables = (function.get("Environment") or {}).get("Variables") or {}
     attributes: dict[str, Any] = {
         "runtime": function.get("Runtime") or function.get("PackageType", ""),
         "kms_key": function.get("KMSKeyArn"),
         "in_vpc": bool((function.get("VpcConfig") or {}).get("VpcId")),
         "log_group": logging.get("LogGroup") or f"/aws/lambda/{name}",
-        "environment_names": sorted(((function.get("Environment") or {}).get("Variables") or {}).keys()),
+        "environment_names": sorted(variables.keys()),
     }
+    named, digests = references.environment_references(function_id, account, variables, "lambda:ListFunctions")
+    if digests:
+        attributes[references.DIGESTS] = digests
     if "Tags" in record:
         attributes["tags"] = record["Tags"]
     unread = [key for key, said in (("tags", "Tags"), ("destinations", "EventInvokeConfigs")) if said not in record]
     if unread:
         attributes["unread"] = unread
-    edges: list[Edge] = []
+    edges: list[Edge] = list(named)
+    # What a function prints lands in its log group — request payloads as often as not.
+    log_path = "LoggingConfig.LogGroup" if logging.get("LogGroup") else "FunctionName (the default log group)"
+    home = arns.parse_arn(function_id)
+    log_group = arns.log_group_arn(home.region if home else region, home.account if home else account,
+                                   attributes["log_group"])
+    edges.append(Edge(function_id, log_group, EdgeKind.WRITES,
+                      (Evidence("lambda:ListFunctions", function_id, log_path, attributes["log_group"]),)))
     dead_letter = (function.get("DeadLetterConfig") or {}).get("TargetArn")
     if dead_letter:
         attributes["dead_letter_target"] = dead_letter
@@ -95,7 +100,7 @@ def transform_mapping(mapping: dict[str, Any]) -> Facts:
     said = f"State: {mapping.get('State', '?')}" + (f"; filters: {' | '.join(filters)}" if filters else "")
     evidence = Evidence("lambda:ListEventSourceMappings", mapping.get("UUID", function_id), "EventSourceArn",
                         f"{source} ({said})"[:300])
-    return Facts(edges=(Edge(source_of(source), function_id, EdgeKind.READS, (evidence,)),))
+    return Facts(edges=(Edge(event_source_of(source), function_id, EdgeKind.READS, (evidence,)),))
 
 
 def transform_lambda(raw: dict[str, Any], account: str, region: str) -> Facts:

@@ -328,6 +328,31 @@ GET_CALLER_IDENTITY = Call("sts", "get_caller_identity", required=("Account",))
 _ARN_ACCOUNT = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):")
 
 
+def tag_dict(tags: Any) -> dict[str, str]:
+    """Tags as AWS lists them (`[{"Key", "Value"}]`), as a mapping; an entry without a key is no tag."""
+    return {str(tag["Key"]): str(tag.get("Value") or "") for tag in tags or ()
+            if isinstance(tag, Mapping) and tag.get("Key")}
+
+
+def tag_pages(ctx: AwsContext, call: Call, region: str, resource: str, most_pages: int = 20,
+              **arguments: Any) -> dict[str, str] | None:
+    """Tags listed a page at a time as Kinesis and Firehose list them (`HasMoreTags`, the next page after
+    `ExclusiveStartTagKey`); the answer as it came when a page is a gap (None) or the resource is gone."""
+    tags: dict[str, str] = {}
+    start = ""
+    for _ in range(most_pages):
+        answer = ctx.call(call, region, resource, **arguments, **({"ExclusiveStartTagKey": start} if start else {}))
+        if answer is None or is_gone(answer):
+            return answer
+        page = tag_dict(answer.get("Tags"))
+        tags.update(page)
+        last = list(page)[-1] if page else ""
+        if not answer.get("HasMoreTags") or not last or last == start:
+            break
+        start = last
+    return tags
+
+
 def account_named_by(answers: Iterable[Any]) -> str:
     """The account most of the ARNs in these answers belong to: when STS cannot say which account the
     credentials reach, the resources it lists (each bus, machine and workgroup has its ARN) can.

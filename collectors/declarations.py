@@ -5,7 +5,7 @@ new call is in the policy and under test the day it is declared.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import botocore.session
 from botocore import xform_name
 
-from lineage.model import Facts
+from lineage.model import Facts, Node
 
 if TYPE_CHECKING:
     from collectors.context import AwsContext
@@ -89,3 +89,6 @@ class Collector:
     regional: bool = True
     listings: Mapping[str, Call] = field(default_factory=dict)  # node kind → the listing that finds them
     get_named: Callable[[AwsContext, str, Wanted], Any] | None = None
+    # For a collector that lists nothing (KMS keys): the resources the other collectors' facts name, as
+    # unobserved nodes, read through `get_named` once the others ran. Given (facts, scanned account).
+    named_in: Callable[[Iterable[Facts], str], list[Node]] | None = None

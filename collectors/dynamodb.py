@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from collectors.context import AwsContext, each_resource, is_gone
+from collectors.context import AwsContext, each_resource, is_gone, tag_dict
 from collectors.declarations import Call, Collector, Wanted
 from lineage import arn as arns
 from lineage.model import Edge, EdgeKind, Evidence, Facts, Node, stage_for
@@ -40,7 +40,7 @@ def _read_tables(ctx: AwsContext, region: str, names: list[str]) -> list[dict[st
         arn = record["Table"].get("TableArn")
         tags = ctx.pages(LIST_TAGS_OF_RESOURCE, region, name, ResourceArn=arn) if arn else None
         if tags is not None:
-            record["Tags"] = {tag["Key"]: tag.get("Value", "") for tag in tags}
+            record["Tags"] = tag_dict(tags)
         return record
 
     return [record for record in ctx.map(read, names) if record is not None]

@@ -14,6 +14,7 @@ from collectors.context import AwsContext, each_resource, is_gone
 from collectors.declarations import Call, Collector, Wanted
 from lineage import arn as arns
 from lineage import redact
+from lineage.delivery import target_edge_kind
 from lineage.model import Edge, EdgeKind, Evidence, Facts, Node, Stage, stage_for
 from lineage.patterns import PatternError, pattern_facts
 
@@ -63,19 +64,6 @@ def get_named_event_buses(ctx: AwsContext, region: str, wanted: Wanted) -> list[
 
 
 # --- transform ----------------------------------------------------------------------------------
-
-_ROUTED_KINDS = frozenset({"events.bus", "sqs.queue", "sns.topic", "kinesis.stream",
-                           "firehose.delivery_stream", "logs.log_group"})
-
-
-def target_edge_kind(kind: str) -> EdgeKind:
-    """Compute is triggered; a place that holds or forwards the event is routed to."""
-    if kind in _ROUTED_KINDS:
-        return EdgeKind.ROUTES
-    if kind == "events.api_destination":
-        return EdgeKind.WRITES
-    return EdgeKind.TRIGGERS
-
 
 def _target_summary(target: dict[str, Any]) -> dict[str, Any]:
     transformer = target.get("InputTransformer")

@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from collectors.context import AwsContext, each_answer, each_resource, is_absent, is_gone
+from collectors.context import AwsContext, each_answer, each_resource, is_absent, is_gone, tag_dict
 from collectors.declarations import Call, Collector, Wanted
 from lineage import arn as arns
 from lineage.model import CoverageGap, Edge, EdgeKind, Evidence, Facts, Node, stage_for
@@ -46,6 +46,8 @@ CONFIGURATION_CALLS: tuple[Call, ...] = (
     Call("s3", "get_bucket_tagging", required=("TagSet",), absent=("NoSuchTagSet", "NoSuchTagSetError"), gone=_GONE),
     Call("s3", "get_bucket_notification_configuration", gone=_GONE, empty_is_an_answer=True,
          iam_action="s3:GetBucketNotification"),
+    Call("s3", "get_bucket_replication", required=("ReplicationConfiguration.Rules",),
+         absent=("ReplicationConfigurationNotFoundError",), gone=_GONE, iam_action="s3:GetReplicationConfiguration"),
 )
 
 
@@ -98,34 +100,31 @@ def get_named_buckets(ctx: AwsContext, _region: str, wanted: Wanted) -> list[dic
 # --- transform ----------------------------------------------------------------------------------
 
 
+def filter_scope(rule: dict[str, Any]) -> tuple[str, dict[str, str], dict[str, int]]:
+    """The objects a lifecycle or replication rule applies to — (prefix, tags, size bounds) — however its
+    filter spells them: the pre-2019 `Prefix` (still answered by some buckets), `Filter`, `Filter.And`."""
+    prefix = rule.get("Prefix")
+    tags: dict[str, str] = {}
+    size: dict[str, int] = {}
+    rule_filter = rule.get("Filter") or {}
+    for part in (rule_filter, rule_filter.get("And") or {}):
+        if "Prefix" in part:
+            prefix = part["Prefix"]
+        tags.update(tag_dict([part["Tag"]] if "Tag" in part else part.get("Tags")))
+        size.update({key: part[key] for key in ("ObjectSizeGreaterThan", "ObjectSizeLessThan") if key in part})
+    return str(prefix or ""), tags, size
+
+
 def lifecycle_rules(response: dict[str, Any]) -> list[dict[str, Any]]:
     """Each rule with the scope it applies to: prefix and tags, however the filter spells them."""
     rules = []
     for rule in response.get("Rules", []):
-        prefix = rule.get("Prefix")  # the pre-2019 form, still answered by some buckets
-        tags: dict[str, str] = {}
-        size: dict[str, int] = {}
-        filt = rule.get("Filter") or {}
-        if "Prefix" in filt:
-            prefix = filt["Prefix"]
-        if "Tag" in filt:
-            tags[filt["Tag"]["Key"]] = filt["Tag"]["Value"]
-        for key in ("ObjectSizeGreaterThan", "ObjectSizeLessThan"):
-            if key in filt:
-                size[key] = filt[key]
-        conjunction = filt.get("And") or {}
-        if "Prefix" in conjunction:
-            prefix = conjunction["Prefix"]
-        for tag in conjunction.get("Tags", []):
-            tags[tag["Key"]] = tag["Value"]
-        for key in ("ObjectSizeGreaterThan", "ObjectSizeLessThan"):
-            if key in conjunction:
-                size[key] = conjunction[key]
+        prefix, tags, size = filter_scope(rule)
         expiration = rule.get("Expiration") or {}
         rules.append({
             "id": rule.get("ID", ""),
             "enabled": rule.get("Status") == "Enabled",
-            "prefix": prefix or "",
+            "prefix": prefix,
             "tags": tags,
             "size": size,
             "expiration_days": expiration.get("Days"),
@@ -219,7 +218,7 @@ def policy_facts(document: str) -> dict[str, Any]:
 
 
 def _tags(response: dict[str, Any]) -> dict[str, str]:
-    return {} if is_absent(response) else {t["Key"]: t["Value"] for t in response["TagSet"]}
+    return {} if is_absent(response) else tag_dict(response["TagSet"])
 
 
 def _lifecycle(response: dict[str, Any]) -> list[dict[str, Any]]:
@@ -244,6 +243,31 @@ def _eventbridge_notifications(response: dict[str, Any]) -> bool:
     return "EventBridgeConfiguration" in response
 
 
+def _replication(response: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each replication rule: what it copies (prefix, tags), where (bucket, account when the owner is
+    overridden), in which storage class, and under which key the replicas are kept."""
+    if is_absent(response):
+        return []
+    rules = []
+    for rule in response["ReplicationConfiguration"]["Rules"]:
+        destination = rule.get("Destination") or {}
+        prefix, tags, _ = filter_scope(rule)
+        kms = ((rule.get("SourceSelectionCriteria") or {}).get("SseKmsEncryptedObjects") or {}).get("Status")
+        rules.append({
+            "id": rule.get("ID", ""),
+            "status": rule.get("Status", ""),
+            "prefix": prefix,
+            "tags": tags,
+            # `arn:PARTITION:s3:::NAME`: the bucket's name is what follows the empty region and account.
+            "destination_bucket": str(destination.get("Bucket", "")).rpartition(":::")[2],
+            "destination_account": destination.get("Account"),
+            "storage_class": destination.get("StorageClass"),
+            "replica_kms_key": (destination.get("EncryptionConfiguration") or {}).get("ReplicaKmsKeyID"),
+            "kms_encrypted_objects": kms == "Enabled",
+        })
+    return rules
+
+
 # What each configuration answer becomes: (attribute, reader, name said in `unread` when it is missing).
 _READERS: dict[str, tuple[str, Callable[[dict[str, Any]], Any], str]] = {
     "get_bucket_tagging": ("tags", _tags, "tags"),
@@ -254,6 +278,7 @@ _READERS: dict[str, tuple[str, Callable[[dict[str, Any]], Any], str]] = {
     "get_bucket_versioning": ("versioning", _versioning, "versioning"),
     "get_bucket_notification_configuration": ("eventbridge_notifications", _eventbridge_notifications,
                                               "notifications"),
+    "get_bucket_replication": ("replication", _replication, "replication"),
 }
 
 
@@ -322,6 +347,25 @@ def notification_flows(bucket: str, bucket_id: str, response: dict[str, Any]) ->
     return edges
 
 
+def replication_flows(bucket: str, bucket_id: str, rules: list[dict[str, Any]]) -> list[Edge]:
+    """A flow from the bucket — from the path an enabled rule's prefix names — to the same keys in the
+    destination bucket: replicas keep their keys."""
+    edges = []
+    for place, rule in enumerate(rules):
+        destination = rule.get("destination_bucket")
+        if rule.get("status") != "Enabled" or not destination or not arns.is_bucket_name(destination):
+            continue
+        prefix = str(rule.get("prefix", "")).lstrip("/").rpartition("/")[0]
+        said = "; ".join(f"{key} {rule[key]}" for key in ("id", "prefix", "destination_account", "storage_class",
+                                                           "replica_kms_key") if rule.get(key))
+        evidence = Evidence("s3:GetReplicationConfiguration", bucket_id, f"ReplicationConfiguration.Rules[{place}]",
+                            f"to {destination}" + (f" ({said})" if said else ""))
+        source = arns.s3_location_id(bucket, prefix) if prefix else bucket_id
+        target = arns.s3_location_id(destination, prefix) if prefix else arns.bucket_arn(destination)
+        edges.append(Edge(source, target, EdgeKind.WRITES, (evidence,)))
+    return edges
+
+
 def bucket_facts(record: dict[str, Any], account: str) -> Facts:
     node, gaps = bucket_and_gaps(record, account)
     edges: list[Edge] = []
@@ -331,6 +375,7 @@ def bucket_facts(record: dict[str, Any], account: str) -> Facts:
         edges.append(Edge(node.id, bus, EdgeKind.NOTIFIES, (evidence,)))
     if "notifications" not in node.attributes.get("unread", ()):
         edges.extend(notification_flows(node.name, node.id, record.get("get_bucket_notification_configuration") or {}))
+    edges.extend(replication_flows(node.name, node.id, node.attributes.get("replication") or []))
     return Facts((node,), tuple(edges), tuple(gaps))
 
 

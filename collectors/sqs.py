@@ -63,7 +63,8 @@ def queue_url(region: str, account: str, name: str) -> str:
 def encryption_of(attributes: dict[str, Any]) -> dict[str, Any]:
     key = attributes.get("KmsMasterKeyId")
     if key:
-        return {"type": "kms", "kms_key": key, "customer_key": key != AWS_MANAGED_KEY}
+        customer = not arns.names_aws_managed_key(str(key), AWS_MANAGED_KEY)
+        return {"type": "kms", "kms_key": key, "customer_key": customer}
     if str(attributes.get("SqsManagedSseEnabled", "")).lower() == "true":
         return {"type": "sse-sqs", "kms_key": None, "customer_key": False}
     return {"type": "none", "kms_key": None, "customer_key": False}

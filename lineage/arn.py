@@ -206,6 +206,30 @@ def athena_workgroup_arn(region: str, account: str, name: str) -> str:
     return f"arn:{partition(region)}:athena:{region}:{account}:workgroup/{name}"
 
 
+def log_group_arn(region: str, account: str, name: str) -> str:
+    # Without the `:*` DescribeLogGroups adds to `arn`: the form tagging and IAM name the group by.
+    return f"arn:{partition(region)}:logs:{region}:{account}:log-group:{name}"
+
+
+def names_aws_managed_key(key: str, alias: str) -> bool:
+    """Whether a key reference is a service's AWS managed key (`alias/aws/sqs`), by alias or alias ARN: any
+    other key, or alias, is the customer's own. (A key id of the AWS managed key does not say so; KMS does.)"""
+    return key == alias or key.endswith(f":{alias}")
+
+
+def kms_key_reference(value: str, region: str, account: str) -> str | None:
+    """A KMS key as configuration names it — key ARN, alias ARN, `alias/NAME`, key id — as an ARN, the bare
+    forms in the account and region of what names them (where KMS looks them up); None when it is none."""
+    value = value.strip()
+    if value.startswith("arn:"):
+        parsed = parse_arn(value)
+        return value if parsed is not None and parsed.service == "kms" else None
+    if not value or not region or not account or ":" in value:
+        return None
+    resource = value if value.startswith("alias/") else f"key/{value}"
+    return build_arn("kms", region, account, resource)
+
+
 def queue_url_to_arn(url: str) -> str | None:
     """`https://sqs.REGION.amazonaws.com/ACCOUNT/NAME` to the queue's ARN."""
     parsed = urlparse(url)
@@ -224,6 +248,21 @@ def unqualified_lambda_arn(arn: str) -> str:
     a bus, a topic a target or destination may name as well) is given back as it is."""
     parts = arn.split(":")
     return ":".join(parts[:7]) if len(parts) > 7 and parts[2] == "lambda" else arn
+
+
+def kinesis_stream_arn(region: str, account: str, name: str) -> str:
+    return f"arn:{partition(region)}:kinesis:{region}:{account}:stream/{name}"
+
+
+def kinesis_stream_of(arn: str) -> str:
+    """The stream an enhanced fan-out consumer reads (`…:stream/NAME/consumer/CNAME:1234567890` to
+    `…:stream/NAME`): what a reader through the consumer reads is the stream's data. Any other ARN, a
+    stream's own included, is given back as it is."""
+    parsed = parse_arn(arn)
+    if parsed is None or parsed.service != "kinesis" or not parsed.resource.startswith("stream/"):
+        return arn
+    stream, marker, _ = parsed.resource.partition("/consumer/")
+    return arn[: len(arn) - len(parsed.resource)] + stream if marker and stream != "stream/" else arn
 
 
 # kind of node for (service, resource type) of an ARN
@@ -250,7 +289,11 @@ _KIND_BY_ARN: dict[tuple[str, str], str] = {
     ("ecs", "task-definition"): "ecs.task_definition",
     ("batch", "job-queue"): "batch.job_queue",
     ("logs", "log-group"): "logs.log_group",
+    ("logs", "destination"): "logs.destination",
     ("kms", "key"): "kms.key",
+    ("kms", "alias"): "kms.key",
+    ("scheduler", "schedule"): "scheduler.schedule",
+    ("pipes", "pipe"): "pipes.pipe",
     ("apigateway", ""): "apigateway.api",
     ("execute-api", ""): "apigateway.api",
 }

@@ -314,7 +314,10 @@ def _tag_labels(tags: Mapping[str, Any], rules: Classification, source: str, ope
 
 _TAG_OPERATION = {"s3": "s3:GetBucketTagging", "glue": "glue:GetTags", "states": "states:ListTagsForResource",
                   "dynamodb": "dynamodb:ListTagsOfResource", "sqs": "sqs:ListQueueTags",
-                  "lambda": "lambda:ListTags"}
+                  "lambda": "lambda:ListTags", "logs": "logs:ListTagsForResource",
+                  "kinesis": "kinesis:ListTagsForStream", "sns": "sns:ListTagsForResource",
+                  "firehose": "firehose:ListTagsForDeliveryStream", "scheduler": "scheduler:ListTagsForResource",
+                  "pipes": "pipes:DescribePipe"}
 
 
 def node_labels(node_id: str, kind: str, name: str, attributes: Mapping[str, Any], rules: Classification,

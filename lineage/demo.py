@@ -1,11 +1,16 @@
 """`lineage demo`: a learning platform's estate built in moto, scanned like a real one.
 
-Students act through an API (API Gateway → Lambda → DynamoDB); the Lambda announces completed
-enrollments on a custom EventBridge bus; a rule starts a Step Functions ETL that exports the table
-to a raw bucket, runs a Glue job into a curated bucket, crawls it into a catalog table that holds
-student e-mail addresses, and queries it from the `analytics` Athena workgroup. A second job publishes
-course statistics without the e-mail addresses (tagged `lineage:pii=masked`). Some lifecycle and
-encryption gaps are left in on purpose, so the findings have something to say.
+Students act through an API (API Gateway → Lambda → DynamoDB); the table's stream feeds a second
+function that announces completed enrollments on a custom EventBridge bus; a rule starts a Step
+Functions ETL that exports the table to a raw bucket, runs a Glue job into a curated bucket, crawls it
+into a catalog table that holds student e-mail addresses, and queries it from the `analytics` Athena
+workgroup. A second job publishes course statistics without the e-mail addresses (tagged
+`lineage:pii=masked`). Beside it: course-page clicks through a Kinesis stream and a Firehose delivery
+stream into the raw bucket, where a notification tells a function of each file; an SNS topic that
+notifies the course team and queues certificate requests; schedules that start the ETL and queue
+weekly reminders, which a pipe hands to the topic; the curated data replicated to a partner's account.
+Some lifecycle, encryption and exposure gaps are left in on purpose, so the findings have something
+to say.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ TEMP = "lp-glue-temp"
 RESULTS = "lp-athena-results"
 ASSETS = "lp-website-assets"
 DLQ = "enrollment-events-dlq"
+PARTNER_ACCOUNT = "210987654321"  # a university partner's account: not scanned
 
 ClientFactory = Callable[[str], Any]
 
@@ -101,18 +107,47 @@ def build_estate(client: ClientFactory) -> None:
                                                 "Principal": {"Service": ["lambda.amazonaws.com",
                                                                           "states.amazonaws.com",
                                                                           "glue.amazonaws.com",
-                                                                          "events.amazonaws.com"]}}],
+                                                                          "events.amazonaws.com",
+                                                                          "firehose.amazonaws.com",
+                                                                          "scheduler.amazonaws.com",
+                                                                          "pipes.amazonaws.com",
+                                                                          "s3.amazonaws.com"]}}],
     }))["Role"]["Arn"]
 
-    # Usage data enters: API Gateway → Lambda → DynamoDB, and the Lambda announces completions.
+    # Keys: the platform's own, which rotates, and the curated data's, which was made before that was the rule.
+    kms = client("kms")
+    platform_key = kms.create_key(Description="learning platform")["KeyMetadata"]["KeyId"]
+    kms.enable_key_rotation(KeyId=platform_key)
+    kms.create_alias(AliasName="alias/learning-platform", TargetKeyId=platform_key)
+    kms.create_alias(AliasName="alias/curated", TargetKeyId=kms.create_key(Description="curated data")[
+        "KeyMetadata"]["KeyId"])
+
+    # Usage data enters: API Gateway → Lambda → DynamoDB; the table's changes reach a second function
+    # through its stream, and that function announces completions on the bus.
     dynamodb = client("dynamodb")
-    dynamodb.create_table(TableName="enrollments", BillingMode="PAY_PER_REQUEST",
-                          AttributeDefinitions=[{"AttributeName": "enrollment_id", "AttributeType": "S"}],
-                          KeySchema=[{"AttributeName": "enrollment_id", "KeyType": "HASH"}])
-    function = client("lambda").create_function(
+    stream = dynamodb.create_table(
+        TableName="enrollments", BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "enrollment_id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "enrollment_id", "KeyType": "HASH"}],
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )["TableDescription"]["LatestStreamArn"]
+    functions = client("lambda")
+    function = functions.create_function(
         FunctionName="enrollment-api", Runtime="python3.12", Role=role, Handler="handler.handler",
+        Code={"ZipFile": _lambda_zip()}, Environment={"Variables": {"TABLE_NAME": "enrollments"}},
+    )["FunctionArn"]
+    functions.create_function(
+        FunctionName="enrollment-announcer", Runtime="python3.12", Role=role, Handler="handler.handler",
         Code={"ZipFile": _lambda_zip()},
-        Environment={"Variables": {"TABLE_NAME": "enrollments", "EVENT_BUS": BUS, "EVENT_SOURCE": EVENT_SOURCE}},
+        Environment={"Variables": {"EVENT_BUS": BUS, "EVENT_SOURCE": EVENT_SOURCE}},
+    )
+    functions.create_event_source_mapping(
+        EventSourceArn=stream, FunctionName="enrollment-announcer", StartingPosition="LATEST",
+        FilterCriteria={"Filters": [{"Pattern": json.dumps({"eventName": ["MODIFY"], "dynamodb": {
+            "NewImage": {"status": {"S": ["completed"]}}}})}]})
+    validator = functions.create_function(
+        FunctionName="clickstream-validator", Runtime="python3.12", Role=role, Handler="handler.handler",
+        Code={"ZipFile": _lambda_zip()},
     )["FunctionArn"]
     apigateway = client("apigateway")
     api = apigateway.create_rest_api(name="learning-platform-api")["id"]
@@ -154,6 +189,15 @@ def build_estate(client: ClientFactory) -> None:
         {"ID": "expire-temp", "Status": "Enabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": 7}}]})
     s3.put_public_access_block(Bucket=CURATED, PublicAccessBlockConfiguration={
         "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
+    # The partner university receives the curated enrollments: replicated into its account.
+    s3.put_bucket_replication(Bucket=CURATED, ReplicationConfiguration={"Role": role, "Rules": [{
+        "ID": "partner-enrollments", "Priority": 1, "Status": "Enabled", "Filter": {"Prefix": "enrollments/"},
+        "DeleteMarkerReplication": {"Status": "Disabled"},
+        "Destination": {"Bucket": "arn:aws:s3:::partner-university-inbox", "Account": PARTNER_ACCOUNT}}]})
+    # Every clickstream file that lands is checked by a function.
+    s3.put_bucket_notification_configuration(Bucket=RAW, NotificationConfiguration={"LambdaFunctionConfigurations": [
+        {"LambdaFunctionArn": validator, "Events": ["s3:ObjectCreated:*"], "Filter": {"Key": {"FilterRules": [
+            {"Name": "prefix", "Value": "landing/clickstream/"}, {"Name": "suffix", "Value": ".json.gz"}]}}}]})
 
     sqs = client("sqs")
     dlq = sqs.get_queue_attributes(QueueUrl=sqs.create_queue(QueueName=DLQ)["QueueUrl"],
@@ -220,6 +264,73 @@ def build_estate(client: ClientFactory) -> None:
         "InputTransformer": {"InputPathsMap": {"date": "$.time"}, "InputTemplate": '{"date": <date>}'},
         "DeadLetterConfig": {"Arn": dlq},
     }])
+
+    # The course team hears of completions; certified courses queue a certificate request.
+    sns = client("sns")
+    topic = sns.create_topic(Name="enrollment-notifications", Attributes={"KmsMasterKeyId": "alias/aws/sns"},
+                             Tags=[{"Key": "team", "Value": "learning-platform"}])["TopicArn"]
+    certificates_url = sqs.create_queue(QueueName="certificate-requests",
+                                        Attributes={"KmsMasterKeyId": "alias/learning-platform"})["QueueUrl"]
+    certificates = sqs.get_queue_attributes(QueueUrl=certificates_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=certificates, Attributes={
+        "FilterPolicy": json.dumps({"course_level": ["certified"]}), "RawMessageDelivery": "true",
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq})})
+    sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="course-team@example.edu")
+    events.put_targets(Rule="enrollment-completed", EventBusName=BUS, Targets=[{"Id": "notify", "Arn": topic}])
+
+    # Schedules: the nightly ETL run, and weekly reminders queued through a universal target, which a pipe
+    # hands on to the topic.
+    sqs.create_queue(QueueName="course-reminders", Attributes={"SqsManagedSseEnabled": "true"})
+    scheduler = client("scheduler")
+    scheduler.create_schedule_group(Name="learning", Tags=[{"Key": "team", "Value": "data-platform"}])
+    scheduler.create_schedule(
+        Name="nightly-etl", GroupName="learning", ScheduleExpression="cron(0 2 * * ? *)",
+        ScheduleExpressionTimezone="Europe/London", FlexibleTimeWindow={"Mode": "OFF"},
+        Target={"Arn": machine, "RoleArn": role, "Input": json.dumps({"date": "yesterday"}),
+                "DeadLetterConfig": {"Arn": dlq}})
+    scheduler.create_schedule(
+        Name="weekly-reminders", ScheduleExpression="rate(7 days)", FlexibleTimeWindow={"Mode": "OFF"},
+        Target={"Arn": "arn:aws:scheduler:::aws-sdk:sqs:sendMessage", "RoleArn": role, "Input": json.dumps({
+            "QueueUrl": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/course-reminders",
+            "MessageBody": json.dumps({"kind": "weekly-reminder"})})})
+    client("pipes").create_pipe(
+        Name="reminder-dispatch", RoleArn=role, Source=f"arn:aws:sqs:{REGION}:{ACCOUNT}:course-reminders",
+        SourceParameters={"SqsQueueParameters": {"BatchSize": 10}}, Target=topic, Tags={"team": "data-platform"})
+
+    # Clicks on the course pages: a week in a Kinesis stream nobody encrypted, delivered by Firehose to the
+    # raw bucket's landing area.
+    kinesis = client("kinesis")
+    kinesis.create_stream(StreamName="lp-clickstream", StreamModeDetails={"StreamMode": "ON_DEMAND"})
+    kinesis.increase_stream_retention_period(StreamName="lp-clickstream", RetentionPeriodHours=168)
+    kinesis.add_tags_to_stream(StreamName="lp-clickstream", Tags={"team": "web"})
+    clicks = kinesis.describe_stream_summary(StreamName="lp-clickstream")["StreamDescriptionSummary"]["StreamARN"]
+    kinesis.register_stream_consumer(StreamARN=clicks, ConsumerName="engagement-analytics")
+    client("firehose").create_delivery_stream(
+        DeliveryStreamName="lp-clickstream-delivery", DeliveryStreamType="KinesisStreamAsSource",
+        KinesisStreamSourceConfiguration={"KinesisStreamARN": clicks, "RoleARN": role},
+        Tags=[{"Key": "team", "Value": "web"}],
+        ExtendedS3DestinationConfiguration={
+            "RoleARN": role, "BucketARN": f"arn:aws:s3:::{RAW}",
+            "Prefix": "landing/clickstream/!{timestamp:yyyy}/!{timestamp:MM}/",
+            "ErrorOutputPrefix": "landing/clickstream-errors/!{firehose:error-output-type}/",
+            "BufferingHints": {"SizeInMBs": 64, "IntervalInSeconds": 300}, "CompressionFormat": "GZIP"})
+
+    # What the functions print: the API's logs kept a month under the platform's key, its errors archived by
+    # a function; the announcer's kept forever.
+    archiver = functions.create_function(
+        FunctionName="log-archiver", Runtime="python3.12", Role=role, Handler="handler.handler",
+        Code={"ZipFile": _lambda_zip()})["FunctionArn"]
+    logs = client("logs")
+    logs.create_log_group(logGroupName="/aws/lambda/enrollment-api", tags={"team": "platform"},
+                          kmsKeyId=kms.describe_key(KeyId=platform_key)["KeyMetadata"]["Arn"])
+    logs.put_retention_policy(logGroupName="/aws/lambda/enrollment-api", retentionInDays=30)
+    logs.put_subscription_filter(logGroupName="/aws/lambda/enrollment-api", filterName="errors-to-archive",
+                                 filterPattern="ERROR", destinationArn=archiver)
+    for name in ("enrollment-announcer", "clickstream-validator", "log-archiver"):
+        logs.create_log_group(logGroupName=f"/aws/lambda/{name}")
+    for name in ("clickstream-validator", "log-archiver"):
+        logs.put_retention_policy(logGroupName=f"/aws/lambda/{name}", retentionInDays=14)
 
     # Usage: the analytics workgroup, which writes results unencrypted and without a lifecycle.
     athena = client("athena")

@@ -23,7 +23,7 @@ from typing import Any
 import networkx as nx
 
 from lineage import arn as arns
-from lineage import pii, redact
+from lineage import pii, redact, references
 from lineage.classification import Classification, default_classification
 from lineage.intake import admit
 from lineage.isolation import Problems
@@ -31,6 +31,8 @@ from lineage.model import CoverageGap, Edge, EdgeKind, Evidence, Facts, Node, st
 from lineage.patterns import BucketMatcher
 
 _ANY_WAY, _UP, _DOWN = "any", "up", "down"  # how a walk last moved through S3 containment
+# What takes a whole bucket's data: a reader of it, or what names the bucket (and may read any of it).
+READS_ALL = frozenset({EdgeKind.READS, EdgeKind.REFERENCES})
 
 
 @dataclass(slots=True)
@@ -49,6 +51,7 @@ class Graph:
     # -- structure -------------------------------------------------------------------------------
 
     def flows_in(self, node_id: str) -> list[Edge]:
+        """Flows into the node; one whose direction is unknown (`references`) is here from either end."""
         return self._in.get(node_id, [])
 
     def flows_out(self, node_id: str) -> list[Edge]:
@@ -128,7 +131,7 @@ class Graph:
             for edge in self.flows_out(current) if downstream else self.flows_in(current):
                 # Reached by going up from one of its paths, a bucket passes that path's data on only to
                 # what reads all of it: its notifications say that something changed, not what.
-                if way == _UP and current != start and downstream and edge.kind != EdgeKind.READS:
+                if way == _UP and current != start and downstream and edge.kind not in READS_ALL:
                     continue
                 visit((edge.target if downstream else edge.source, _ANY_WAY), steps + 1, state, free=False)
         return _shortest(best, parent)
@@ -218,6 +221,9 @@ def resolve(admitted_nodes: Iterable[Node], admitted_edges: Iterable[Edge],
             continue
         with problems.guard("graph.merge", f"{edge.source} → {edge.target}"):
             edges[edge.key] = merge_edges(edges[edge.key], edge)
+    with problems.guard("graph.references", "environment variables"):
+        for edge in references.named_by_digests(nodes):
+            edges[edge.key] = merge_edges(edges[edge.key], edge) if edge.key in edges else edge
     add_referenced_nodes(nodes, edges.values())
     for node_id in [i for i, n in nodes.items() if n.kind == "s3.location"]:
         try:
@@ -233,6 +239,11 @@ def resolve(admitted_nodes: Iterable[Node], admitted_edges: Iterable[Edge],
         if edge.kind.is_flow:
             graph._out.setdefault(edge.source, []).append(edge)
             graph._in.setdefault(edge.target, []).append(edge)
+        if edge.kind.either_way and edge.source != edge.target:
+            # Indexed the other way too: a walk, personal data and every rule see both directions it may take.
+            mirrored = Edge(edge.target, edge.source, edge.kind, edge.evidence)
+            graph._out.setdefault(mirrored.source, []).append(mirrored)
+            graph._in.setdefault(mirrored.target, []).append(mirrored)
     graph._equivalent, graph._containers, graph._contained = same_data_index(nodes, edges)
     pii.label_nodes(graph, classification or default_classification(), problems)
     pii.propagate(graph, problems)

@@ -26,12 +26,20 @@ class EdgeKind(enum.StrEnum):
     TRIGGERS = "triggers"
     ROUTES = "routes"
     NOTIFIES = "notifies"
+    # The source names the target in its configuration (a function's environment names a table), and data
+    # may move either way between them: configuration alone does not say which.
+    REFERENCES = "references"
     STORED_AT = "stored_at"
     PART_OF = "part_of"
 
     @property
     def is_flow(self) -> bool:
         return self not in (EdgeKind.PART_OF, EdgeKind.STORED_AT)
+
+    @property
+    def either_way(self) -> bool:
+        """A flow whose direction is unknown: walked both ways, so nothing it may carry is missed."""
+        return self is EdgeKind.REFERENCES
 
 
 class Category(enum.StrEnum):
@@ -73,6 +81,7 @@ class ScanStatus(enum.StrEnum):
 STAGE_BY_KIND: Mapping[str, Stage] = {
     "events.source": Stage.GENERATION,
     "events.schedule": Stage.GENERATION,
+    "scheduler.schedule": Stage.GENERATION,
     "apigateway.api": Stage.GENERATION,
     "s3.bucket": Stage.STORAGE,
     "s3.location": Stage.STORAGE,

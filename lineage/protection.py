@@ -171,17 +171,24 @@ def dynamodb_retention(table: Node) -> Answer:
 
 
 
-def sqs_encryption(queue: Node) -> Answer:
-    encryption = queue.attributes.get("encryption") or {}
-    evidence = (Evidence("sqs:GetQueueAttributes", queue.id, "Attributes.KmsMasterKeyId, SqsManagedSseEnabled",
-                         _excerpt(encryption)),)
+def _key_answer(place: Node, operation: str, path: str, unencrypted: str) -> Answer:
+    """Encryption of a place whose collector says `{type: kms | none, kms_key, customer_key}`: queues, topics,
+    streams."""
+    encryption = place.attributes.get("encryption") or {}
+    evidence = (Evidence(operation, place.id, path, _excerpt(encryption)),)
     if encryption.get("type") == "kms":
         whose = "customer managed key" if encryption.get("customer_key") else "AWS managed key"
         return Answer(ENCRYPTION, f"SSE-KMS, {whose} {encryption.get('kms_key')}", True, evidence,
                       bool(encryption.get("customer_key")))
-    if encryption.get("type") == "sse-sqs":
+    return Answer(ENCRYPTION, unencrypted, False, evidence, False)
+
+
+def sqs_encryption(queue: Node) -> Answer:
+    if (queue.attributes.get("encryption") or {}).get("type") == "sse-sqs":
+        evidence = (Evidence("sqs:GetQueueAttributes", queue.id, "Attributes.SqsManagedSseEnabled", "true"),)
         return Answer(ENCRYPTION, "SSE-SQS, keys owned by AWS", True, evidence, False)
-    return Answer(ENCRYPTION, "none: messages wait unencrypted", False, evidence, False)
+    return _key_answer(queue, "sqs:GetQueueAttributes", "Attributes.KmsMasterKeyId, SqsManagedSseEnabled",
+                       "none: messages wait unencrypted")
 
 
 def sqs_retention(queue: Node) -> Answer:
@@ -193,10 +200,99 @@ def sqs_retention(queue: Node) -> Answer:
                   evidence)
 
 
+def kinesis_encryption(stream: Node) -> Answer:
+    return _key_answer(stream, "kinesis:DescribeStreamSummary", "StreamDescriptionSummary.EncryptionType, KeyId",
+                       "none: records rest unencrypted")
+
+
+def kinesis_retention(stream: Node) -> Answer:
+    hours = stream.attributes.get("retention_hours")
+    if not isinstance(hours, int) or isinstance(hours, bool):
+        return _unknown(RETENTION, "the stream's retention period could not be read")
+    evidence = (Evidence("kinesis:DescribeStreamSummary", stream.id, "StreamDescriptionSummary.RetentionPeriodHours",
+                         str(hours)),)
+    days = f" ({hours // 24} days)" if hours > 24 and hours % 24 == 0 else ""
+    return Answer(RETENTION, f"records kept {hours} hours{days} at most", True, evidence)
+
+
+def logs_encryption(group: Node) -> Answer:
+    # CloudWatch Logs encrypts every group at rest; only an associated KMS key makes the key the customer's.
+    key = str(group.attributes.get("kms_key") or "")
+    evidence = (Evidence("logs:DescribeLogGroups", group.id, "logGroups[].kmsKeyId", key or "not set"),)
+    if key:
+        return Answer(ENCRYPTION, f"KMS, customer managed key {key}", True, evidence, True)
+    return Answer(ENCRYPTION, "keys owned by AWS (CloudWatch Logs encrypts every log group)", True, evidence, False)
+
+
+def logs_retention(group: Node) -> Answer:
+    if "retention_days" not in group.attributes:
+        return _unknown(RETENTION, "the log group's retention could not be read")
+    days = group.attributes.get("retention_days")
+    if not isinstance(days, int) or isinstance(days, bool):
+        evidence = (Evidence("logs:DescribeLogGroups", group.id, "logGroups[].retentionInDays",
+                             "not set: never expire"),)
+        return Answer(RETENTION, "never expires: events are kept until the group is deleted", False, evidence)
+    evidence = (Evidence("logs:DescribeLogGroups", group.id, "logGroups[].retentionInDays", str(days)),)
+    return Answer(RETENTION, f"events kept {days} days", True, evidence)
+
+
+def sns_encryption(topic: Node) -> Answer:
+    return _key_answer(topic, "sns:GetTopicAttributes", "Attributes.KmsMasterKeyId",
+                       "none: messages wait for delivery unencrypted")
+
+
+def sns_retention(topic: Node) -> Answer:
+    days = topic.attributes.get("archive_days")
+    if isinstance(days, int) and not isinstance(days, bool):
+        evidence = (Evidence("sns:GetTopicAttributes", topic.id, "Attributes.ArchivePolicy.MessageRetentionPeriod",
+                             str(days)),)
+        return Answer(RETENTION, f"messages archived {days} days (FIFO archive policy), then dropped", True, evidence)
+    evidence = (Evidence("sns:GetTopicAttributes", topic.id, "Attributes.FifoTopic, ArchivePolicy",
+                         f"fifo: {bool(topic.attributes.get('fifo'))}, no archive policy"),)
+    return Answer(RETENTION, "messages are not kept: delivered, then dropped", True, evidence)
+
+
+# A delivery stream reading a Kinesis stream or an MSK topic keeps nothing at rest: the records stay in the source.
+_FIREHOSE_READS_A_STREAM = ("KinesisStreamAsSource", "MSKAsSource")
+
+
+def firehose_encryption(stream: Node) -> Answer:
+    encryption = stream.attributes.get("encryption")
+    encryption = encryption if isinstance(encryption, Mapping) else {}
+    evidence = (Evidence("firehose:DescribeDeliveryStream", stream.id,
+                         "DeliveryStreamDescription.DeliveryStreamEncryptionConfiguration", _excerpt(encryption)),)
+    source_type = stream.attributes.get("source_type")
+    if source_type in _FIREHOSE_READS_A_STREAM:
+        return Answer(ENCRYPTION, f"set by the source ({source_type}): Firehose keeps no copy at rest, the records "
+                      f"stay in {stream.attributes.get('source', 'the source')} under its own encryption", None,
+                      evidence, None)
+    if encryption.get("type") == "kms":
+        if encryption.get("customer_key"):
+            return Answer(ENCRYPTION, f"SSE-KMS, customer managed key {encryption.get('kms_key')}", True, evidence,
+                          True)
+        return Answer(ENCRYPTION, "SSE with a key owned by AWS (AWS_OWNED_CMK)", True, evidence, False)
+    return Answer(ENCRYPTION, "none: records wait for delivery unencrypted", False, evidence, False)
+
+
+def firehose_retention(stream: Node) -> Answer:
+    buffering = stream.attributes.get("buffering") or {}
+    evidence = (Evidence("firehose:DescribeDeliveryStream", stream.id, "Destinations[].BufferingHints",
+                         _excerpt(buffering) if buffering else "no buffering hints"),)
+    return Answer(RETENTION, "records are buffered until delivered (minutes) and retried for at most 24 hours, "
+                  "never kept", True, evidence)
+
+
 # Places whose own configuration answers for them (S3 paths answer by their bucket's): encryption and
 # retention are read; access (a resource policy) is not yet, and is said to be unknown.
 _OWN_ANSWERS = {"dynamodb.table": (dynamodb_encryption, dynamodb_retention),
-                "sqs.queue": (sqs_encryption, sqs_retention)}
+                "firehose.delivery_stream": (firehose_encryption, firehose_retention),
+                "sqs.queue": (sqs_encryption, sqs_retention),
+                "sns.topic": (sns_encryption, sns_retention),
+                "logs.log_group": (logs_encryption, logs_retention),
+                "kinesis.stream": (kinesis_encryption, kinesis_retention)}
+
+
+ANSWERING_FOR_THEMSELVES = frozenset(_OWN_ANSWERS)  # the kinds above, for the rules that judge where data rests
 
 
 def _own_protection(node: Node) -> dict[str, Answer]:
@@ -236,11 +332,67 @@ def _protection(graph: Graph, node: Node) -> dict[str, Answer]:
     if arns.is_dynamic(node.id) or node.attributes.get("dynamic"):
         return {q: _unknown(q, "a place chosen at run time") for q in QUESTIONS}
     if node.kind in _OWN_ANSWERS and node.observed and "encryption" in node.attributes:
-        return _own_protection(node)
+        answers = _own_protection(node)
+        return {**answers, ENCRYPTION: _with_key(graph, node, answers[ENCRYPTION])}
     place = _s3_place(graph, node)
     if place is None:
         why = "not read: outside the scanned estate" if not node.observed else f"not read for {node.kind}"
         return {q: _unknown(q, why) for q in QUESTIONS}
     bucket, prefix = place
-    return {ENCRYPTION: s3_encryption(bucket), TLS_ONLY: s3_tls_only(bucket), RETENTION: s3_retention(bucket, prefix),
-            PUBLIC_ACCESS: s3_public_access(bucket)}
+    return {ENCRYPTION: _with_key(graph, bucket, s3_encryption(bucket)), TLS_ONLY: s3_tls_only(bucket),
+            RETENTION: s3_retention(bucket, prefix), PUBLIC_ACCESS: s3_public_access(bucket)}
+
+
+# --- the KMS key a place names, as KMS describes it ---------------------------------------------------
+
+
+def key_reference(place: Node) -> str | None:
+    """The KMS key a place's configuration names (its encryption's, or its own `kms_key`), as an ARN."""
+    encryption = place.attributes.get("encryption")
+    named = (encryption.get("kms_key") if isinstance(encryption, Mapping) else None) or place.attributes.get("kms_key")
+    return arns.kms_key_reference(named, place.region, place.account) if isinstance(named, str) else None
+
+
+def _keys(graph: Graph) -> dict[str, Node]:
+    """Every key read, by its ARN and by each reference that named it (an alias is the same key)."""
+    index = graph.memo.get("kms.keys")
+    if index is None:
+        index = {}
+        for key in graph.nodes.values():
+            if key.kind == "kms.key" and key.observed:
+                index[key.id] = key
+                index.update((str(name), key) for name in key.attributes.get("named_as") or [])
+        graph.memo["kms.keys"] = index
+    return index
+
+
+def key_of(graph: Graph, place: Node) -> Node | None:
+    reference = key_reference(place)
+    return _keys(graph).get(reference) if reference else None
+
+
+def places_under(graph: Graph, key: Node) -> list[Node]:
+    """The places whose configuration names this key, by id."""
+    index = graph.memo.get("kms.places")
+    if index is None:
+        index = {}
+        for place in graph.nodes.values():
+            found = key_of(graph, place) if place.kind != "kms.key" else None
+            if found is not None:
+                index.setdefault(found.id, []).append(place)
+        graph.memo["kms.places"] = index
+    return sorted(index.get(key.id, []), key=lambda place: place.id)
+
+
+def _with_key(graph: Graph, place: Node, answer: Answer) -> Answer:
+    """The encryption answer, with whose key it is and whether it rotates where KMS told us."""
+    key = key_of(graph, place) if answer.ok else None
+    if key is None:
+        return answer
+    customer = bool(key.attributes.get("customer_key"))
+    rotation = key.attributes.get("rotation") or {}
+    rotates = ("rotation on" if rotation.get("enabled") else "rotation off") if rotation.get("applies") else ""
+    said = ("the customer's key" if customer else "an AWS managed key") + (f", {rotates}" if rotates else "")
+    evidence = Evidence("kms:DescribeKey", key.id, "KeyMetadata.KeyManager, GetKeyRotationStatus.KeyRotationEnabled",
+                        _excerpt({"manager": key.attributes.get("manager"), "rotation": rotation}))
+    return Answer(answer.question, f"{answer.value} — KMS: {said}", answer.ok, answer.evidence + (evidence,), customer)

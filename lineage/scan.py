@@ -25,7 +25,7 @@ from collectors import COLLECTORS
 from collectors.context import AwsContext, account_named_by
 from collectors.declarations import Collector
 from lineage import arn as arns
-from lineage import redact
+from lineage import redact, references
 from lineage.classification import Classification
 from lineage.graph import Graph, add_referenced_nodes, build_graph, resolve
 from lineage.intake import admit, admit_gap
@@ -162,8 +162,8 @@ def _edge_endpoints(facts: Iterable[Facts]) -> list[Facts]:
 
 def collect(ctx: AwsContext, progress: Progress | None = None,
             collectors: Sequence[Collector] = COLLECTORS) -> list[Facts]:
-    """Every collector, concurrently. Then, where a listing failed, what the facts name is read by name,
-    round after round while new names appear."""
+    """Every collector, concurrently. Then, where a listing failed — or, for a collector that lists nothing
+    (KMS keys), always — what the facts name is read by name, round after round while new names appear."""
     tasks = _tasks(ctx, collectors)
     results = _run_all(ctx, [(t, lambda t=t: t.collector.get(ctx, t.region)) for t in tasks], progress)
     attempted: set[str] = set()
@@ -175,6 +175,11 @@ def collect(ctx: AwsContext, progress: Progress | None = None,
                 continue
             unlisted = {kind for kind in task.collector.listings if _listing_failed(ctx, task, kind)}
             wanted = {kind: ids - attempted for kind, ids in _referenced(known, ctx, task, unlisted).items()}
+            if task.collector.named_in is not None:
+                named = [Facts(tuple(task.collector.named_in(results, ctx.account)))]
+                kinds = {node.kind for node in named[0].nodes}
+                for kind, ids in _referenced(results + named, ctx, task, kinds).items():
+                    wanted[kind] = wanted.get(kind, set()) | (ids - attempted)
             wanted = {kind: sorted(ids) for kind, ids in wanted.items() if ids}
             if wanted:
                 attempted.update(i for ids in wanted.values() for i in ids)
@@ -213,6 +218,7 @@ def analyse(facts: Iterable[Facts], classification: Classification | None = None
         graph = resolve(nodes, edges, classification)
     if graph is None:
         graph = _unresolved(nodes, edges)
+    references.drop_digests(graph.nodes)  # resolving drops them; a graph left unresolved must too
     findings: list[Finding] = []
     with problems.guard("rules"):
         evaluation = evaluate(graph)

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from lineage.graph import same_data_index
+from lineage.graph import READS_ALL, same_data_index
 from lineage.isolation import Problems
 from lineage.model import Edge, EdgeKind, Evidence, Finding, Node, Scan, Severity, Stage
 from viz.grouping import GROUP_ABOVE, Group, groups
@@ -117,6 +117,8 @@ def page_data(scan: Scan, problems: Problems, focus: Focus | None = None, person
                     "personal_only": personal_only},
         "defaults": _UNSAID,
         "flows": [kind.value for kind in EdgeKind if kind.is_flow],
+        "either_way": [kind.value for kind in EdgeKind if kind.either_way],
+        "reads_all": sorted(kind.value for kind in READS_ALL),
         "style": {"stages": {stage.value: colour for stage, colour in STAGE_COLOURS.items()},
                   "shapes": SHAPE_BY_SERVICE, "severities": [s.value for s in sorted(Severity, key=lambda s: s.rank)],
                   "severity_colours": {s.value: c for s, c in SEVERITY_COLOURS.items()},

@@ -87,6 +87,16 @@ def flows_into(graph: Graph, node: Node, kinds: frozenset[EdgeKind]) -> list[Edg
     return [edge for edge in graph.flows_in(node.id) if edge.kind in kinds]
 
 
+def account_of(graph: Graph, node_id: str) -> str:
+    """The account a place belongs to: as read, else as its ARN names it; "" when neither says (a bucket's ARN
+    names none)."""
+    node = graph.nodes.get(node_id)
+    if node is not None and node.account:
+        return node.account
+    parsed = arns.parse_arn(node_id)
+    return parsed.account if parsed is not None else ""
+
+
 def unknown_place(node: Node) -> str:
     """`a place chosen at run time (s3.location, from $.bucket)`, for messages."""
     expression = str(node.attributes.get("expression") or "")
@@ -141,4 +151,19 @@ def all_rules() -> list[Rule]:
 
 def _load_families() -> None:
     # Importing a family registers its rules; done lazily so that this module has no cycle.
-    from lineage.rules import athena, coverage, dynamodb, events, glue, personal_data, s3, sqs, states  # noqa: F401
+    from lineage.rules import (  # noqa: F401
+        athena,
+        coverage,
+        dynamodb,
+        events,
+        firehose,
+        glue,
+        kinesis,
+        kms,
+        logs,
+        personal_data,
+        s3,
+        sns,
+        sqs,
+        states,
+    )

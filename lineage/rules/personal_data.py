@@ -11,12 +11,20 @@ from lineage import arn as arns
 from lineage import pii
 from lineage.graph import Graph
 from lineage.model import Category, EdgeKind, Evidence, Node, Severity
-from lineage.protection import ENCRYPTION, PUBLIC_ACCESS, RETENTION, TLS_ONLY, Answer, protection
+from lineage.protection import (
+    ANSWERING_FOR_THEMSELVES,
+    ENCRYPTION,
+    PUBLIC_ACCESS,
+    RETENTION,
+    TLS_ONLY,
+    Answer,
+    protection,
+)
 from lineage.rules import ANY_KIND, INTO, Hit, flows_into, rule, unknown_place
 
 _DATASETS = ("glue.table", "s3.location")
 _HELD_IN_S3 = ("s3.bucket", "s3.location")
-_HELD_ELSEWHERE = ("sqs.queue", "dynamodb.table")  # places judged by their own configuration, not a bucket's
+_HELD_ELSEWHERE = tuple(sorted(ANSWERING_FOR_THEMSELVES))  # judged by their own configuration, not a bucket's
 
 
 def _personal(node: Node) -> dict | None:

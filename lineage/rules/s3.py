@@ -9,7 +9,7 @@ from lineage import arn as arns
 from lineage.graph import Graph
 from lineage.model import Category, Evidence, Node, Severity
 from lineage.protection import covering_rules
-from lineage.rules import Hit, rule
+from lineage.rules import Hit, account_of, rule
 
 
 def _flow_evidence(graph: Graph, node_id: str) -> tuple[Evidence, ...]:
@@ -218,4 +218,46 @@ rule(
     remediation="Turn on all four settings of the bucket's public access block (and the account's).",
     kinds=("s3.bucket",),
     frameworks=("CIS AWS 2.1.4",),
+)
+
+
+def replication_to_another_account(graph: Graph, node: Node) -> Iterator[Hit]:
+    for place, replication in enumerate(node.attributes.get("replication") or []):
+        if replication.get("status") != "Enabled" or not replication.get("destination_bucket"):
+            continue
+        destination = graph.nodes.get(arns.bucket_arn(replication["destination_bucket"]))
+        account = replication.get("destination_account") or account_of(graph, arns.bucket_arn(
+            replication["destination_bucket"]))
+        if account and account == node.account:
+            continue
+        if account:
+            where = f"account {account}"
+        elif destination is not None and destination.observed:
+            continue  # a bucket the scan read in an account it does not know: nothing to compare
+        else:
+            # Not among the buckets the scan read: another account's, unless this account's listing failed
+            # (a coverage gap of the scan says so) or the bucket is gone. Said as what it is.
+            where = "a bucket the scan did not read (another account's, unless the scan could not list this one's)"
+        prefix = replication.get("prefix") or ""
+        what = f"s3://{node.name}/{prefix}" if prefix else f"every object of s3://{node.name}"
+        evidence = Evidence("s3:GetReplicationConfiguration", node.id, f"ReplicationConfiguration.Rules[{place}]",
+                            f"{replication.get('id', '')}: to {replication['destination_bucket']}")
+        yield Hit(node.id, f"Replication rule {replication.get('id') or place} copies {what} to "
+                  f"s3://{replication['destination_bucket']} in {where}: the data leaves this account.", (evidence,))
+
+
+rule(
+    replication_to_another_account,
+    id="s3.replication_to_another_account",
+    title="S3 replication copies data to another account",
+    category=Category.EXPOSURE,
+    severity=Severity.MEDIUM,
+    remediation=(
+        "Confirm the destination account is one of yours and meant to hold this data; there, keep the "
+        "replicas under a key of your own (Destination.EncryptionConfiguration.ReplicaKmsKeyID) with the "
+        "owner override (AccessControlTranslation) set, or remove the rule: "
+        "aws s3api delete-bucket-replication --bucket BUCKET"
+    ),
+    kinds=("s3.bucket",),
+    frameworks=("GDPR Art. 44",),
 )

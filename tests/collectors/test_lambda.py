@@ -55,8 +55,12 @@ def test_recorded_functions_and_mappings_become_nodes_and_flows() -> None:
         (INGEST, "writes", f"arn:aws:lambda:{R}:{A}:function:alerts"),  # on failure, to the function, not its alias
         (f"arn:aws:sqs:{R}:{A}:orders", "reads", INGEST),
         (f"arn:aws:dynamodb:{R}:{A}:table/orders", "reads", THUMBNAIL),  # the stream is the table's changes
-        (f"arn:aws:kinesis:{R}:{A}:stream/clicks", "reads", THUMBNAIL),
+        (f"arn:aws:kinesis:{R}:{A}:stream/clicks", "reads", THUMBNAIL),  # through a fan-out consumer
+        (INGEST, "writes", f"arn:aws:logs:{R}:{A}:log-group:/platform/orders"),  # what it prints
+        (THUMBNAIL, "writes", f"arn:aws:logs:{R}:{A}:log-group:/aws/lambda/thumbnail"),
     }
+    assert flows[(THUMBNAIL, "writes", f"arn:aws:logs:{R}:{A}:log-group:/aws/lambda/thumbnail")].evidence[0].path == \
+        "FunctionName (the default log group)"
     filtered = flows[(f"arn:aws:sqs:{R}:{A}:orders", "reads", INGEST)].evidence[0]
     assert '"order"' in filtered.excerpt and "State: Enabled" in filtered.excerpt
     stream = flows[(f"arn:aws:dynamodb:{R}:{A}:table/orders", "reads", THUMBNAIL)].evidence[0]
@@ -97,4 +101,5 @@ def test_lambda_get_on_moto() -> None:
     [worker] = facts.nodes
     assert worker.id == function and worker.attributes["tags"] == {"team": "etl"}
     assert worker.attributes["environment_names"] == ["SECRET"] and "s3cr3t-value" not in json.dumps(worker.to_dict())
-    assert [(e.source, e.target) for e in facts.edges] == [(queue_arn, function)]
+    assert [(e.source, e.target) for e in facts.edges] == [
+        (function, f"arn:aws:logs:{R}:{function.split(':')[4]}:log-group:/aws/lambda/worker"), (queue_arn, function)]

@@ -36,6 +36,7 @@ RECORDED = {
     "get_bucket_versioning": {"Status": "Enabled"},
     "get_bucket_tagging": {"TagSet": [{"Key": "lineage:stage", "Value": "generation"}]},
     "get_bucket_notification_configuration": {"EventBridgeConfiguration": {}},
+    "get_bucket_replication": absent("ReplicationConfigurationNotFoundError"),
 }
 
 
@@ -110,10 +111,60 @@ def test_event_notifications_are_read_on_moto() -> None:
     assert [(e.source, e.target) for e in facts.edges] == [("arn:aws:s3:::drop/in", queue_arn)]
 
 
+# A replication configuration as S3 returns it: `exports/` to a bucket in another account under its key,
+# everything tagged `share` to a bucket of the same account (the legacy prefix-less form), one rule off.
+REPLICATION = {"ReplicationConfiguration": {"Role": "arn:aws:iam::111122223333:role/replication", "Rules": [
+    {"ID": "to-partner", "Priority": 1, "Status": "Enabled", "Filter": {"Prefix": "exports/2024-"},
+     "DeleteMarkerReplication": {"Status": "Disabled"},
+     "SourceSelectionCriteria": {"SseKmsEncryptedObjects": {"Status": "Enabled"}},
+     "Destination": {"Bucket": "arn:aws:s3:::partner-inbox", "Account": "444455556666", "StorageClass": "STANDARD_IA",
+                     "AccessControlTranslation": {"Owner": "Destination"},
+                     "EncryptionConfiguration": {"ReplicaKmsKeyID": "arn:aws:kms:eu-west-1:444455556666:key/k"}}},
+    {"ID": "shared", "Priority": 2, "Status": "Enabled", "Filter": {"Tag": {"Key": "share", "Value": "yes"}},
+     "DeleteMarkerReplication": {"Status": "Disabled"}, "Destination": {"Bucket": "arn:aws-cn:s3:::raw-dr"}},
+    {"ID": "off", "Priority": 3, "Status": "Disabled", "Filter": {}, "DeleteMarkerReplication": {"Status": "Disabled"},
+     "Destination": {"Bucket": "arn:aws:s3:::nowhere"}},
+]}}
+
+
+def test_replication_rules_are_flows_from_the_path_they_copy_to_the_same_keys_elsewhere() -> None:
+    record = {**RECORDED, "get_bucket_replication": REPLICATION}
+    facts = s3.transform_buckets([record], "111122223333")
+    flows = {(e.source, e.target, e.kind.value): e for e in facts.edges if e.kind.value == "writes"}
+    assert set(flows) == {("arn:aws:s3:::raw/exports", "arn:aws:s3:::partner-inbox/exports", "writes"),
+                          ("arn:aws:s3:::raw", "arn:aws:s3:::raw-dr", "writes")}
+    evidence = flows[("arn:aws:s3:::raw/exports", "arn:aws:s3:::partner-inbox/exports", "writes")].evidence[0]
+    assert evidence.operation == "s3:GetReplicationConfiguration"
+    assert evidence.path == "ReplicationConfiguration.Rules[0]"
+    assert "destination_account 444455556666" in evidence.excerpt
+    [rule] = [r for r in facts.nodes[0].attributes["replication"] if r["id"] == "to-partner"]
+    assert rule["replica_kms_key"].endswith(":key/k") and rule["kms_encrypted_objects"] is True
+    assert rule["prefix"] == "exports/2024-" and rule["storage_class"] == "STANDARD_IA"
+
+
+@mock_aws
+def test_replication_is_read_on_moto() -> None:
+    session = boto3.Session(region_name="us-east-1")
+    client = session.client("s3")
+    for name in ("src", "dst"):
+        client.create_bucket(Bucket=name)
+        client.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    client.put_bucket_replication(Bucket="src", ReplicationConfiguration={
+        "Role": "arn:aws:iam::123456789012:role/r", "Rules": [
+            {"ID": "all", "Priority": 1, "Status": "Enabled", "Filter": {"Prefix": "data/"},
+             "DeleteMarkerReplication": {"Status": "Disabled"}, "Destination": {"Bucket": "arn:aws:s3:::dst"}}]})
+    ctx = AwsContext(session, ["us-east-1"])
+    facts = s3.transform_buckets(s3.get_buckets(ctx), ctx.account)
+    ctx.close()
+    assert ctx.gaps == []
+    # moto answers the rule's filter with an empty prefix (real S3 keeps `data/`: the recorded test above).
+    assert [(e.source, e.target) for e in facts.edges] == [("arn:aws:s3:::src", "arn:aws:s3:::dst")]
+
+
 def test_configuration_that_could_not_be_read_is_said_to_be_unread_not_assumed_absent() -> None:
     node = s3.transform_bucket({"Name": "b", "Region": "us-east-1"}, "1")
     assert set(node.attributes["unread"]) == {"lifecycle", "encryption", "policy", "versioning", "tags",
-                                              "public_access_block", "notifications"}
+                                              "public_access_block", "notifications", "replication"}
     assert "lifecycle_rules" not in node.attributes and "encryption" not in node.attributes
 
 
@@ -144,7 +195,7 @@ def test_get_makes_one_call_per_configuration_per_bucket() -> None:
     assert ctx.api_calls["s3:ListBuckets"] == 1
     for operation in ("GetBucketLifecycleConfiguration", "GetBucketEncryption", "GetPublicAccessBlock",
                       "GetBucketPolicy", "GetBucketVersioning", "GetBucketTagging",
-                      "GetBucketNotificationConfiguration"):
+                      "GetBucketNotificationConfiguration", "GetBucketReplication"):
         assert ctx.api_calls[f"s3:{operation}"] == 3, operation
     facts = s3.transform_buckets(records, "123456789012")
     by_name = {n.name: n for n in facts.nodes}
@@ -178,7 +229,8 @@ def test_bucket_region_from_listing_saves_location_call_and_access_denied_is_a_g
              ("get_bucket_policy", {}, {"Bucket": "b"}, "NoSuchBucketPolicy"),
              ("get_bucket_versioning", {}, {"Bucket": "b"}, None),
              ("get_bucket_tagging", {}, {"Bucket": "b"}, "NoSuchTagSet"),
-             ("get_bucket_notification_configuration", {"EventBridgeConfiguration": {}}, {"Bucket": "b"}, None)]
+             ("get_bucket_notification_configuration", {"EventBridgeConfiguration": {}}, {"Bucket": "b"}, None),
+             ("get_bucket_replication", {}, {"Bucket": "b"}, "ReplicationConfigurationNotFoundError")]
     ctx, stubber = _stubbed_context(calls)
     [record] = s3.get_buckets(ctx)
     ctx.close()

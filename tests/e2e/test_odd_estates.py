@@ -257,6 +257,16 @@ NOT_ENABLED = {"__type": "UnrecognizedClientException",
                "message": "The security token included in the request is invalid."}
 
 
+NOT_ENABLED_XML = (b'<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code>'
+                   b'<Message>The security token included in the request is invalid.</Message></Error>'
+                   b'<RequestId>odd-estate</RequestId></ErrorResponse>')
+
+
+def _speaks_query(request: Any) -> bool:
+    body = request.body or b""
+    return (body if isinstance(body, bytes) else str(body).encode()).startswith(b"Action=")
+
+
 def test_a_region_not_enabled_is_one_gap_and_the_enabled_region_is_read_whole() -> None:
     with mock_aws():
         session = _session()
@@ -268,6 +278,8 @@ def test_a_region_not_enabled_is_one_gap_and_the_enabled_region_is_read_whole() 
             if ".me-south-1." not in request.url:
                 return None
             asked.append(event_name)
+            if _speaks_query(request):  # SNS and the other query services answer in XML
+                return _answer(request, 403, NOT_ENABLED_XML, "text/xml")
             return _answer(request, 400, json.dumps(NOT_ENABLED).encode())
 
         session.events.register_first("before-send", refuse_me_south_1)

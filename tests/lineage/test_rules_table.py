@@ -102,6 +102,7 @@ CLEAN_RESPONSES: dict[str, Any] = {
     "get_bucket_versioning": {},
     "get_bucket_tagging": {"TagSet": []},
     "get_bucket_notification_configuration": {},
+    "get_bucket_replication": absent("ReplicationConfigurationNotFoundError"),
 }
 _METHOD = {
     "lifecycle": "get_bucket_lifecycle_configuration",
@@ -110,6 +111,7 @@ _METHOD = {
     "policy": "get_bucket_policy",
     "versioning": "get_bucket_versioning",
     "tags": "get_bucket_tagging",
+    "replication": "get_bucket_replication",
 }
 
 
@@ -334,6 +336,51 @@ case("public access: a setting missing from the answer is off", PUBLIC,
          k: True for k in BLOCK_SETTINGS if k != "IgnorePublicAcls"}})), (PUBLIC, OPEN))
 case("public access: block unread is not judged", PUBLIC, facts(s3_bucket("open", public_access=UNREAD)))
 
+# Replication: where a rule copies the data, judged against the account of the bucket it copies to.
+AWAY = "s3.replication_to_another_account"
+
+
+def replicating(destination: str, status: str = "Enabled", **fields: Any) -> dict[str, Any]:
+    return {"ReplicationConfiguration": {"Role": f"arn:aws:iam::{ACCOUNT}:role/r", "Rules": [
+        {"ID": "copy", "Priority": 1, "Status": status, "Filter": {"Prefix": "exports/"},
+         "DeleteMarkerReplication": {"Status": "Disabled"},
+         "Destination": {"Bucket": f"arn:aws:s3:::{destination}", **fields}}]}}
+
+
+case("replication: to a bucket of an account it names", AWAY,
+     facts(s3_bucket("src", replication=replicating("partner", Account="444455556666"))), (AWAY, "arn:aws:s3:::src"))
+case("replication: to a bucket the scan did not read", AWAY,
+     facts(s3_bucket("src", replication=replicating("partner"))), (AWAY, "arn:aws:s3:::src"))
+case("replication: to a bucket of the same account, read", AWAY,
+     facts(s3_bucket("src", replication=replicating("dr")), s3_bucket("dr")))
+case("replication: to a bucket read in another account", AWAY,
+     facts(s3_bucket("src", replication=replicating("dr")),
+           Node("arn:aws:s3:::dr", "s3.bucket", "dr", Stage.STORAGE, "444455556666", REGION, True, {})),
+     (AWAY, "arn:aws:s3:::src"))
+case("replication: the account named is this one", AWAY,
+     facts(s3_bucket("src", replication=replicating("dr", Account=ACCOUNT))))
+case("replication: a rule turned off", AWAY, facts(s3_bucket("src", replication=replicating("partner", "Disabled"))))
+case("replication: unread is not judged", AWAY, facts(s3_bucket("src", replication=UNREAD)))
+
+# KMS: a customer's key whose material never rotates.
+ROTATION = "kms.key_rotation_off"
+KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/k"
+
+
+def kms_key(manager: str = "CUSTOMER", state: str = "Enabled", **rotation: Any) -> Node:
+    return node(KEY, "kms.key", manager=manager, customer_key=manager == "CUSTOMER", state=state,
+                rotation=rotation or {"applies": True, "enabled": False}, named_as=[KEY])
+
+
+case("kms: the customer's key never rotates", ROTATION, facts(kms_key()), (ROTATION, KEY))
+case("kms: the customer's key rotates", ROTATION, facts(kms_key(applies=True, enabled=True, period_days=365)))
+case("kms: AWS rotates its own keys", ROTATION, facts(kms_key("AWS")))
+case("kms: an asymmetric key does not rotate", ROTATION, facts(kms_key(applies=False)))
+case("kms: a key pending deletion", ROTATION, facts(kms_key(state="PendingDeletion")))
+case("kms: rotation unread is not judged", ROTATION,
+     facts(node(KEY, "kms.key", manager="CUSTOMER", customer_key=True, unread=["rotation"])))
+case("kms: a key only named is not judged", ROTATION, facts(node(KEY, "kms.key", observed=False)))
+
 # Default encryption, against what the bucket policy asks for.
 ENCRYPTED = "arn:aws:s3:::enc"
 for name, encryption, bucket_policy, reported in [
@@ -455,6 +502,35 @@ case("dynamodb: TTL being turned off still keeps items", NO_TTL,
      facts(node(DDB, "dynamodb.table", ttl={"status": "DISABLING", "attribute": "expires_at"})), (NO_TTL, DDB))
 case("dynamodb: TTL unread is not judged", NO_TTL, facts(node(DDB, "dynamodb.table", unread=["ttl"])))
 case("dynamodb: a table only referenced is not judged", NO_TTL, facts(node(DDB, "dynamodb.table", observed=False)))
+
+# CloudWatch Logs.
+NO_RETENTION = "logs.no_retention"
+CROSS_ACCOUNT_LOGS = "logs.subscription_to_another_account"
+GROUP = arns.log_group_arn(REGION, ACCOUNT, "/aws/lambda/orders")
+
+
+def log_group(**attributes: Any) -> Node:
+    return node(GROUP, "logs.log_group", **{"retention_days": 30, "kms_key": None, "class": "STANDARD",
+                                             "encryption": {"type": "aws-owned", "kms_key": None}, **attributes})
+
+
+def subscribed(destination: str, operation: str = "logs:DescribeSubscriptionFilters") -> Edge:
+    return Edge(GROUP, destination, EdgeKind.TRIGGERS,
+                (Evidence(operation, GROUP, "subscriptionFilters[0].destinationArn", f"{destination} (filter 'f')"),))
+
+
+case("logs: a group that never expires", NO_RETENTION, facts(log_group(retention_days=None)), (NO_RETENTION, GROUP))
+case("logs: a group kept 30 days", NO_RETENTION, facts(log_group()))
+case("logs: retention unread is not judged", NO_RETENTION,
+     facts(node(GROUP, "logs.log_group", unread=["configuration"])))
+case("logs: a group only referenced is not judged", NO_RETENTION, facts(node(GROUP, "logs.log_group", observed=False)))
+case("logs: subscribed to a destination in another account", CROSS_ACCOUNT_LOGS,
+     facts(log_group(), subscribed(f"arn:aws:logs:{REGION}:999988887777:destination:central")),
+     (CROSS_ACCOUNT_LOGS, GROUP))
+case("logs: subscribed to a function of its own account", CROSS_ACCOUNT_LOGS,
+     facts(log_group(), subscribed(f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:shipper")))
+case("logs: a flow to another account that no subscription filter draws", CROSS_ACCOUNT_LOGS,
+     facts(log_group(), subscribed(f"arn:aws:lambda:{REGION}:999988887777:function:x", "lambda:ListFunctions")))
 
 # Coverage.
 UNREADABLE = "coverage.unreadable_definition"
@@ -611,6 +687,68 @@ case("sqs: a queue written to in the ordinary way, read by nothing", UNREAD_DLQ,
      facts(queue(type="sse-sqs"), machine(), flow(MACHINE, QUEUE)))
 case("sqs: a dead-letter queue only referenced", UNREAD_DLQ,
      facts(node(QUEUE, "sqs.queue", observed=False), set_aside()))
+TOPIC = arns.sns_topic_arn(REGION, ACCOUNT, "orders")
+TOPIC_PLAIN, TOPIC_HTTP, TOPIC_AWAY = ("sns.topic_not_encrypted", "sns.http_subscription",
+                                       "sns.subscription_to_another_account")
+
+
+def topic(**encryption: Any) -> Node:
+    return node(TOPIC, "sns.topic", encryption=encryption or {"type": "kms", "kms_key": "alias/aws/sns"}, fifo=False)
+
+
+def subscribed(target: str, kind: EdgeKind = EdgeKind.ROUTES) -> Edge:
+    """A subscription's flow as the SNS collector draws it."""
+    return Edge(TOPIC, target, kind, (Evidence("sns:GetSubscriptionAttributes", f"{TOPIC}:s1",
+                                               "Attributes.Endpoint, FilterPolicy", '{"protocol": "sqs"}'),))
+
+
+case("sns: no encryption", TOPIC_PLAIN, facts(topic(type="none")), (TOPIC_PLAIN, TOPIC))
+case("sns: the AWS managed key", TOPIC_PLAIN, facts(topic()))
+case("sns: configuration unread", TOPIC_PLAIN, facts(node(TOPIC, "sns.topic", unread=["configuration"])))
+case("sns: delivers over plain HTTP", TOPIC_HTTP,
+     facts(topic(), subscribed("http://monitor.example.com/in", EdgeKind.WRITES)), (TOPIC_HTTP, TOPIC))
+case("sns: delivers over HTTPS", TOPIC_HTTP, facts(topic(), subscribed(EXTERNAL, EdgeKind.WRITES)))
+case("sns: a queue of another account subscribed", TOPIC_AWAY,
+     facts(topic(), subscribed(f"arn:aws:sqs:{REGION}:444455556666:partner")), (TOPIC_AWAY, TOPIC))
+case("sns: a function of the same account subscribed", TOPIC_AWAY,
+     facts(topic(), subscribed(WORKER, EdgeKind.TRIGGERS), subscribed(QUEUE)))
+STREAM = arns.kinesis_stream_arn(REGION, ACCOUNT, "clicks")
+STREAM_PLAIN, STREAM_KEPT = "kinesis.stream_not_encrypted", "kinesis.retention_beyond_need"
+
+
+def stream(hours: int = 24, **encryption: Any) -> Node:
+    return node(STREAM, "kinesis.stream", encryption=encryption or {"type": "kms", "kms_key": "alias/aws/kinesis",
+                                                                    "customer_key": False}, retention_hours=hours)
+
+
+case("kinesis: no encryption", STREAM_PLAIN, facts(stream(type="none", kms_key=None, customer_key=False)),
+     (STREAM_PLAIN, STREAM))
+case("kinesis: the AWS managed key", STREAM_PLAIN, facts(stream()))
+case("kinesis: configuration unread", (STREAM_PLAIN, STREAM_KEPT),
+     facts(node(STREAM, "kinesis.stream", unread=["configuration"])))
+case("kinesis: a week of records", STREAM_KEPT, facts(stream(168)), (STREAM_KEPT, STREAM))
+case("kinesis: the default day", STREAM_KEPT, facts(stream(24)))
+HOSE = arns.build_arn("firehose", REGION, ACCOUNT, "deliverystream/feed")
+HOSE_HTTP, HOSE_PLAIN = "firehose.http_endpoint_plain", "firehose.stream_not_encrypted"
+
+
+def hose(source_type: str = "DirectPut", url: str = "https://partner.example.com/in", **encryption: Any) -> Node:
+    path = "Destinations[0].HttpEndpointDestinationDescription.EndpointConfiguration.Url"
+    return node(HOSE, "firehose.delivery_stream", source_type=source_type,
+                encryption=encryption or {"type": "kms", "kms_key": None, "customer_key": False},
+                destinations=[{"type": "HttpEndpoint", "target": url, "path": path}])
+
+
+case("firehose: delivers over plain HTTP", HOSE_HTTP, facts(hose(url="http://partner.example.com/in")),
+     (HOSE_HTTP, HOSE))
+case("firehose: delivers over HTTPS", HOSE_HTTP, facts(hose()))
+case("firehose: direct PUT, encryption off", HOSE_PLAIN, facts(hose(type="none", customer_key=False)),
+     (HOSE_PLAIN, HOSE))
+case("firehose: a Kinesis source, encryption off", HOSE_PLAIN,
+     facts(hose("KinesisStreamAsSource", type="none", customer_key=False)))
+case("firehose: direct PUT, AWS owned key", HOSE_PLAIN, facts(hose()))
+case("firehose: configuration unread", (HOSE_HTTP, HOSE_PLAIN),
+     facts(node(HOSE, "firehose.delivery_stream", unread=["configuration"])))
 OTHER_REGION_JOB = arns.glue_job_arn("us-east-1", ACCOUNT, "copy")
 OTHER_ACCOUNT_JOB = arns.glue_job_arn(REGION, "444455556666", "partner")
 case("pii: read in another region", BORDER,

@@ -246,6 +246,23 @@ _REALISTIC: dict[str, st.SearchStrategy[Any]] = {
                                             "origins": st.lists(names, max_size=2)}),
     "unread": st.lists(st.sampled_from(("tags", "lifecycle", "policy", "definition")), max_size=2),
     "created": st.one_of(st.just("2024-01-01 00:00:00+00:00"), st.datetimes()),
+    "retention_seconds": st.integers(60, 1_209_600),
+    "retention_hours": st.integers(24, 8760),
+    "retention_days": st.one_of(st.none(), st.sampled_from((1, 30, 365, 3653))),
+    "ttl": st.fixed_dictionaries({"status": st.sampled_from(("ENABLED", "DISABLED", "ENABLING")),
+                                  "attribute": st.one_of(st.none(), names)}),
+    "fifo": st.booleans(),
+    "source_type": st.sampled_from(("DirectPut", "KinesisStreamAsSource", "MSKAsSource")),
+    "destinations": st.lists(st.fixed_dictionaries({"type": names, "target": names}), max_size=2),
+    "customer_key": st.booleans(),
+    "rotation": st.one_of(st.just({"applies": False}), st.fixed_dictionaries(
+        {"applies": st.just(True), "enabled": st.booleans(),
+         "period_days": st.one_of(st.none(), st.integers(90, 2560))})),
+    "named_as": st.lists(st.sampled_from(("alias/orders", "arn:aws:kms:eu-west-1:123456789012:alias/orders")),
+                         max_size=2),
+    "state": st.sampled_from(("Enabled", "Disabled", "PendingDeletion")),
+    "environment_digests": st.lists(st.fixed_dictionaries({"variable": names, "digest": names}), max_size=3),
+    "log_group": names,
 }
 
 
@@ -298,6 +315,16 @@ _READ_BY_KIND: dict[str, tuple[str, tuple[str, ...]]] = {
     "glue.job": ("arn:aws:glue:eu-west-1:123456789012:job/{n}", ("security_configuration", "security_settings")),
     "glue.catalog": ("arn:aws:glue:eu-west-1:123456789012:catalog", ("encryption_at_rest",)),
     "external": ("https://api.example.com/{n}", ()),
+    "sqs.queue": ("arn:aws:sqs:eu-west-1:123456789012:{n}", ("encryption", "retention_seconds", "tags", "unread")),
+    "dynamodb.table": ("arn:aws:dynamodb:eu-west-1:123456789012:table/{n}", ("encryption", "ttl", "tags")),
+    "sns.topic": ("arn:aws:sns:eu-west-1:123456789012:{n}", ("encryption", "fifo", "tags")),
+    "kinesis.stream": ("arn:aws:kinesis:eu-west-1:123456789012:stream/{n}", ("encryption", "retention_hours")),
+    "firehose.delivery_stream": ("arn:aws:firehose:eu-west-1:123456789012:deliverystream/{n}",
+                                 ("encryption", "source_type", "destinations")),
+    "logs.log_group": ("arn:aws:logs:eu-west-1:123456789012:log-group:{n}", ("encryption", "retention_days",
+                                                                            "kms_key")),
+    "kms.key": ("arn:aws:kms:eu-west-1:123456789012:key/{n}", ("customer_key", "rotation", "named_as", "state")),
+    "lambda.function": ("arn:aws:lambda:eu-west-1:123456789012:function:{n}", ("environment_digests", "log_group")),
 }
 
 

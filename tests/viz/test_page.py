@@ -174,7 +174,7 @@ def test_each_filter_narrows_what_is_drawn_and_the_counts_move_with_it(browser: 
     assert count("service", "s3") == len(s3 - storage) == 0  # every S3 node is storage: none left to show
     for service in {n.kind.split(".")[0] for n in everything.values()}:  # each, given the stage filter
         assert count("service", service) == sum(1 for i, n in everything.items()
-                                                if n.kind.startswith(service + ".") and i not in storage), service
+                                                if n.kind.split(".")[0] == service and i not in storage), service
     assert count("stage", "storage") == len(storage)  # what ticking it again would show
     assert text_of(browser, "shown") == f"{total - len(storage)} of {total} nodes"
     box("stage", "storage").click()
@@ -183,7 +183,8 @@ def test_each_filter_narrows_what_is_drawn_and_the_counts_move_with_it(browser: 
     box("service", "glue").click()
     account = demo_scan.accounts[0]
     box("account", account).click()
-    assert shown(browser) == {} and text_of(browser, "shown") == f"0 of {total} nodes"
+    elsewhere = {i for i, n in everything.items() if n.account != account}  # the partner's bucket, an e-mail sink
+    assert set(shown(browser)) == elsewhere and text_of(browser, "shown") == f"{len(elsewhere)} of {total} nodes"
     box("account", account).click()
     region = demo_scan.regions[0]
     box("region", region).click()
@@ -404,12 +405,27 @@ def test_a_buckets_panel_lists_the_paths_inside_it(browser: Any, tmp_path: Path,
     assert f"Paths inside it ({len(paths)})" in panel and all(path in panel for path in paths)
 
 
+def test_a_place_named_in_configuration_is_listed_apart_from_flows_of_known_direction(
+        browser: Any, tmp_path: Path, demo_scan: Scan) -> None:
+    open_page(browser, tmp_path, render_html(demo_scan))
+    browser.find_element("id", "search").send_keys("enrollment-api\n")
+    panel = text_of(browser, "panel")
+    named, _, rest = panel.partition("Named in configuration, direction unknown (1)")
+    assert rest.startswith("enrollments — references") and "Environment.Variables.TABLE_NAME" in rest
+    assert "Data goes to (1)/aws/lambda/enrollment-api — writes" in named  # its log group: a flow one way
+    browser.find_element("id", "search").clear()
+    browser.find_element("id", "search").send_keys("arn:aws:dynamodb:us-east-1:123456789012:table/enrollments\n")
+    panel = text_of(browser, "panel")  # the table shows the same reference, from its end
+    assert "Named in configuration, direction unknown (1)" in panel and "enrollment-api — references" in panel
+
+
 _PATHS = ["", "raw", "raw/a", "raw/a/b", "raw/ab", "curated", "curated/x"]
 
 
 @st.composite
 def lineage_graphs(draw: st.DrawFn) -> Graph:
-    """Buckets with nested paths, tables stored at some of them, jobs and flows between any of these."""
+    """Buckets with nested paths, tables stored at some of them, jobs and flows between any of these (some of
+    unknown direction)."""
     buckets = [f"b{i}" for i in range(draw(st.integers(1, 2)))]
     places = [f"arn:aws:s3:::{b}" + (f"/{p}" if p else "") for b in buckets
               for p in draw(st.lists(st.sampled_from(_PATHS), min_size=1, max_size=5, unique=True))]
@@ -421,7 +437,7 @@ def lineage_graphs(draw: st.DrawFn) -> Graph:
     everything = places + tables + jobs
     edges = [Edge(t, draw(st.sampled_from(places)), EdgeKind.STORED_AT) for t in tables if draw(st.booleans())]
     for _ in range(draw(st.integers(0, 14))):
-        kind = draw(st.sampled_from([EdgeKind.READS, EdgeKind.WRITES, EdgeKind.TRIGGERS]))
+        kind = draw(st.sampled_from([EdgeKind.READS, EdgeKind.WRITES, EdgeKind.TRIGGERS, EdgeKind.REFERENCES]))
         edges.append(Edge(draw(st.sampled_from(everything)), draw(st.sampled_from(everything)), kind))
     return build_graph([Facts(tuple(nodes), tuple(edges))])
 

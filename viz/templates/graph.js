@@ -10,6 +10,8 @@
 
   const UNSAID = data.defaults;  // what most nodes have, left out of the data to keep a large page small
   const FLOWS = new Set(data.flows);
+  const EITHER_WAY = new Set(data.either_way);  // flows whose direction is unknown: walked both ways
+  const READS_ALL = new Set(data.reads_all);  // what takes a whole bucket's data, not one path's
   nodes.forEach(function (node, index) {
     for (const key in UNSAID) { if (!(key in node)) { node[key] = UNSAID[key]; } }
     node.index = index;
@@ -21,9 +23,11 @@
   });
   edges.forEach(function (edge, index) {
     edge.flow = FLOWS.has(edge.kind);
+    edge.both = EITHER_WAY.has(edge.kind) && edge.s !== edge.t;
     edge.evidence = edge.evidence || [];
     edge.more_evidence = edge.more_evidence || 0;
     if (edge.flow) { nodes[edge.s].flowsOut.push(index); nodes[edge.t].flowsIn.push(index); }
+    if (edge.flow && edge.both) { nodes[edge.t].flowsOut.push(index); nodes[edge.s].flowsIn.push(index); }
   });
   groups.forEach(function (group, index) { group.index = index; });
 
@@ -61,6 +65,12 @@
   // `lineage lineage` agree. The same data (a table and its location, an S3 path and what holds it or
   // lies in it) costs nothing; containment is followed one way at a time; reached by going up from one
   // of its paths, a bucket passes data on only to what reads all of it.
+  // The end of an edge a walk reaches from `at`: for a flow of unknown direction, whichever end `at` is not.
+  function across(edge, at, downstream) {
+    if (edge.both) { return edge.s === at ? edge.t : edge.s; }
+    return downstream ? edge.t : edge.s;
+  }
+
   function reach(start, downstream, depth) {
     const seen = new Set([start * 3 + ANY]);
     const distance = new Map();
@@ -84,8 +94,8 @@
       level.forEach(function ([at, way]) {
         for (const e of downstream ? nodes[at].flowsOut : nodes[at].flowsIn) {
           const edge = edges[e];
-          if (way === UP && at !== start && downstream && edge.kind !== "reads") { continue; }
-          const other = downstream ? edge.t : edge.s;
+          if (way === UP && at !== start && downstream && !READS_ALL.has(edge.kind)) { continue; }
+          const other = across(edge, at, downstream);
           const key = other * 3 + ANY;
           if (!seen.has(key)) { seen.add(key); next.push([other, ANY]); }
         }
@@ -114,8 +124,8 @@
       // Rows follow the column nearer the centre, already placed, which keeps crossings few.
       const members = byColumn.get(c);
       const mean = function (at) {
-        const list = c >= 0 ? nodes[at].flowsIn.map(function (e) { return edges[e].s; })
-          : nodes[at].flowsOut.map(function (e) { return edges[e].t; });
+        const list = c >= 0 ? nodes[at].flowsIn.map(function (e) { return across(edges[e], at, false); })
+          : nodes[at].flowsOut.map(function (e) { return across(edges[e], at, true); });
         const rows = list.filter(function (other) { return row.has(other); }).map(function (other) { return row.get(other); });
         return rows.length ? rows.reduce(function (a, b) { return a + b; }, 0) / rows.length : 0;
       };
@@ -276,9 +286,13 @@
       const first = edges[e.edges[0]];
       const label = e.edges.length > 1 ? e.kind + " ×" + e.edges.length : e.kind;
       return {
-        id: "e" + index, from: e.from, to: e.to, label: label, arrows: e.flow ? "to" : "", dashes: !e.flow, edges: e.edges,
+        // A flow of unknown direction: arrows at both ends, dotted.
+        id: "e" + index, from: e.from, to: e.to, label: label, edges: e.edges,
+        arrows: EITHER_WAY.has(e.kind) ? "to, from" : e.flow ? "to" : "",
+        dashes: EITHER_WAY.has(e.kind) ? [2, 4] : !e.flow,
         color: e.flow ? "#495057" : "#adb5bd",
         title: label + (e.edges.length > 1 ? "\nthe first of them (click for all):" : "") +
+          (EITHER_WAY.has(e.kind) ? "\ndirection unknown: data may move either way" : "") +
           first.evidence.map(function (v) { return "\n" + v.operation + " " + v.path + ": " + v.excerpt; }).join(""),
       };
     });
@@ -594,8 +608,13 @@
       });
       panel.appendChild(shown);
     };
-    flows("Data comes from", node.flowsIn, function (edge) { return edge.s; });
-    flows("Data goes to", node.flowsOut, function (edge) { return edge.t; });
+    const oneWay = function (e) { return !edges[e].both; };
+    flows("Data comes from", node.flowsIn.filter(oneWay), function (edge) { return edge.s; });
+    flows("Data goes to", node.flowsOut.filter(oneWay), function (edge) { return edge.t; });
+    const eitherWay = node.flowsOut.filter(function (e) { return edges[e].both; });
+    if (eitherWay.length) {
+      flows("Named in configuration, direction unknown", eitherWay, function (edge) { return across(edge, node.index, true); });
+    }
     const same = node.eq.concat(node.up);
     if (same.length) {
       section("The same data, elsewhere named");
