@@ -37,8 +37,12 @@ SHAPE_BY_SERVICE = {
     "lambda": "triangleDown",
     "athena": "star",
     "dynamodb": "dot",
-    "sqs": "triangleDown",
+    "sqs": "triangleDown",  # what carries messages on: queues, topics, streams
     "sns": "triangleDown",
+    "kinesis": "triangleDown",
+    "firehose": "triangleDown",
+    "scheduler": "diamond",  # EventBridge's own: buses and rules, schedules, pipes
+    "pipes": "diamond",
 }
 
 SEVERITY_COLOURS = {
