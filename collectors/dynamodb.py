@@ -1,5 +1,5 @@
-"""DynamoDB: tables, how each is protected (encryption, TTL, point-in-time recovery), its stream, and the
-replicas of a global table, to which every write flows.
+"""DynamoDB: tables, how each is protected (encryption, TTL, point-in-time recovery), its stream, and where
+every write flows: the replicas of a global table, the Kinesis data streams its changes are streamed to.
 
 A table's TTL is its lifecycle: without it, items rest until someone deletes them. Encryption at rest is
 always on; what differs is whose key it is (AWS's own, the account's AWS managed key, or a key of the
@@ -22,6 +22,8 @@ DESCRIBE_TIME_TO_LIVE = Call("dynamodb", "describe_time_to_live", required=("Tim
 DESCRIBE_CONTINUOUS_BACKUPS = Call("dynamodb", "describe_continuous_backups",
                                    required=("ContinuousBackupsDescription",), gone=_GONE)
 LIST_TAGS_OF_RESOURCE = Call("dynamodb", "list_tags_of_resource", result_key="Tags", required=("Key",))
+DESCRIBE_KINESIS_STREAMING_DESTINATION = Call("dynamodb", "describe_kinesis_streaming_destination", gone=_GONE,
+                                              empty_is_an_answer=True)
 
 
 def _read_tables(ctx: AwsContext, region: str, names: list[str]) -> list[dict[str, Any]]:
@@ -37,6 +39,9 @@ def _read_tables(ctx: AwsContext, region: str, names: list[str]) -> list[dict[st
             answer = ctx.call(call, region, name, TableName=name)
             if answer is not None and not is_gone(answer):
                 record[key] = answer[key]
+        streaming = ctx.call(DESCRIBE_KINESIS_STREAMING_DESTINATION, region, name, TableName=name)
+        if streaming is not None and not is_gone(streaming):
+            record["KinesisDataStreamDestinations"] = list(streaming.get("KinesisDataStreamDestinations") or [])
         arn = record["Table"].get("TableArn")
         tags = ctx.pages(LIST_TAGS_OF_RESOURCE, region, name, ResourceArn=arn) if arn else None
         if tags is not None:
@@ -65,6 +70,12 @@ def encryption_of(table: dict[str, Any]) -> dict[str, Any]:
     return {"type": "kms", "kms_key": described.get("KMSMasterKeyArn")}
 
 
+# What is read apart from DescribeTable: (the name `unread` gives it, the key of the record that holds it).
+_READ_APART = (("ttl", "TimeToLiveDescription"), ("tags", "Tags"),
+               ("point_in_time_recovery", "ContinuousBackupsDescription"),
+               ("kinesis_streaming_destinations", "KinesisDataStreamDestinations"))
+
+
 def transform_table(record: dict[str, Any], account: str, region: str) -> Facts:
     table = record["Table"]
     name = table["TableName"]
@@ -82,8 +93,7 @@ def transform_table(record: dict[str, Any], account: str, region: str) -> Facts:
     if "Tags" in record:
         attributes["tags"] = record["Tags"]
     unread = (["configuration"] if record.get("Unread") else []) + [
-        key for key, said in (("ttl", "TimeToLiveDescription"), ("tags", "Tags"),
-                              ("point_in_time_recovery", "ContinuousBackupsDescription")) if said not in record]
+        key for key, said in _READ_APART if said not in record]
     if unread:
         attributes["unread"] = unread
     stream = table.get("StreamSpecification") or {}
@@ -98,6 +108,14 @@ def transform_table(record: dict[str, Any], account: str, region: str) -> Facts:
         edges.append(Edge(table_id, arns.dynamodb_table_arn(other, account, name), EdgeKind.WRITES, (evidence,)))
     if edges:
         attributes["replicas"] = sorted(replica.get("RegionName", "") for replica in table.get("Replicas") or [])
+    # A Kinesis streaming destination receives every change of the table, as the stream does.
+    for place, destination in enumerate(record.get("KinesisDataStreamDestinations") or []):
+        stream_arn = destination.get("StreamArn")
+        status = destination.get("DestinationStatus", "")
+        if stream_arn and status in ("ACTIVE", "ENABLING", "UPDATING"):
+            evidence = Evidence("dynamodb:DescribeKinesisStreamingDestination", table_id,
+                                f"KinesisDataStreamDestinations[{place}].StreamArn", f"{stream_arn} ({status})")
+            edges.append(Edge(table_id, stream_arn, EdgeKind.ROUTES, (evidence,)))
     node = Node(table_id, "dynamodb.table", name, stage_for("dynamodb.table", record.get("Tags")), account, region,
                 True, attributes)
     return Facts((node,), tuple(edges))
@@ -110,7 +128,8 @@ def transform_dynamodb(records: list[dict[str, Any]], account: str, region: str)
 
 COLLECTOR = Collector(
     service="dynamodb", label="DynamoDB",
-    calls=(LIST_TABLES, DESCRIBE_TABLE, DESCRIBE_TIME_TO_LIVE, DESCRIBE_CONTINUOUS_BACKUPS, LIST_TAGS_OF_RESOURCE),
+    calls=(LIST_TABLES, DESCRIBE_TABLE, DESCRIBE_TIME_TO_LIVE, DESCRIBE_CONTINUOUS_BACKUPS, LIST_TAGS_OF_RESOURCE,
+           DESCRIBE_KINESIS_STREAMING_DESTINATION),
     get=get_dynamodb, transform=transform_dynamodb,
     listings={"dynamodb.table": LIST_TABLES}, get_named=get_named_tables,
 )

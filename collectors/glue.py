@@ -227,7 +227,22 @@ def _job(job: dict[str, Any], security: dict[str, dict[str, Any]], account: str,
         attributes["tags"] = tags
     node = Node(job_id, "glue.job", name, stage_for("glue.job", tags), account, region, True, attributes)
     flows = argument_facts(job_id, arguments, region, account, "glue:GetJobs", job_id, "DefaultArguments")
-    return Facts((node,), ()) + flows
+    return Facts((node,), tuple(_continuous_log(job_id, arguments, account, region))) + flows
+
+
+# Glue's own default for continuous logging, when the job names no group of its own.
+CONTINUOUS_LOG_GROUP = "/aws-glue/jobs/logs-v2"
+
+
+def _continuous_log(job_id: str, arguments: dict[str, Any], account: str, region: str) -> list[Edge]:
+    """Continuous logging sends the driver's and executors' output — what the script prints — to a group."""
+    if str(arguments.get("--enable-continuous-cloudwatch-log", "")).strip().lower() != "true":
+        return []
+    group = str(arguments.get("--continuous-log-logGroup") or CONTINUOUS_LOG_GROUP)
+    path = "DefaultArguments.--continuous-log-logGroup" if arguments.get("--continuous-log-logGroup") else \
+        "DefaultArguments.--enable-continuous-cloudwatch-log (Glue's default group)"
+    evidence = Evidence("glue:GetJobs", job_id, path, group)
+    return [Edge(job_id, arns.log_group_arn(region, account, group), EdgeKind.WRITES, (evidence,))]
 
 
 def _trigger(trigger: dict[str, Any], account: str, region: str) -> Facts:

@@ -6,8 +6,9 @@ from typing import Any
 
 from collectors.context import AwsContext, each_resource, is_gone
 from collectors.declarations import Call, Collector, Wanted
+from lineage import arn as arns
 from lineage.asl import Machine, parse_definition
-from lineage.model import Facts, Node, stage_for
+from lineage.model import Edge, EdgeKind, Evidence, Facts, Node, stage_for
 
 LIST_STATE_MACHINES = Call("stepfunctions", "list_state_machines", result_key="stateMachines",
                            required=("stateMachineArn",))
@@ -77,7 +78,23 @@ def transform_state_machine(described: dict[str, Any], account: str, region: str
         attributes["warnings"] = result.warnings
     node = Node(arn, "states.state_machine", name, stage_for("states.state_machine"), account, region, True,
                 attributes)
-    return Facts((node,)) + result.facts
+    return Facts((node,), tuple(_log_flows(arn, logging))) + result.facts
+
+
+def _log_flows(machine_id: str, logging: dict[str, Any]) -> list[Edge]:
+    """What the executions carry lands in the log groups when execution data is logged (each state's
+    input and output): a flow. Without it the logs hold events, not data."""
+    if logging.get("level", "OFF") == "OFF" or not logging.get("includeExecutionData"):
+        return []
+    edges = []
+    for place, destination in enumerate(logging.get("destinations") or []):
+        group = str((destination.get("cloudWatchLogsLogGroup") or {}).get("logGroupArn") or "").removesuffix(":*")
+        if arns.kind_for_arn(group) == "logs.log_group":
+            evidence = Evidence("states:DescribeStateMachine", machine_id,
+                                f"loggingConfiguration.destinations[{place}].cloudWatchLogsLogGroup.logGroupArn",
+                                f"{group} (level {logging.get('level')}, execution data included)")
+            edges.append(Edge(machine_id, group, EdgeKind.WRITES, (evidence,)))
+    return edges
 
 
 def transform_state_machines(records: list[dict[str, Any]], account: str, region: str) -> Facts:

@@ -367,12 +367,14 @@ def run_demo(out: Path) -> tuple[list[Written], Scan]:
     import boto3
     from moto import mock_aws
 
+    from lineage import moto_support
     from lineage.scan import ScanOptions, run_scan
     from store.repository import open_store, save_scan
     from viz.export import dumps, scan_document
     from viz.html import render_html
 
     credentials = {"aws_access_key_id": "demo", "aws_secret_access_key": "demo", "region_name": REGION}
+    moto_support.install()  # what moto does not serve of what the scan reads
     with mock_aws():
         session = boto3.Session(**credentials)
         build_estate(lambda service: session.client(service))
@@ -394,6 +396,9 @@ def serve_demo_estate(host: str, port: int, stop: Any) -> str:
     import boto3
     from moto.server import ThreadedMotoServer
 
+    from lineage import moto_support
+
+    moto_support.install()  # before the server starts: it reads the paths
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request drowns what matters
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests import moto_additions
+from lineage import moto_support
 
 ROOT = Path(__file__).resolve().parent.parent
 # Beside the project; `LINEAGE_CORPUS` names it when the tests run from a copy (mutation testing).
@@ -17,8 +17,8 @@ CORPUS = Path(os.environ.get("LINEAGE_CORPUS") or ROOT.parent / "shared" / "corp
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """moto learns the few operations a scan makes that it does not serve (`tests/moto_additions.py`)."""
-    moto_additions.install()
+    """moto learns the few operations a scan makes that it does not serve (`lineage/moto_support.py`)."""
+    moto_support.install()
 
 
 @pytest.fixture(autouse=True)

@@ -15,6 +15,7 @@ from collectors import dynamodb
 from collectors.context import AwsContext
 from lineage.graph import build_graph
 from lineage.model import Facts, Severity, Stage
+from lineage.moto_support import seed_streaming_destinations
 from lineage.protection import ENCRYPTION, RETENTION, protection
 from lineage.rules import evaluate
 from tests.collectors.recorded_answers import parsed, read_through, recorded
@@ -36,7 +37,8 @@ def _recorded_read() -> list[dict[str, Any]]:
         stub.add_response("describe_table", parsed("dynamodb", "DescribeTable", answers["DescribeTable"][name]),
                           {"TableName": name})
         for method, operation in (("describe_time_to_live", "DescribeTimeToLive"),
-                                  ("describe_continuous_backups", "DescribeContinuousBackups")):
+                                  ("describe_continuous_backups", "DescribeContinuousBackups"),
+                                  ("describe_kinesis_streaming_destination", "DescribeKinesisStreamingDestination")):
             stub.add_response(method, parsed("dynamodb", operation, answers[operation][name]), {"TableName": name})
         stub.add_response("list_tags_of_resource", parsed("dynamodb", "ListTagsOfResource",
                                                           answers["ListTagsOfResource"][name]), {"ResourceArn": arn})
@@ -60,17 +62,22 @@ def test_recorded_tables_become_nodes_with_their_protection_and_replicas() -> No
     assert customers.attributes["stream"]["view_type"] == "NEW_AND_OLD_IMAGES"
     assert customers.attributes["tags"]["data-classification"] == "confidential"
     assert customers.stage == Stage.STORAGE and sessions.stage == Stage.PROCESSING  # its lineage:stage tag
-    # A global table: every write reaches the replica in the other region; its own region is no flow.
-    [replication] = facts.edges
+    # A global table: every write reaches the replica in the other region; its own region is no flow. Every
+    # change also goes to the active Kinesis streaming destination; the disabled one receives nothing.
+    replication, streaming = sorted(facts.edges, key=lambda e: e.kind.value, reverse=True)
     assert (replication.source, replication.target, replication.kind.value) == (
         CUSTOMERS, f"arn:aws:dynamodb:us-east-1:{A}:table/customers", "writes")
     assert replication.evidence[0].path == "Table.Replicas[0].RegionName"
+    assert (streaming.source, streaming.target, streaming.kind.value) == (
+        CUSTOMERS, f"arn:aws:kinesis:{R}:{A}:stream/customer-changes", "routes")
+    assert streaming.evidence[0].path == "KinesisDataStreamDestinations[0].StreamArn"
 
 
 def test_a_table_whose_ttl_could_not_be_read_is_not_judged_on_it() -> None:
     record = {"Table": recorded("dynamodb")["DescribeTable"]["sessions"]["Table"]}
     [table] = dynamodb.transform_dynamodb([record], A, R).nodes
-    assert "ttl" not in table.attributes and table.attributes["unread"] == ["ttl", "tags", "point_in_time_recovery"]
+    assert "ttl" not in table.attributes and table.attributes["unread"] == [
+        "ttl", "tags", "point_in_time_recovery", "kinesis_streaming_destinations"]
     graph = build_graph([Facts((table,))])
     assert protection(graph, table)[RETENTION].ok is None
     assert [f.rule for f in evaluate(graph).findings if f.node == table.id] == []
@@ -106,10 +113,15 @@ def test_dynamodb_get_on_moto() -> None:
     client.update_time_to_live(TableName="orders",
                                TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"})
     ctx = AwsContext(session, [R])
+    ctx.identify()
+    stream = f"arn:aws:kinesis:{R}:{ctx.account}:stream/order-changes"
+    seed_streaming_destinations(ctx.account, R, "orders", [stream])  # moto cannot enable one itself
     records = dynamodb.get_dynamodb(ctx, R)
     ctx.close()
     assert ctx.gaps == []
-    [table] = dynamodb.transform_dynamodb(records, ctx.account or A, R).nodes
+    facts = dynamodb.transform_dynamodb(records, ctx.account, R)
+    [table] = facts.nodes
+    assert [(e.source, e.target, e.kind.value) for e in facts.edges] == [(table.id, stream, "routes")]
     assert table.name == "orders" and table.attributes["ttl"] == {"status": "ENABLED", "attribute": "expires_at"}
     assert table.attributes["tags"] == {"team": "shop"} and table.attributes["stream"]["view_type"] == "NEW_IMAGE"
     assert table.attributes["encryption"]["type"] == "aws-owned"
@@ -120,7 +132,8 @@ def test_a_table_that_cannot_be_described_is_kept_with_what_else_was_read() -> N
               "TimeToLiveDescription": recorded("dynamodb")["DescribeTimeToLive"]["sessions"]["TimeToLiveDescription"]}
     [table] = dynamodb.transform_dynamodb([record], A, R).nodes
     assert table.id == SESSIONS and table.observed
-    assert table.attributes["unread"] == ["configuration", "tags", "point_in_time_recovery"]
+    assert table.attributes["unread"] == ["configuration", "tags", "point_in_time_recovery",
+                                          "kinesis_streaming_destinations"]
     assert "encryption" not in table.attributes and table.attributes["ttl"]["status"] == "ENABLED"
     graph = build_graph([Facts((table,))])
     assert protection(graph, graph.nodes[SESSIONS])[ENCRYPTION].ok is None  # unknown, never guessed

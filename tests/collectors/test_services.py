@@ -12,6 +12,7 @@ from moto import mock_aws
 
 from collectors import athena, events, glue, stepfunctions
 from collectors.context import AwsContext
+from lineage import arn as arns
 from lineage.graph import build_graph
 from lineage.intake import admit_one
 
@@ -99,7 +100,7 @@ DESCRIBED = {
         "Type": "Task", "Resource": "arn:aws:states:::glue:startJobRun.sync",
         "Parameters": {"JobName": "curate"}, "End": True}}}),
     "loggingConfiguration": {"level": "ERROR", "includeExecutionData": True, "destinations": [
-        {"cloudWatchLogsLogGroup": {"logGroupArn": "arn:aws:logs:x"}}]},
+        {"cloudWatchLogsLogGroup": {"logGroupArn": f"arn:aws:logs:{R}:{A}:log-group:/aws/states/etl:*"}}]},
     "tracingConfiguration": {"enabled": True},
     "encryptionConfiguration": {"type": "CUSTOMER_MANAGED_KMS_KEY", "kmsKeyId": "k"},
 }
@@ -110,7 +111,13 @@ def test_state_machine_transform_keeps_configuration_and_definition_facts() -> N
     machine = next(n for n in facts.nodes if n.kind == "states.state_machine")
     assert machine.observed and machine.attributes["type"] == "EXPRESS"
     assert machine.attributes["logging"] == {"level": "ERROR", "include_execution_data": True,
-                                             "destinations": ["arn:aws:logs:x"]}
+                                             "destinations": [f"arn:aws:logs:{R}:{A}:log-group:/aws/states/etl:*"]}
+    # Execution data logged: each state's input and output reach the group (the id without `:*`).
+    assert (machine.id, "writes", arns.log_group_arn(R, A, "/aws/states/etl")) in edges_of(facts)
+    quiet = stepfunctions.transform_state_machine(
+        {**DESCRIBED, "loggingConfiguration": {**DESCRIBED["loggingConfiguration"], "includeExecutionData": False}},
+        A, R)
+    assert not any(target.startswith("arn:aws:logs:") for _, _, target in edges_of(quiet))
     assert machine.attributes["encryption"] == {"type": "CUSTOMER_MANAGED_KMS_KEY", "kms_key": "k"}
     assert machine.attributes["tracing"] is True
     assert (machine.id, "invokes", f"arn:aws:glue:{R}:{A}:job/curate") in edges_of(facts)
@@ -155,8 +162,9 @@ GLUE_RECORD = {
     "jobs": [{"Name": "curate", "Command": {"Name": "glueetl", "ScriptLocation": "s3://code/curate.py"},
               "DefaultArguments": {"--source_path": "s3://raw/people/", "--output_path": "s3://cur/people/",
                                    "--db_password": "hunter2", "--target_database": "curated",
-                                   "--target_table": "people"}},
-             {"Name": "publish", "SecurityConfiguration": "sc"}],
+                                   "--target_table": "people", "--enable-continuous-cloudwatch-log": "true"}},
+             {"Name": "publish", "SecurityConfiguration": "sc", "DefaultArguments": {
+                 "--enable-continuous-cloudwatch-log": "true", "--continuous-log-logGroup": "/etl/publish"}}],
     "triggers": [{"Name": "after-curate", "Type": "CONDITIONAL", "WorkflowName": "nightly",
                   "Predicate": {"Conditions": [{"JobName": "curate", "State": "SUCCEEDED"}]},
                   "Actions": [{"JobName": "publish"}, {"CrawlerName": "people-crawler"}]}],
@@ -182,6 +190,9 @@ def test_glue_transform_catalog_jobs_crawlers_and_chains() -> None:
     assert (f"arn:aws:dynamodb:{R}:{A}:table/users", "reads", crawler) in found
     assert (crawler, "writes", table) in found  # its database's table under the path it crawls
     assert (job, "triggers", f"arn:aws:glue:{R}:{A}:job/publish") in found
+    # Continuous logging: what the script prints goes to Glue's default group, or to the one a job names.
+    assert (job, "writes", arns.log_group_arn(R, A, "/aws-glue/jobs/logs-v2")) in found
+    assert (f"arn:aws:glue:{R}:{A}:job/publish", "writes", arns.log_group_arn(R, A, "/etl/publish")) in found
     assert (job, "triggers", crawler) in found
     assert (f"arn:aws:glue:{R}:{A}:job/publish", "part_of", f"arn:aws:glue:{R}:{A}:workflow/nightly") in found
     nodes = {n.id: n for n in facts.nodes if n.observed}

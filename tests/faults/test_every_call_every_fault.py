@@ -34,10 +34,10 @@ from lineage import arn as arns
 from lineage.cli import main
 from lineage.demo import ACCOUNT, CURATED, RAW, REGION, build_estate
 from lineage.model import Facts, Node, Scan, ScanStatus
+from lineage.moto_support import seed_macie_findings
 from lineage.scan import ScanOptions, run_scan
 from store.repository import load_scan, open_store
 from tests.collectors.recorded_answers import recorded
-from tests.moto_additions import seed_macie_findings
 
 CALLS: tuple[Call, ...] = all_calls()
 BY_NAME: Mapping[str, Call] = {call.name: call for call in CALLS}
@@ -365,6 +365,9 @@ EMPTY_MEANS: Mapping[str, Callable[[Scan], bool]] = {
     # No Tags: the queue has none.
     "sqs:ListQueueTags": lambda scan: all(n.attributes["tags"] == {} for n in scan.nodes
                                           if n.kind == "sqs.queue" and n.observed),
+    # No KinesisDataStreamDestinations: the table's changes go to no stream.
+    "dynamodb:DescribeKinesisStreamingDestination": lambda scan: not any(
+        e.source.startswith("arn:aws:dynamodb:") and e.target.startswith("arn:aws:kinesis:") for e in scan.edges),
     # No Topics: there is no topic to read; one an EventBridge target names stays a node only referenced.
     "sns:ListTopics": lambda scan: all(not n.observed for n in scan.nodes if n.kind == "sns.topic"),
     "sns:ListTagsForResource": lambda scan: all(n.attributes["tags"] == {} for n in scan.nodes

@@ -1,17 +1,20 @@
 """Operations a scan makes that moto does not serve, served from moto's own state, so that a scan of an
-estate in moto can read it whole as it would an account:
+estate in moto — the demo's, the demo server's, the tests' — reads it whole as it would an account:
 
 - Macie's `ListFindings` and `GetFindings`: the findings a test puts on moto's Macie backend
   (`seed_macie_findings`), none by default, as in an account where Macie runs and found nothing
   (moto starts every account with Macie enabled);
 - Lake Formation's `SearchDatabasesByLFTags` and `SearchTablesByLFTags`: from the LF-tags moto keeps
   (`AddLFTagsToResource`) on the databases and tables moto's Glue holds, inherited as Lake Formation
-  inherits them (database → table → column).
+  inherits them (database → table → column);
+- DynamoDB's `DescribeKinesisStreamingDestination`: the Kinesis data streams a test seeds on a table
+  (`seed_streaming_destinations`), none by default.
 
 Without them a scan of any estate in moto would meet `404: Not yet implemented` on these operations.
-`install` adds them once per process (`tests/conftest.py`), for in-process mocks and the threaded moto
-servers alike; an operation moto serves itself is left to moto. The shapes are the API reference's,
-and what the collectors make of real answers is tested on recorded ones with botocore's Stubber.
+`install` adds them once per process (`lineage.demo` before it builds an estate, `tests/conftest.py` for
+every test), for in-process mocks and the threaded moto servers alike; an operation moto serves itself is
+left to moto. The shapes are the API reference's, and what the collectors make of real answers is tested
+on recorded ones with botocore's Stubber.
 """
 
 from __future__ import annotations
@@ -20,6 +23,11 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from moto.core.exceptions import JsonRESTError
+from moto.dynamodb import urls as dynamodb_urls
+from moto.dynamodb.exceptions import ResourceNotFoundException as DynamoResourceNotFound
+from moto.dynamodb.models import dynamodb_backends
+from moto.dynamodb.responses import DynamoHandler
 from moto.glue.models import glue_backends
 from moto.lakeformation import urls as lakeformation_urls
 from moto.lakeformation.responses import LakeFormationResponse
@@ -132,7 +140,28 @@ def _search_tables(self: LakeFormationResponse) -> str:
     return json.dumps({"TableList": found})
 
 
+_STREAMING = "lineage_test_streaming_destinations"  # the attribute of a moto table holding its destinations
+
+
+def seed_streaming_destinations(account: str, region: str, table: str, streams: Iterable[str]) -> None:
+    """Kinesis data streams moto's DynamoDB then says the table streams its changes to (active)."""
+    setattr(dynamodb_backends[account][region].get_table(table), _STREAMING, list(streams))
+
+
+def _streaming_destinations(self: DynamoHandler) -> str:
+    name = self.body["TableName"]
+    try:
+        table = self.dynamodb_backend.get_table(name)
+    except DynamoResourceNotFound as error:
+        raise JsonRESTError("ResourceNotFoundException", f"Requested resource not found: Table: {name} not found") \
+            from error
+    destinations = [{"StreamArn": arn, "DestinationStatus": "ACTIVE"} for arn in getattr(table, _STREAMING, [])]
+    return json.dumps({"TableName": table.name, "KinesisDataStreamDestinations": destinations})
+
+
 _ADDITIONS: list[tuple[Any, type, str, str, Any]] = [
+    # DynamoDB's DescribeKinesisStreamingDestination: none unless a test seeds some, as in most accounts.
+    (dynamodb_urls, DynamoHandler, "{0}/", "describe_kinesis_streaming_destination", _streaming_destinations),
     # (urls module, response class, path, method name, how it answers)
     (macie_urls, MacieResponse, "{0}/findings$", "list_findings", _list_findings),
     (macie_urls, MacieResponse, "{0}/findings/describe$", "get_findings", _get_findings),
