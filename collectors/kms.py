@@ -15,7 +15,7 @@ from typing import Any
 from collectors.context import AwsContext, each_resource, is_absent, is_gone
 from collectors.declarations import Call, Collector, Wanted
 from lineage import arn as arns
-from lineage.model import Evidence, Facts, Node, stage_for
+from lineage.model import Facts, Node, stage_for
 
 KIND = "kms.key"
 _GONE = ("NotFoundException",)
@@ -109,11 +109,6 @@ def transform_kms(records: list[dict[str, Any]], account: str, region: str) -> F
                                                                 *node.attributes["named_as"]})})
         merged[node.id] = node
     return Facts(tuple(merged.values()), facts.edges, facts.gaps)
-
-
-def evidence_of(key: Node) -> Evidence:
-    return Evidence("kms:DescribeKey", key.id, "KeyMetadata.KeyManager, GetKeyRotationStatus",
-                    f"{key.attributes.get('manager')}; rotation {key.attributes.get('rotation')}"[:300])
 
 
 COLLECTOR = Collector(

@@ -169,6 +169,8 @@ def dynamodb_retention(table: Node) -> Answer:
     return Answer(RETENTION, "no time to live: items are kept until deleted", False, evidence)
 
 
+def _whole_number(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _key_answer(place: Node, operation: str, path: str, unencrypted: str) -> Answer:
@@ -207,7 +209,7 @@ def kinesis_encryption(stream: Node) -> Answer:
 
 def kinesis_retention(stream: Node) -> Answer:
     hours = stream.attributes.get("retention_hours")
-    if not isinstance(hours, int) or isinstance(hours, bool):
+    if not _whole_number(hours):
         return _unknown(RETENTION, "the stream's retention period could not be read")
     evidence = (Evidence("kinesis:DescribeStreamSummary", stream.id, "StreamDescriptionSummary.RetentionPeriodHours",
                          str(hours)),)
@@ -228,7 +230,7 @@ def logs_retention(group: Node) -> Answer:
     if "retention_days" not in group.attributes:
         return _unknown(RETENTION, "the log group's retention could not be read")
     days = group.attributes.get("retention_days")
-    if not isinstance(days, int) or isinstance(days, bool):
+    if not _whole_number(days):
         evidence = (Evidence("logs:DescribeLogGroups", group.id, "logGroups[].retentionInDays",
                              "not set: never expire"),)
         return Answer(RETENTION, "never expires: events are kept until the group is deleted", False, evidence)
@@ -243,7 +245,7 @@ def sns_encryption(topic: Node) -> Answer:
 
 def sns_retention(topic: Node) -> Answer:
     days = topic.attributes.get("archive_days")
-    if isinstance(days, int) and not isinstance(days, bool):
+    if _whole_number(days):
         evidence = (Evidence("sns:GetTopicAttributes", topic.id, "Attributes.ArchivePolicy.MessageRetentionPeriod",
                              str(days)),)
         return Answer(RETENTION, f"messages archived {days} days (FIFO archive policy), then dropped", True, evidence)
@@ -290,8 +292,6 @@ _OWN_ANSWERS = {"dynamodb.table": (dynamodb_encryption, dynamodb_retention),
                 "sns.topic": (sns_encryption, sns_retention),
                 "logs.log_group": (logs_encryption, logs_retention),
                 "kinesis.stream": (kinesis_encryption, kinesis_retention)}
-
-
 ANSWERING_FOR_THEMSELVES = frozenset(_OWN_ANSWERS)  # the kinds above, for the rules that judge where data rests
 
 
