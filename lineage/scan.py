@@ -169,6 +169,7 @@ def collect(ctx: AwsContext, progress: Progress | None = None,
     attempted: set[str] = set()
     for _ in range(MAX_FOLLOW_UP_ROUNDS):
         known = results + _edge_endpoints(results)
+        named_by: dict[str, list[Facts]] = {}  # per collector, once a round: every region asks the same
         jobs = []
         for task in tasks:
             if task.collector.get_named is None:
@@ -176,7 +177,10 @@ def collect(ctx: AwsContext, progress: Progress | None = None,
             unlisted = {kind for kind in task.collector.listings if _listing_failed(ctx, task, kind)}
             wanted = {kind: ids - attempted for kind, ids in _referenced(known, ctx, task, unlisted).items()}
             if task.collector.named_in is not None:
-                named = [Facts(tuple(task.collector.named_in(results, ctx.account)))]
+                service = task.collector.service
+                if service not in named_by:
+                    named_by[service] = [Facts(tuple(task.collector.named_in(results, ctx.account)))]
+                named = named_by[service]
                 kinds = {node.kind for node in named[0].nodes}
                 for kind, ids in _referenced(results + named, ctx, task, kinds).items():
                     wanted[kind] = wanted.get(kind, set()) | (ids - attempted)

@@ -50,7 +50,7 @@ def test_a_scan_reads_the_keys_its_queues_name_once_each_and_judges_their_rotati
     queues.create_queue(QueueName="orders", Attributes={"KmsMasterKeyId": rotating["Arn"]})
     queues.create_queue(QueueName="legacy", Attributes={"KmsMasterKeyId": "alias/legacy"})
     queues.create_queue(QueueName="legacy-too", Attributes={"KmsMasterKeyId": still["KeyId"]})
-    ctx = AwsContext(session, [R])
+    ctx = AwsContext(session, [R, "us-east-1"])  # a second region: it names none of these keys, reads none
     ctx.identify()
     facts = collect(ctx, collectors=(sqs.COLLECTOR, kms.COLLECTOR))
     ctx.close()
