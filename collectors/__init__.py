@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 from collectors import (
+    apigateway,
+    appsync,
     athena,
     awslambda,
+    bedrock,
     dynamodb,
+    emr,
+    emrserverless,
     events,
     firehose,
     glue,
+    iam,
     kinesis,
     kms,
     lakeformation,
     logs,
     macie,
     pipes,
+    quicksight,
     s3,
+    sagemaker,
     scheduler,
     sns,
     sqs,
@@ -28,7 +36,9 @@ COLLECTORS: tuple[Collector, ...] = (s3.COLLECTOR, events.COLLECTOR, stepfunctio
                                      athena.COLLECTOR, dynamodb.COLLECTOR, sqs.COLLECTOR, awslambda.COLLECTOR,
                                      lakeformation.COLLECTOR, macie.COLLECTOR, logs.COLLECTOR, kinesis.COLLECTOR,
                                      sns.COLLECTOR, firehose.COLLECTOR, scheduler.COLLECTOR, pipes.COLLECTOR,
-                                     kms.COLLECTOR)
+                                     kms.COLLECTOR, iam.COLLECTOR, sagemaker.COLLECTOR,
+                                     emr.COLLECTOR, emrserverless.COLLECTOR, bedrock.COLLECTOR, quicksight.COLLECTOR,
+                                     apigateway.COLLECTOR, appsync.COLLECTOR)
 
 
 def all_calls() -> tuple[Call, ...]:

@@ -30,9 +30,9 @@ from botocore.exceptions import (
     PartialCredentialsError,
 )
 
-from collectors.declarations import Call
+from collectors.declarations import Call, service_name
 from lineage import redact
-from lineage.model import CoverageGap, Facts
+from lineage.model import CoverageGap, Facts, Node
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -142,6 +142,7 @@ class AwsContext:
         self.regions_not_enabled: dict[str, str] = {}  # region → the error that said so
         self.silent_endpoints: dict[tuple[str, str], str] = {}  # (client, region) → why it is not tried again
         self._clients: dict[tuple[str, str], Any] = {}
+        self._offered: dict[tuple[tuple[str, ...], str], bool] = {}
         self._lock = threading.Lock()
         self._config = Config(
             retries={"mode": "adaptive", "total_max_attempts": max_attempts},
@@ -169,8 +170,24 @@ class AwsContext:
                 self._clients[key] = client
             return self._clients[key]
 
+    def offers(self, clients: Iterable[str], region: str) -> bool:
+        """Whether any of these services is offered in `region`, as botocore's endpoint data says (QuickSight is
+        in some two dozen regions): a service not offered there holds nothing there, and asking its endpoint
+        would only be a gap. A service the data lists no regions for (those resolved by rules alone), or a
+        region the data does not know (newer than botocore), is taken as offered."""
+        key = (tuple(sorted(set(clients))), region)
+        with self._lock:
+            if key in self._offered:
+                return self._offered[key]
+        known = set(self._session.get_available_regions("sts"))
+        lists = [set(self._session.get_available_regions(client)) for client in key[0]]
+        offered = region not in known or not lists or any(not listed or region in listed for listed in lists)
+        with self._lock:
+            self._offered[key] = offered
+        return offered
+
     def _count(self, model: Any, **_: Any) -> None:
-        prefix = model.service_model.signing_name or model.service_model.endpoint_prefix
+        prefix = service_name(model.service_model)
         with self._lock:
             self.api_calls[f"{prefix}:{model.name}"] += 1
 
@@ -209,11 +226,12 @@ class AwsContext:
         self._succeeded()
         return answer
 
-    def pages(self, call: Call, region: str, resource: str = "", **kwargs: Any) -> list[Any] | None:
+    def pages(self, call: Call, region: str, resource: str = "", **kwargs: Any) -> list[Any] | dict[str, str] | None:
         """Every item of a listing (through botocore's paginator when it has one, else NextToken).
 
         A page without the listing's key is an unusable answer (a gap, and None); an item without
-        a required key is dropped with a gap of its own, so it costs only itself.
+        a required key is dropped with a gap of its own, so it costs only itself. A listing of one
+        resource's parts (a role's policies) answers the `gone` marker when the resource went meanwhile.
         """
         if self._skipped(call, region):
             return None
@@ -238,6 +256,9 @@ class AwsContext:
                     else:
                         items.append(item)
         except Exception as error:  # noqa: BLE001 - every failure of one listing is that listing's gap
+            if declared_error(error, call.gone):
+                self._succeeded()
+                return gone(error_code(error))
             self._failed(call, region, resource, error)
             return None
         self._succeeded()
@@ -353,6 +374,33 @@ def tag_pages(ctx: AwsContext, call: Call, region: str, resource: str, most_page
     return tags
 
 
+def every_page(ctx: AwsContext, call: Call, region: str, resource: str, items: tuple[str, tuple[str, ...]],
+               token: tuple[str, str], most_pages: int = 50,
+               **arguments: Any) -> list[dict[str, Any]] | dict[str, str] | None:
+    """Every item of a paged answer read through `ctx.call`, so that the resource being gone is a fact (the
+    `gone` marker), not a gap; None when a page is a gap. `items` is (the answer's key, what each item must
+    hold): an item without it is dropped with a gap of its own. `token` is (request parameter, answer key)."""
+    key, required = items
+    found: list[dict[str, Any]] = []
+    position = ""
+    for _ in range(most_pages):
+        answer = ctx.call(call, region, resource, **arguments, **({token[0]: position} if position else {}))
+        if answer is None or is_gone(answer):
+            return answer
+        for item in answer[key]:
+            lacking = missing_fields(item, required)
+            if lacking:
+                ctx.gap(call.service, call.operation, resource,
+                        f"UnusableAnswer: an item of {key} lacks {', '.join(lacking)}", region)
+            else:
+                found.append(item)
+        following = str(answer.get(token[1]) or "")
+        if not following or following == position:
+            break
+        position = following
+    return found
+
+
 def account_named_by(answers: Iterable[Any]) -> str:
     """The account most of the ARNs in these answers belong to: when STS cannot say which account the
     credentials reach, the resources it lists (each bus, machine and workgroup has its ARN) can.
@@ -398,3 +446,17 @@ def each_resource(items: Iterable[T], transform: Callable[[T], Facts], call: Cal
     """The facts of each resource's answer (see `each_answer`), with the gaps of those that had none."""
     parts, gaps = each_answer(items, transform, call, resource_of, region)
     return Facts.concat([*parts, Facts(gaps=tuple(gaps))])
+
+
+def one_node_per_resource(facts: Facts) -> Facts:
+    """Facts of resources read by the names other facts gave them, one node per resource however many names
+    reached it (an alias and a key's ARN are one key; a role's name and its ARN one role), `named_as` joined."""
+    merged: dict[str, Node] = {}
+    for node in facts.nodes:
+        held = merged.get(node.id)
+        if held is not None:
+            named_as = sorted({*held.attributes.get("named_as", ()), *node.attributes.get("named_as", ())})
+            node = Node(node.id, node.kind, node.name, node.stage, node.account, node.region, node.observed,
+                        {**node.attributes, "named_as": named_as})
+        merged[node.id] = node
+    return Facts(tuple(merged.values()), facts.edges, facts.gaps)

@@ -24,6 +24,19 @@ def _service_model(client: str) -> Any:
     return botocore.session.get_session().get_service_model(client)
 
 
+# Clients that sign as another API's service (API Gateway's v2 as `apigateway`) and share operation names with
+# it (GetStages, GetAuthorizers): named by their own name in call counts and gaps, so that the two stay two calls.
+_NAMED_AS_CLIENT = frozenset({"apigatewayv2"})
+
+
+def service_name(model: Any) -> str:
+    """How calls and gaps name a botocore service model's service: as AWS signs it (`states`, not `sfn`), or by
+    the client's own name where that would mistake one API for another."""
+    if model.service_name in _NAMED_AS_CLIENT:
+        return str(model.service_name)
+    return str(model.signing_name or model.endpoint_prefix)
+
+
 @cache
 def _operation_names(client: str) -> Mapping[str, str]:
     return {xform_name(name): name for name in _service_model(client).operation_names}
@@ -53,9 +66,15 @@ class Call:
 
     @property
     def service(self) -> str:
-        """The prefix AWS uses for the service in IAM and in our call counts: `states`, not `sfn`."""
+        """The prefix AWS uses for the service in IAM and in our call counts: `states`, not `sfn` (see
+        `service_name` for the one exception)."""
+        return service_name(_service_model(self.client))
+
+    @property
+    def iam_prefix(self) -> str:
+        """The service's prefix in IAM, which its actions start with (API Gateway's v2 included)."""
         model = _service_model(self.client)
-        return model.signing_name or model.endpoint_prefix
+        return str(model.signing_name or model.endpoint_prefix)
 
     @property
     def name(self) -> str:
@@ -92,3 +111,6 @@ class Collector:
     # For a collector that lists nothing (KMS keys): the resources the other collectors' facts name, as
     # unobserved nodes, read through `get_named` once the others ran. Given (facts, scanned account).
     named_in: Callable[[Iterable[Facts], str], list[Node]] | None = None
+    # Every call names the account (QuickSight's `AwsAccountId`): when STS could not say which it is, the scan
+    # runs this collector after the others, whose answers name it.
+    needs_account: bool = False

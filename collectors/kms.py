@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from collectors.context import AwsContext, each_resource, is_absent, is_gone
+from collectors.context import AwsContext, each_resource, is_absent, is_gone, one_node_per_resource
 from collectors.declarations import Call, Collector, Wanted
 from lineage import arn as arns
 from lineage.model import Facts, Node, stage_for
@@ -100,15 +100,7 @@ def transform_kms(records: list[dict[str, Any]], account: str, region: str) -> F
     """One node per key, however many references named it (an alias and the key's ARN are one key)."""
     facts = each_resource(records, lambda record: Facts((transform_key(record, account, region),)), DESCRIBE_KEY,
                           lambda record: record.get("Reference", ""), region)
-    merged: dict[str, Node] = {}
-    for node in facts.nodes:
-        held = merged.get(node.id)
-        if held is not None:
-            node = Node(node.id, node.kind, node.name, node.stage, node.account, node.region, True,
-                        {**node.attributes, "named_as": sorted({*held.attributes["named_as"],
-                                                                *node.attributes["named_as"]})})
-        merged[node.id] = node
-    return Facts(tuple(merged.values()), facts.edges, facts.gaps)
+    return one_node_per_resource(facts)
 
 
 COLLECTOR = Collector(

@@ -265,6 +265,35 @@ def kinesis_stream_of(arn: str) -> str:
     return arn[: len(arn) - len(parsed.resource)] + stream if marker and stream != "stream/" else arn
 
 
+def emr_cluster_arn(region: str, account: str, cluster_id: str) -> str:
+    return build_arn("elasticmapreduce", region, account, f"cluster/{cluster_id}")
+
+
+def emr_serverless_application_arn(region: str, account: str, application_id: str) -> str:
+    return build_arn("emr-serverless", region, account, f"/applications/{application_id}")
+
+
+def sagemaker_arn(region: str, account: str, resource_type: str, name: str) -> str:
+    """A SageMaker resource named by its name: AWS writes the name in its ARNs in lower case."""
+    return build_arn("sagemaker", region, account, f"{resource_type}/{name.lower()}")
+
+
+# Cross-region inference profiles are named by the geography they route within: `us.anthropic.claude-…`.
+_PROFILE_GEOGRAPHIES = ("us.", "eu.", "apac.", "us-gov.", "global.", "jp.", "au.", "ca.")
+
+
+def bedrock_model_arn(value: str, region: str, account: str) -> str:
+    """A model as configuration names it — an ARN, a foundation model id, a cross-region inference profile id —
+    as the id of its node: a profile is the account's (`…:ACCOUNT:inference-profile/us.…`), a foundation model
+    carries no account, as AWS writes their ARNs."""
+    value = value.strip()
+    if value.startswith("arn:"):
+        return value
+    if value.startswith(_PROFILE_GEOGRAPHIES):
+        return build_arn("bedrock", region, account, f"inference-profile/{value}")
+    return build_arn("bedrock", region, "", f"foundation-model/{value}")
+
+
 # kind of node for (service, resource type) of an ARN
 _KIND_BY_ARN: dict[tuple[str, str], str] = {
     ("states", "stateMachine"): "states.state_machine",
@@ -283,6 +312,14 @@ _KIND_BY_ARN: dict[tuple[str, str], str] = {
     ("events", "source"): "events.source",
     ("events", "api-destination"): "events.api_destination",
     ("athena", "workgroup"): "athena.workgroup",
+    ("quicksight", "datasource"): "quicksight.data_source",
+    ("quicksight", "dataset"): "quicksight.dataset",
+    ("quicksight", "dashboard"): "quicksight.dashboard",
+    ("quicksight", "analysis"): "quicksight.analysis",
+    ("athena", "named-query"): "athena.named_query",
+    ("athena", "prepared-statement"): "athena.prepared_statement",
+    ("elasticmapreduce", "cluster"): "emr.cluster",
+    ("emr-serverless", ""): "emr_serverless.application",
     ("kinesis", "stream"): "kinesis.stream",
     ("firehose", "deliverystream"): "firehose.delivery_stream",
     ("ecs", "cluster"): "ecs.cluster",
@@ -294,8 +331,32 @@ _KIND_BY_ARN: dict[tuple[str, str], str] = {
     ("kms", "alias"): "kms.key",
     ("scheduler", "schedule"): "scheduler.schedule",
     ("pipes", "pipe"): "pipes.pipe",
+    ("iam", "role"): "iam.role",
+    ("sagemaker", "training-job"): "sagemaker.training_job",
+    ("sagemaker", "processing-job"): "sagemaker.processing_job",
+    ("sagemaker", "transform-job"): "sagemaker.transform_job",
+    ("sagemaker", "model"): "sagemaker.model",
+    ("sagemaker", "endpoint"): "sagemaker.endpoint",
+    ("sagemaker", "feature-group"): "sagemaker.feature_group",
+    ("rds", "db"): "rds.db_instance",  # databases other services read from or write to: not read themselves
+    ("rds", "cluster"): "rds.cluster",
+    ("redshift", "cluster"): "redshift.cluster",
+    ("redshift-serverless", "workgroup"): "redshift.workgroup",
+    ("es", "domain"): "opensearch.domain",
     ("apigateway", ""): "apigateway.api",
     ("execute-api", ""): "apigateway.api",
+    ("appsync", "apis"): "appsync.api",
+    ("bedrock", "foundation-model"): "bedrock.model",
+    ("bedrock", "custom-model"): "bedrock.model",
+    ("bedrock", "provisioned-model"): "bedrock.model",
+    ("bedrock", "imported-model"): "bedrock.model",
+    ("bedrock", "inference-profile"): "bedrock.model",
+    ("bedrock", "application-inference-profile"): "bedrock.model",
+    ("bedrock", "knowledge-base"): "bedrock.knowledge_base",
+    ("bedrock", "agent"): "bedrock.agent",
+    ("bedrock", "guardrail"): "bedrock.guardrail",
+    ("bedrock", "model-invocation-logging"): "bedrock.invocation_logging",
+    ("aoss", "collection"): "aoss.collection",
 }
 
 
@@ -310,7 +371,8 @@ def kind_for_arn(value: str) -> str:
     if arn.service in ("sqs", "sns"):
         return "sqs.queue" if arn.service == "sqs" else "sns.topic"
     if arn.service in ("apigateway", "execute-api"):
-        return "apigateway.api"
+        # `…:API_ID/STAGE/METHOD/path` names one route of the API; `…:API_ID` the API.
+        return "apigateway.route" if arn.service == "execute-api" and "/" in arn.resource else "apigateway.api"
     return _KIND_BY_ARN.get((arn.service, arn.resource_type), "external")
 
 

@@ -20,7 +20,7 @@ import yaml
 from lineage import arn as arns
 from lineage import redact
 from lineage.arguments import Direction, direction_of
-from lineage.glue_arguments import argument_facts
+from lineage.glue_arguments import argument_facts, command_line_arguments, command_line_facts
 from lineage.model import Edge, EdgeKind, Evidence, Facts, Node
 from lineage.sql import locations_written, tables_read, tables_written
 
@@ -831,15 +831,34 @@ def _batch(args: _Args) -> None:
 
 def _bedrock(args: _Args) -> None:
     def resolve(value: str) -> str | None:
-        if value.startswith("arn:"):
-            return value
-        return arns.build_arn("bedrock", args.walk.machine.region, "", f"foundation-model/{value}")
+        machine = args.walk.machine
+        return arns.bedrock_model_arn(value, machine.region, machine.account)
 
-    args.reference("ModelId", "bedrock.model", EdgeKind.INVOKES, resolve)
+    model = args.reference("ModelId", "bedrock.model", EdgeKind.INVOKES, resolve)
+    _guardrail(args, model)
     for name, direction in (("Input", EdgeKind.READS), ("Output", EdgeKind.WRITES)):
         block = args.nested(name)
         if block is not None:
             _s3_field(block, "S3Uri", direction)
+
+
+def _guardrail(args: _Args, model: str | None) -> None:
+    """The guardrail an invocation names, said on the invocation itself (evidence `GuardrailIdentifier` on the
+    machine's INVOKES edge to the model), where the Bedrock rules read it. Arguments written as one expression
+    say nothing about a guardrail."""
+    guardrail = args.raw("GuardrailIdentifier") if args.whole is None else None
+    named = args.raw("ModelId")
+    if guardrail is None or named is None or (model is None and not named[2]):
+        return
+    identifier, path, dynamic = guardrail
+    version = args.raw("GuardrailVersion")
+    excerpt = _text(identifier) + (f" version {_text(version[0])}" if version is not None else "")
+    evidence = args.walk.evidence(path, excerpt, dynamic)
+    if model is not None:
+        args.walk.link(model, "bedrock.model", EdgeKind.INVOKES, evidence)
+    else:  # the model is known only at run time; the guardrail is still said on the call
+        args.walk.link(arns.dynamic_id(args.walk.machine.id, named[1]), "bedrock.model", EdgeKind.INVOKES, evidence,
+                       {"dynamic": True})
 
 
 _FETCHING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -854,9 +873,34 @@ def _http(args: _Args) -> None:
     args.reference("ApiEndpoint", "external", EdgeKind.READS if fetches else EdgeKind.WRITES, redact.endpoint)
 
 
+# `ID.execute-api.REGION.amazonaws.com` (with or without a scheme, a stage or a path after it).
+_EXECUTE_API_HOST = re.compile(
+    r"^(?:https?://)?(?P<api>[a-z0-9]+)\.execute-api\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?(?:[/:?#].*)?$",
+    re.I)
+
+
 def _apigateway(args: _Args) -> None:
-    args.reference("ApiEndpoint", "apigateway.api", EdgeKind.INVOKES,
-                   lambda v: redact.endpoint(f"https://{v}" if "://" not in v else v))
+    """An API Gateway endpoint is the API it serves (`arn:aws:execute-api:REGION:ACCOUNT:ID`, the id the API
+    Gateway collector gives it), in the machine's account: the host names the API and its region, never its
+    account. A custom domain names no API: the endpoint itself is the place."""
+    machine = args.walk.machine
+
+    def resolve(value: str) -> str | None:
+        if (match := _EXECUTE_API_HOST.match(value.strip())) is not None:
+            region = match.group("region").lower()
+            return arns.build_arn("execute-api", region, machine.account, match.group("api"))
+        return redact.endpoint(f"https://{value}" if "://" not in value else value)
+
+    api = args.reference("ApiEndpoint", "apigateway.api", EdgeKind.INVOKES, resolve)
+    method, path = args.raw("Method"), args.raw("Path")
+    if api is None or not api.startswith("arn:") or method is None or path is None or method[2] or path[2]:
+        return  # the API is all that is known: a route chosen at run time, or none named
+    if isinstance(method[0], str) and isinstance(path[0], str) and method[0].strip() and "{" not in path[0]:
+        # The route the call reaches, as the API Gateway collector names it: what lies behind it follows.
+        verb = method[0].strip().upper()
+        route = f"{api}/*/{'*' if verb == 'ANY' else verb}/{path[0].strip().lstrip('/')}"
+        args.walk.link(route, "apigateway.route", EdgeKind.INVOKES,
+                       args.walk.evidence(path[1], f"{verb} {path[0]}"))
 
 
 def _stream(kind: str, field_name: str, service: str) -> Callable[[_Args], None]:
@@ -873,6 +917,169 @@ def _stream(kind: str, field_name: str, service: str) -> Callable[[_Args], None]
         args.reference(name, kind, EdgeKind.WRITES, resolve)
 
     return handle
+
+
+# --- Batch processing and machine learning: the job or cluster a Task starts, and the places it names --------
+
+
+def _owner_flow(args: _Args, owner: str | None, name: str, kind: str, direction: EdgeKind) -> None:
+    """The S3 place a field names, as a flow of `owner` (the job the Task starts) or, when the job is known
+    only at run time, of the machine that names it. A dynamic place is the machine's: it names it."""
+    found = args.raw(name)
+    if found is None:
+        return
+    value, path, dynamic = found
+    if owner is None or dynamic or not isinstance(value, str):
+        _s3_field(args, name, direction)
+        return
+    parsed = arns.parse_s3_url(value)
+    if parsed is None:
+        args.walk.warn(path, f"{value!r} is not an S3 path")
+        return
+    place = arns.s3_location_id(*parsed)
+    evidence = args.walk.evidence(path, value)
+    edge = Edge(owner, place, direction, (evidence,)) if direction == EdgeKind.WRITES else Edge(
+        place, owner, direction, (evidence,))
+    args.walk.add(Facts((arns.referenced_node(place, kind),), (edge,)))
+
+
+def _judged(args: _Args, *paths: str) -> None:
+    """Paths that hold code or runtime settings (a script, a jar), never data: not read as flows by name."""
+    args.walk.linked_paths.update(paths)
+
+
+def _command_line(args: _Args, owner: str | None, name: str) -> None:
+    """A command line (`Args`, `EntryPointArguments`) read as a job's arguments are: the job's flows, or the
+    machine's when the job is known only at run time. Values known only at run time name nothing here."""
+    found = args.raw(name)
+    if found is None or found[2] or not isinstance(found[0], list):
+        return
+    values, path, _ = found
+    line = ["" if not isinstance(v, str) or _is_dynamic_string(_literal(v)) else _literal(v) for v in values]
+    machine = args.walk.machine
+    _, code = command_line_arguments(line, path)
+    _judged(args, *(f"{path}[{index}]" for index in code))
+    args.walk.add(command_line_facts(owner or machine.id, line, machine.region, machine.account,
+                                     machine.operation, machine.id, path))
+
+
+def _emr_step(args: _Args, owner: str | None) -> None:
+    jar_step = args.nested("HadoopJarStep")
+    if jar_step is None:
+        return
+    _judged(args, f"{jar_step.path}.Jar")  # the program the step runs
+    _command_line(jar_step, owner, "Args")
+
+
+def _emr_add_step(args: _Args) -> None:
+    """`elasticmapreduce:addStep`: the cluster runs the step; what its arguments name are the cluster's flows."""
+    cluster = args.reference("ClusterId", "emr.cluster", EdgeKind.INVOKES, _in_account(args, arns.emr_cluster_arn))
+    step = args.nested("Step")
+    if step is not None:
+        _emr_step(step, cluster)
+
+
+def _emr_add_job_flow_steps(args: _Args) -> None:
+    """`aws-sdk:emr:addJobFlowSteps`: the same, for each of its `Steps`."""
+    cluster = args.reference("JobFlowId", "emr.cluster", EdgeKind.INVOKES, _in_account(args, arns.emr_cluster_arn))
+    found = args.raw("Steps")
+    if found is None or found[2] or not isinstance(found[0], list):
+        return
+    for index, step in enumerate(found[0]):
+        if isinstance(step, dict):
+            _emr_step(_Args(args.walk, step, f"{found[1]}[{index}]"), cluster)
+
+
+def _emr_serverless_start_job_run(args: _Args) -> None:
+    """`emr-serverless:startJobRun`: the application runs the job; its entry point arguments are the
+    application's flows, and its S3 log place is written by it. The entry point and the spark-submit
+    parameters are code."""
+    application = args.reference("ApplicationId", "emr_serverless.application", EdgeKind.INVOKES,
+                                 _in_account(args, arns.emr_serverless_application_arn))
+    driver = args.nested("JobDriver")
+    spark = driver.nested("SparkSubmit") if driver is not None else None
+    if spark is not None:
+        _judged(spark, f"{spark.path}.EntryPoint", f"{spark.path}.SparkSubmitParameters")
+        _command_line(spark, application, "EntryPointArguments")
+    hive = driver.nested("Hive") if driver is not None else None
+    if hive is not None:
+        _judged(hive, f"{hive.path}.Query", f"{hive.path}.InitQueryFile")  # files of HiveQL: code
+    overrides = args.nested("ConfigurationOverrides")
+    monitoring = overrides.nested("MonitoringConfiguration") if overrides is not None else None
+    s3_logs = monitoring.nested("S3MonitoringConfiguration") if monitoring is not None else None
+    if s3_logs is not None:
+        _owner_flow(s3_logs, application, "LogUri", "s3.location", EdgeKind.WRITES)
+
+
+def _sagemaker_arn(prefix: str) -> Callable[[str, str, str], str]:
+    return lambda region, account, name: arns.sagemaker_arn(region, account, prefix, name)
+
+
+def _sagemaker_job(args: _Args, name_field: str, kind: str, prefix: str) -> str | None:
+    """The job the Task creates: a node when its name is written, a dynamic one (the usual case: one name per
+    execution) when not. Its flows are the job's when it is named, the machine's otherwise."""
+    return args.reference(name_field, kind, EdgeKind.INVOKES, _in_account(args, _sagemaker_arn(prefix)))
+
+
+def _each(args: _Args | None, name: str, direction: EdgeKind) -> list[_Args]:
+    """The objects of a list field (inputs, outputs); a list known only at run time names a dynamic place."""
+    found = args.raw(name) if args is not None else None
+    if args is None or found is None:
+        return []
+    if found[2]:
+        args.walk.dynamic("s3.location", direction, found[1], found[0])
+        return []
+    if not isinstance(found[0], list):
+        args.walk.not_a_name(found[1], found[0], f"list of {name}")
+        return []
+    return [_Args(args.walk, item, f"{found[1]}[{index}]") for index, item in enumerate(found[0])
+            if isinstance(item, dict)]
+
+
+def _nested(args: _Args | None, *names: str) -> _Args | None:
+    for name in names:
+        if args is None:
+            return None
+        args = args.nested(name)
+    return args
+
+
+def _sagemaker_training(args: _Args) -> None:
+    job = _sagemaker_job(args, "TrainingJobName", "sagemaker.training_job", "training-job")
+    for channel in _each(args, "InputDataConfig", EdgeKind.READS):
+        if (source := _nested(channel, "DataSource", "S3DataSource")) is not None:
+            _owner_flow(source, job, "S3Uri", "s3.location", EdgeKind.READS)
+    if (output := args.nested("OutputDataConfig")) is not None:
+        _owner_flow(output, job, "S3OutputPath", "s3.location", EdgeKind.WRITES)
+    if (checkpoint := args.nested("CheckpointConfig")) is not None:
+        _owner_flow(checkpoint, job, "S3Uri", "s3.location", EdgeKind.WRITES)
+
+
+def _sagemaker_processing(args: _Args) -> None:
+    job = _sagemaker_job(args, "ProcessingJobName", "sagemaker.processing_job", "processing-job")
+    for item in _each(args, "ProcessingInputs", EdgeKind.READS):
+        if (source := item.nested("S3Input")) is not None:
+            _owner_flow(source, job, "S3Uri", "s3.location", EdgeKind.READS)
+    for item in _each(args.nested("ProcessingOutputConfig"), "Outputs", EdgeKind.WRITES):
+        if (target := item.nested("S3Output")) is not None:
+            _owner_flow(target, job, "S3Uri", "s3.location", EdgeKind.WRITES)
+
+
+def _sagemaker_transform(args: _Args) -> None:
+    job = _sagemaker_job(args, "TransformJobName", "sagemaker.transform_job", "transform-job")
+    model = args.raw("ModelName")
+    if model is not None:
+        if job is None or model[2] or not isinstance(model[0], str):
+            args.reference("ModelName", "sagemaker.model", EdgeKind.READS, _in_account(args, _sagemaker_arn("model")))
+        else:  # the named job loads the model
+            machine = args.walk.machine
+            model_id = _sagemaker_arn("model")(machine.region, machine.account, model[0])
+            args.walk.add(Facts((arns.referenced_node(model_id, "sagemaker.model"),),
+                                (Edge(model_id, job, EdgeKind.READS, (args.walk.evidence(model[1], model[0]),)),)))
+    if (source := _nested(args, "TransformInput", "DataSource", "S3DataSource")) is not None:
+        _owner_flow(source, job, "S3Uri", "s3.location", EdgeKind.READS)
+    if (output := args.nested("TransformOutput")) is not None:
+        _owner_flow(output, job, "S3OutputPath", "s3.location", EdgeKind.WRITES)
 
 
 _HANDLERS: dict[tuple[str, str], Callable[[_Args], None]] = {
@@ -892,6 +1099,13 @@ _HANDLERS: dict[tuple[str, str], Callable[[_Args], None]] = {
     ("bedrockruntime", "invokemodel"): _bedrock,
     ("http", "invoke"): _http,
     ("apigateway", "invoke"): _apigateway,
+    ("elasticmapreduce", "addstep"): _emr_add_step,
+    ("emr", "addjobflowsteps"): _emr_add_job_flow_steps,
+    ("emr-serverless", "startjobrun"): _emr_serverless_start_job_run,
+    ("emrserverless", "startjobrun"): _emr_serverless_start_job_run,
+    ("sagemaker", "createtrainingjob"): _sagemaker_training,
+    ("sagemaker", "createprocessingjob"): _sagemaker_processing,
+    ("sagemaker", "createtransformjob"): _sagemaker_transform,
     ("kinesis", "putrecord"): _stream("kinesis.stream", "StreamName", "kinesis"),
     ("kinesis", "putrecords"): _stream("kinesis.stream", "StreamName", "kinesis"),
     ("firehose", "putrecord"): _stream("firehose.delivery_stream", "DeliveryStreamName", "firehose"),

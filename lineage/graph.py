@@ -23,7 +23,7 @@ from typing import Any
 import networkx as nx
 
 from lineage import arn as arns
-from lineage import pii, redact, references
+from lineage import invocation_logging, pii, redact, references
 from lineage.classification import Classification, default_classification
 from lineage.intake import admit
 from lineage.isolation import Problems
@@ -225,6 +225,9 @@ def resolve(admitted_nodes: Iterable[Node], admitted_edges: Iterable[Edge],
         for edge in references.named_by_digests(nodes):
             edges[edge.key] = merge_edges(edges[edge.key], edge) if edge.key in edges else edge
     add_referenced_nodes(nodes, edges.values())
+    with problems.guard("graph.invocation_logging", "bedrock"):
+        for edge in invocation_logging.logged_invocations(nodes):
+            edges.setdefault(edge.key, edge)
     for node_id in [i for i, n in nodes.items() if n.kind == "s3.location"]:
         try:
             _attach_location(nodes, edges, node_id)

@@ -22,7 +22,7 @@ import boto3
 from sqlalchemy.exc import SQLAlchemyError
 
 from collectors import COLLECTORS
-from collectors.context import AwsContext, account_named_by
+from collectors.context import AwsContext, account_named_by, error_text
 from collectors.declarations import Collector
 from lineage import arn as arns
 from lineage import redact, references
@@ -70,10 +70,14 @@ def now_utc() -> datetime:
 
 
 def _tasks(ctx: AwsContext, collectors: Sequence[Collector]) -> list[_Task]:
+    """A task per collector and region where its service is offered (and one for a global service)."""
     tasks: list[_Task] = []
     for collector in collectors:
-        regions = ctx.regions if collector.regional else (GLOBAL,)
-        tasks.extend(_Task(collector, region) for region in regions)
+        if not collector.regional:
+            tasks.append(_Task(collector, GLOBAL))
+            continue
+        clients = {call.client for call in collector.calls}
+        tasks.extend(_Task(collector, region) for region in ctx.regions if ctx.offers(clients, region))
     return tasks
 
 
@@ -162,10 +166,15 @@ def _edge_endpoints(facts: Iterable[Facts]) -> list[Facts]:
 
 def collect(ctx: AwsContext, progress: Progress | None = None,
             collectors: Sequence[Collector] = COLLECTORS) -> list[Facts]:
-    """Every collector, concurrently. Then, where a listing failed — or, for a collector that lists nothing
+    """Every collector, concurrently (those that need the account, when STS could not say it, after the others).
+    Then, where a listing failed — or, for a collector that lists nothing
     (KMS keys), always — what the facts name is read by name, round after round while new names appear."""
     tasks = _tasks(ctx, collectors)
-    results = _run_all(ctx, [(t, lambda t=t: t.collector.get(ctx, t.region)) for t in tasks], progress)
+    # Without the account, what needs it waits for the answers of the others, which name it.
+    waiting = [] if ctx.account else [t for t in tasks if t.collector.needs_account]
+    first = [t for t in tasks if t not in waiting]
+    results = _run_all(ctx, [(t, lambda t=t: t.collector.get(ctx, t.region)) for t in first], progress)
+    results += _run_all(ctx, [(t, lambda t=t: t.collector.get(ctx, t.region)) for t in waiting], progress)
     attempted: set[str] = set()
     for _ in range(MAX_FOLLOW_UP_ROUNDS):
         known = results + _edge_endpoints(results)
@@ -179,7 +188,7 @@ def collect(ctx: AwsContext, progress: Progress | None = None,
             if task.collector.named_in is not None:
                 service = task.collector.service
                 if service not in named_by:
-                    named_by[service] = [Facts(tuple(task.collector.named_in(results, ctx.account)))]
+                    named_by[service] = [Facts(tuple(_named_in(ctx, task.collector, results)))]
                 named = named_by[service]
                 kinds = {node.kind for node in named[0].nodes}
                 for kind, ids in _referenced(results + named, ctx, task, kinds).items():
@@ -192,6 +201,16 @@ def collect(ctx: AwsContext, progress: Progress | None = None,
             break
         results += _run_all(ctx, jobs)
     return results
+
+
+def _named_in(ctx: AwsContext, collector: Collector, results: list[Facts]) -> list[Node]:
+    """What the other facts name for a collector that lists nothing; a failure to find it is that collector's
+    gap (what it would have read is missing), never the scan's end."""
+    try:
+        return list(collector.named_in(results, ctx.account) if collector.named_in else ())
+    except Exception as error:  # noqa: BLE001 - finding names is pure code over facts: a bug costs only its reads
+        ctx.gap(collector.service, "find the resources other facts name", "", f"UnusableAnswer: {error_text(error)}")
+        return []
 
 
 @dataclass(frozen=True, slots=True)

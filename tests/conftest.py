@@ -17,7 +17,7 @@ CORPUS = Path(os.environ.get("LINEAGE_CORPUS") or ROOT.parent / "shared" / "corp
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """moto learns the few operations a scan makes that it does not serve (`lineage/moto_support.py`)."""
+    """moto learns the few operations a scan makes that it does not serve (`lineage/moto_support/`)."""
     moto_support.install()
 
 

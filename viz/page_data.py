@@ -43,6 +43,13 @@ SHAPE_BY_SERVICE = {
     "firehose": "triangleDown",
     "scheduler": "diamond",  # EventBridge's own: buses and rules, schedules, pipes
     "pipes": "diamond",
+    "apigateway": "diamond",  # where data enters, as events come in: APIs, routes, GraphQL APIs
+    "appsync": "diamond",
+    "quicksight": "star",  # where people read it, as in Athena: datasets, analyses, dashboards
+    "emr": "hexagon",  # compute a run is started on, as Step Functions runs: clusters, jobs, models
+    "emr_serverless": "hexagon",
+    "sagemaker": "hexagon",
+    "bedrock": "star",  # where models are asked: used, as dashboards are
 }
 
 SEVERITY_COLOURS = {

@@ -152,9 +152,13 @@ def all_rules() -> list[Rule]:
 def _load_families() -> None:
     # Importing a family registers its rules; done lazily so that this module has no cycle.
     from lineage.rules import (  # noqa: F401
+        apigateway,
         athena,
+        awslambda,
+        bedrock,
         coverage,
         dynamodb,
+        emr,
         events,
         firehose,
         glue,
@@ -162,7 +166,9 @@ def _load_families() -> None:
         kms,
         logs,
         personal_data,
+        quicksight,
         s3,
+        sagemaker,
         sns,
         sqs,
         states,

@@ -11,7 +11,7 @@ from lineage.rules import ANY_KIND, INTO, Hit, flows_into, rule, unknown_place
 _OPERATION_BY_KIND = {
     "states.state_machine": "states:DescribeStateMachine",
     "events.rule": "events:ListRules",
-    "athena.workgroup": "athena:GetNamedQuery",
+    "athena.workgroup": "athena:BatchGetNamedQuery",
 }
 
 

@@ -69,7 +69,7 @@ def test_the_declared_calls_are_many_and_each_is_declared_once() -> None:
 @pytest.mark.parametrize("call", CALLS, ids=_ids)
 def test_the_iam_action_exists_for_its_service_and_only_reads(call: Call) -> None:
     service = call.action.split(":", 1)[0]
-    assert service == call.service, f"{call.action} is not an action of {call.service}, where {call.name} goes"
+    assert service == call.iam_prefix, f"{call.action} is not an action of {call.iam_prefix}, where {call.name} goes"
     levels = access_levels(call.action)
     assert levels <= READ_ONLY, f"{call.action} is {', '.join(sorted(levels))} in AWS's reference"
 

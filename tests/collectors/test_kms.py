@@ -3,6 +3,8 @@ the answers moto does not give), and what a place's encryption answer and the ro
 
 from __future__ import annotations
 
+import dataclasses
+
 import boto3
 from botocore.stub import Stubber
 from moto import mock_aws
@@ -93,3 +95,23 @@ def test_keys_that_do_not_rotate_by_nature_and_keys_gone_are_no_finding_and_no_g
     [key] = facts.nodes
     assert key.attributes["rotation"] == {"applies": False} and key.attributes["customer_key"] is True
     assert [f for f in evaluate(build_graph([facts])).findings if f.rule == "kms.key_rotation_off"] == []
+
+
+@mock_aws
+def test_a_failure_to_find_what_facts_name_is_that_collectors_gap_and_the_rest_is_read() -> None:
+    session = boto3.Session(region_name=R)
+    session.client("sqs").create_queue(QueueName="orders", Attributes={"KmsMasterKeyId": "alias/orders"})
+
+    def broken(facts: object, account: str) -> list[Node]:
+        raise ValueError("a fact shaped as nothing expected")
+
+    finding_fails = dataclasses.replace(kms.COLLECTOR, named_in=broken)
+    ctx = AwsContext(session, [R])
+    ctx.identify()
+    facts = collect(ctx, collectors=(sqs.COLLECTOR, finding_fails))
+    ctx.close()
+    [gap] = ctx.gaps
+    assert (gap.service, gap.operation) == ("kms", "find the resources other facts name")
+    assert "ValueError: a fact shaped as nothing expected" in gap.error
+    assert "kms:DescribeKey" not in ctx.api_calls
+    assert [n.name for f in facts for n in f.nodes if n.kind == "sqs.queue"] == ["orders"]

@@ -263,8 +263,9 @@ def test_athena_transform_reads_tables_of_saved_queries_and_writes_results() -> 
     assert (f"arn:aws:glue:{R}:{A}:table/curated/people", "reads", workgroup) in found
     assert (f"arn:aws:glue:{R}:{A}:table/raw/x", "reads", workgroup) in found
     assert (workgroup, "writes", "arn:aws:s3:::results/bi") in found
-    [node] = facts.nodes
+    [node] = [n for n in facts.nodes if n.kind == "athena.workgroup"]
     assert node.attributes["result_encryption"] == "SSE_KMS" and "bad" in node.attributes["warnings"][0]
+    assert sorted(n.name for n in facts.nodes if n.kind == "athena.named_query") == ["bad", "q"]
 
 
 @mock_aws

@@ -14,7 +14,8 @@ from moto import mock_aws
 from lineage.cli import main
 from lineage.demo import ACCOUNT, REGION, build_estate
 from lineage.rules import finding_id
-from lineage.scan import ScanOptions, run_scan
+from lineage.scan import ScanOptions, graph_of, run_scan
+from store.imports import scan_from_document
 from store.repository import list_scans, load_scan, open_store
 from tests.conftest import corpus_files
 from tests.e2e.conftest import lineage
@@ -68,8 +69,39 @@ def test_demo_writes_the_three_files_and_the_chain_is_whole(demo_output: Path) -
                      if f["rule"] == "s3.location_without_lifecycle" and f["node"] == curated)
     assert lifecycle["severity"] == "high" and "expire-tagged-scratch" in lifecycle["message"]
     calls = document["scan"]["api_calls"]
-    assert calls["s3:ListBuckets"] == 1 and calls["s3:GetBucketLifecycleConfiguration"] == 5
+    assert calls["s3:ListBuckets"] == 1 and calls["s3:GetBucketLifecycleConfiguration"] == 6
     assert calls["states:DescribeStateMachine"] == 1
+
+
+def test_on_the_demo_a_route_leads_to_the_dashboard_the_knowledge_base_and_the_model_every_hop_observed(
+        demo_output: Path) -> None:
+    document = json.loads((demo_output / "lineage.json").read_text())
+    graph = graph_of(scan_from_document(document))
+    named = {(node.kind, node.name): node for node in graph.nodes.values()}
+    route = named[("apigateway.route", "POST /enrollments")]
+    reached = graph.reach(route.id)
+    for end in (("quicksight.dashboard", "Enrollment overview"), ("bedrock.knowledge_base", "course-assistant-kb"),
+                ("bedrock.agent", "course-assistant"), ("sagemaker.endpoint", "course-recommender")):
+        path = reached[named[end].id].path
+        assert [graph.nodes[hop].observed for hop in path] == [True] * len(path), (end, path)
+        assert path[1] == f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:enrollment-api"
+    table = f"arn:aws:glue:{REGION}:{ACCOUNT}:table/curated/enrollments"
+    dataset = named[("quicksight.dataset", "weekly-enrollments")].id
+    assert list(reached[named[("quicksight.dashboard", "Enrollment overview")].id].path[-3:]) == [
+        table, dataset, named[("quicksight.dashboard", "Enrollment overview")].id]
+    # What each end leaves open, said where it is.
+    found = {(f["rule"], f["node"]): f for f in document["findings"]}
+    open_route = named[("apigateway.route", "GET /courses")].id
+    assert found[("apigateway.personal_data_route_without_authorization", open_route)]["severity"] == "high"
+    assert ("apigateway.route_without_authorization", route.id) not in found  # behind the students' pool
+    agent = named[("bedrock.agent", "course-assistant")].id
+    assert found[("bedrock.model_without_guardrail", agent)]["category"] == "pii"
+    assert ("quicksight.dataset_reads_personal_data", dataset) in found
+    assert ("lambda.role_wildcard_actions", f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:enrollment-api") in found
+    assert ("sagemaker.data_capture_without_lifecycle", named[("sagemaker.endpoint", "course-recommender")].id) \
+        in found
+    assert ("emr.cluster_without_security_configuration",
+            named[("emr.cluster", "course-recommendations")].id) in found
 
 
 def test_on_the_demo_the_student_email_reaches_every_place_its_data_goes_and_nowhere_else(demo_output: Path) -> None:
@@ -80,14 +112,37 @@ def test_on_the_demo_the_student_email_reaches_every_place_its_data_goes_and_now
     assert (label["category"], label["column"], label["source"]) == ("email", "student_email", "column name")
     reached = {node_id for node_id, node in nodes.items() if node["attributes"].get("personal_data")}
     glue = f"arn:aws:glue:{REGION}:{ACCOUNT}"
-    assert reached == {
+    catalog_and_lake = ("arn:aws:glue:", "arn:aws:athena:", "arn:aws:s3:::lp-c", "arn:aws:s3:::lp-a")
+    assert {node_id for node_id in reached if node_id.startswith(catalog_and_lake)} == {
         table, "arn:aws:s3:::lp-curated-data/enrollments", "arn:aws:s3:::lp-curated-data",  # where it rests
         f"{glue}:job/curate-enrollments",  # writes it there
         f"{glue}:crawler/curated-enrollments", f"{glue}:database/curated",  # crawls it into the catalog
         f"{glue}:job/publish-course-stats",  # reads it, and masks it
         f"arn:aws:athena:{REGION}:{ACCOUNT}:workgroup/analytics",  # queries it
+        f"arn:aws:athena:{REGION}:{ACCOUNT}:prepared-statement/analytics/course_roster",  # and its saved SQL
         "arn:aws:s3:::lp-athena-results/analytics", "arn:aws:s3:::lp-athena-results",  # keeps query results
-    }
+        "arn:aws:s3:::lp-athena-results/bedrock",  # where Bedrock copies the prompts that quote it
+        "arn:aws:s3:::lp-curated-data/recommendations",  # computed from it, by EMR and a SageMaker model
+    } | {n for n in reached if nodes[n]["kind"] in ("athena.named_query", "glue.table") and n != table}
+    named = {(nodes[n]["kind"], nodes[n]["name"]) for n in reached}
+    # Both ends: what reads it to show it, answer with it, or learn from it.
+    assert {("quicksight.data_source", "Learning platform analytics"), ("quicksight.dataset", "weekly-enrollments"),
+            ("quicksight.dataset", "course-completions"),  # reads it, and masks it (tagged so)
+            ("quicksight.dashboard", "Enrollment overview"),
+            ("bedrock.knowledge_base", "course-assistant-kb"), ("aoss.collection", "lpcourseassistant01"),
+            ("bedrock.agent", "course-assistant"), ("lambda.function", "course-assistant-actions"),
+            ("bedrock.model", "amazon.titan-embed-text-v2:0"),
+            ("bedrock.model", "anthropic.claude-3-haiku-20240307-v1:0"),
+            ("bedrock.invocation_logging", f"model invocation logging ({REGION})"),
+            ("logs.log_group", "/aws/bedrock/invocations"),
+            ("emr.cluster", "course-recommendations"), ("sagemaker.training_job", "course-recommender-2025-01-15"),
+            ("sagemaker.model", "course-recommender"), ("sagemaker.endpoint", "course-recommender"),
+            ("sagemaker.feature_group", "student-features"),
+            ("lambda.function", "certificate-download"),  # its environment names where the enrollments are
+            } <= named
+    # Not where it comes from: the API, its function and the table before the ETL hold no e-mail address.
+    assert not named & {("lambda.function", "enrollment-api"), ("dynamodb.table", "enrollments"),
+                        ("apigateway.route", "POST /enrollments"), ("quicksight.analysis", "Course completion trends")}
     masking = nodes[f"{glue}:job/publish-course-stats"]["attributes"]
     assert masking["personal_data_handling"] == {"action": "masked", "why": "tag lineage:pii=masked"}
     # What the masking job writes shares the curated bucket, not its personal data.
@@ -234,6 +289,32 @@ _MADE_UP = ((re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-
             (re.compile(r"/stream/\d{4}-\d\d-\d\dT[\d:.]+"), "/stream/<label>"))
 
 
+# Kinds whose ids AWS (and moto) make up at creation: the id's last part is replaced by the kind and name.
+_MADE_UP_IDS = frozenset({"apigateway.api", "appsync.api", "emr.cluster", "emr_serverless.application",
+                          "bedrock.agent", "bedrock.knowledge_base", "bedrock.guardrail", "lambda.url"})
+_MADE_UP_PARTS = (
+    (re.compile(r"(?<=features[-_])1\d{9}\b"), "<created>"),  # a feature group's offline store, named at creation
+    (re.compile(r"(?<=[a-z]-\d_)[0-9a-f]{32}\b"), "<user pool>"),  # a Cognito user pool's id
+    (re.compile(r"(?<=Items\[)[a-z0-9]{8}(?=\])"), "<integration>"),  # an HTTP API's integration, in evidence
+)
+
+
+def _made_up(document: dict[str, Any]) -> list[tuple[str, str]]:
+    """(made-up part of an id, what stands for it), the longest first."""
+    found = []
+    for node in document["nodes"]:
+        if node["kind"] in _MADE_UP_IDS:
+            made = node["id"].split("://")[-1].split(".")[0] if node["kind"] == "lambda.url" else \
+                re.split(r"[:/]", node["id"])[-1]
+            found.append((made, f"<{node['kind']}:{node['name']}>"))
+        attributes = node["attributes"]
+        found += [(made, f"<authorizer:{a['name']}>") for made, a in (attributes.get("authorizers") or {}).items()
+                  if node["kind"] == "apigateway.api"]
+        found += [(source["id"], f"<data source:{source.get('name')}>") for source in
+                  attributes.get("data_sources") or () if node["kind"] == "bedrock.knowledge_base"]
+    return sorted(found, key=lambda pair: -len(pair[0]))
+
+
 def comparable(document: dict[str, Any]) -> dict[str, Any]:
     """The graph without what differs between two runs: ids, times, creation dates, made-up ids."""
     nodes = []
@@ -245,7 +326,9 @@ def comparable(document: dict[str, Any]) -> dict[str, Any]:
     assert all(f["id"] == finding_id(f["rule"], f["node"]) for f in document["findings"])
     findings = [{k: v for k, v in finding.items() if k != "id"} for finding in document["findings"]]
     text = json.dumps({"nodes": nodes, "edges": document["edges"], "findings": findings})
-    for pattern, placeholder in _MADE_UP:
+    for made, placeholder in _made_up(document):
+        text = text.replace(made, placeholder)
+    for pattern, placeholder in (*_MADE_UP, *_MADE_UP_PARTS):
         text = pattern.sub(placeholder, text)
     same = json.loads(text)
     return {"nodes": sorted(same["nodes"], key=lambda n: json.dumps(n, sort_keys=True)),

@@ -27,7 +27,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ReadTimeoutError
 from moto import mock_aws
 
-from collectors import COLLECTORS, all_calls, kms
+from collectors import COLLECTORS, all_calls
 from collectors.context import GET_CALLER_IDENTITY
 from collectors.declarations import Call, Collector
 from lineage import arn as arns
@@ -310,8 +310,19 @@ def estate() -> Iterator[Estate]:
 # --- what a scan kept -----------------------------------------------------------------------------
 
 
+# Services whose nodes' kinds are named otherwise than the calls that read them.
+_KIND_PREFIX: Mapping[str, str] = {"elasticmapreduce": "emr", "emr-serverless": "emr_serverless",
+                                   "apigatewayv2": "apigateway"}
+
+
 def _service_of(node: Node) -> str:
+    """The service a node's kind names, as its kind names it."""
     return node.kind.split(".", 1)[0]
+
+
+def _kind_prefix(call: Call) -> str:
+    """What the kinds of the nodes a call reads start with."""
+    return _KIND_PREFIX.get(call.service, call.service)
 
 
 NodeKey = Callable[[Node], Any]
@@ -351,6 +362,13 @@ def _buckets(scan: Scan) -> list[Node]:
 FINDS = frozenset(collector.calls[0].name for collector in COLLECTORS if collector.named_in is not None)
 
 
+def _named(scan: Scan, with_kinds: bool = False) -> set[Any]:
+    """What the collectors that list nothing (KMS keys, IAM roles) find named in a scan: ids, or (kind, id)."""
+    facts = [Facts(tuple(scan.nodes))]
+    return {(node.kind, node.id) if with_kinds else node.id for collector in COLLECTORS
+            if collector.named_in is not None for node in collector.named_in(facts, ACCOUNT)}
+
+
 # An empty answer from these calls is a fact, not a gap (AWS itself answers so): read as that meaning.
 EMPTY_MEANS: Mapping[str, Callable[[Scan], bool]] = {
     # No LocationConstraint: the bucket is in us-east-1.
@@ -383,6 +401,13 @@ EMPTY_MEANS: Mapping[str, Callable[[Scan], bool]] = {
     # No Tags on the schedule groups: the schedules carry none.
     "scheduler:ListTagsForResource": lambda scan: all(n.attributes["tags"] == {} for n in scan.nodes
                                                       if n.kind == "scheduler.schedule" and n.observed),
+    # No Tags (QuickSight answers none rather than an empty list): the dataset has none.
+    "quicksight:ListTagsForResource": lambda scan: all(n.attributes["tags"] == {} for n in scan.nodes
+                                                       if n.kind == "quicksight.dataset" and n.observed),
+    # No loggingConfig: model invocation logging is off; no prompt is copied anywhere.
+    "bedrock:GetModelInvocationLoggingConfiguration": lambda scan: [
+        n.attributes for n in scan.nodes if n.kind == "bedrock.invocation_logging"] == [{"enabled": False}] and not any(
+        ":model-invocation-logging" in f"{e.source} {e.target}" for e in scan.edges),
 }
 
 
@@ -458,13 +483,14 @@ def test_one_faulty_call_costs_only_what_depends_on_it(estate: Estate, call: Cal
     # Without the account, ids built from names lose it: compare what each node is, not its id.
     key = _by_kind_and_name if call == GET_CALLER_IDENTITY else _by_id
 
-    # A KMS key is read because something names it: it stands or falls with what names it.
-    still_named = {n.id for n in kms.keys_named([Facts(tuple(scan.nodes))], ACCOUNT)}
+    # A KMS key, an IAM role, is read because something names it: it stands or falls with what names it.
+    still_named = _named(scan)
+    named_kinds = {kind for kind, _ in _named(baseline, with_kinds=True)}
 
     def elsewhere(node: Node) -> bool:
-        if node.kind == kms.KIND and not still_named & set(node.attributes.get("named_as") or ()):
+        if node.kind in named_kinds and not still_named & {node.id, *(node.attributes.get("named_as") or ())}:
             return False
-        return _service_of(node) != call.service
+        return _service_of(node) != _kind_prefix(call)
 
     kept = _observed(scan, key, elsewhere)
     lost = sorted(str(k) for k in _observed(baseline, key, elsewhere).keys() - kept.keys())
@@ -475,7 +501,7 @@ def test_one_faulty_call_costs_only_what_depends_on_it(estate: Estate, call: Cal
     if not call.is_listing and call.name not in FINDS:
         # A per-resource answer costs at most the resource it describes, never the whole collector.
         def here(node: Node) -> bool:
-            return _service_of(node) == call.service
+            return _service_of(node) == _kind_prefix(call)
 
         before = {key(node) for node in baseline.nodes if here(node) and node.observed}
         after = {key(node) for node in scan.nodes if here(node)}

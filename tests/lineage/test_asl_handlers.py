@@ -91,6 +91,12 @@ def machine(name: str) -> str:
 JOB = arns.glue_job_arn(REGION, ACCOUNT, "curate")
 TOPIC = arns.sns_topic_arn(REGION, ACCOUNT, "alerts")
 PRIMARY = workgroup("primary")
+EMR_CLUSTER = f"arn:aws:elasticmapreduce:{REGION}:{ACCOUNT}:cluster/j-2AXXXXXXGAPLF"
+EMR_APPLICATION = f"arn:aws:emr-serverless:{REGION}:{ACCOUNT}:/applications/00f1abcdexample"
+TRAINING = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:training-job/recs-train"
+PROCESSING = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:processing-job/features"
+TRANSFORM = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:transform-job/score"
+MODEL = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model/recs"
 
 
 @dataclass(frozen=True)
@@ -369,9 +375,132 @@ ROWS: list[Row] = [
         {"ModelId.$": "$.model", "Input": {"S3Uri.$": "$.prompts"}},
         (invokes(dyn(f"{P}.ModelId.$"), f"{P}.ModelId.$"), reads(dyn(f"{P}.Input.S3Uri.$"), f"{P}.Input.S3Uri.$")),
         {f"{P}.ModelId.$": ("bedrock.model", "$.model"), f"{P}.Input.S3Uri.$": ("s3.location", "$.prompts")}),
+    Row("bedrock model with a guardrail", f"{S}bedrock:invokeModel",
+        {"ModelId": "anthropic.claude-v2", "Body": {}, "GuardrailIdentifier": "gr0abc", "GuardrailVersion": "2"},
+        (invokes(arns.build_arn("bedrock", REGION, "", "foundation-model/anthropic.claude-v2"), f"{P}.ModelId",
+                 f"{P}.GuardrailIdentifier"),)),
+    Row("bedrock model with a guardrail known at run time", f"{S}bedrock:invokeModel",
+        {"ModelId": "anthropic.claude-v2", "GuardrailIdentifier.$": "$.guardrail", "GuardrailVersion": "DRAFT"},
+        (invokes(arns.build_arn("bedrock", REGION, "", "foundation-model/anthropic.claude-v2"), f"{P}.ModelId",
+                 f"{P}.GuardrailIdentifier.$"),)),
     Row("bedrock runtime dynamic", f"{SDK}bedrockruntime:invokeModel", {"ModelId": "{% $model %}"},
         (invokes(dyn(f"{A}.ModelId"), f"{A}.ModelId"),), {f"{A}.ModelId": ("bedrock.model", "{% $model %}")},
         jsonata=True),
+
+    # --- EMR: the cluster runs the step, and what the step's arguments name are the cluster's flows; the
+    # spark-submit application (a script) and the step's Jar are code, not data
+    Row("emr add step", f"{S}elasticmapreduce:addStep.sync",
+        {"ClusterId": "j-2AXXXXXXGAPLF", "Step": {"Name": "recs", "ActionOnFailure": "CONTINUE", "HadoopJarStep": {
+            "Jar": "command-runner.jar",
+            "Args": ["spark-submit", "--deploy-mode", "cluster", "--py-files", "s3://code/libs.zip",
+                     "s3://code/recs.py", "--input", "s3://cur/enrollments/", "--output=s3://cur/recs/",
+                     "--target_database", "curated", "--target_table", "recs", "s3://cur/extra/"]}}},
+        (invokes(EMR_CLUSTER, f"{P}.ClusterId"),
+         (s3("cur/enrollments"), "reads", EMR_CLUSTER, (f"{P}.Step.HadoopJarStep.Args[7]",)),
+         (EMR_CLUSTER, "writes", s3("cur/recs"), (f"{P}.Step.HadoopJarStep.Args[8]",)),
+         (EMR_CLUSTER, "writes", catalog_table("curated", "recs"), (f"{P}.Step.HadoopJarStep.Args[12]",)),
+         (s3("cur/extra"), "reads", EMR_CLUSTER, (f"{P}.Step.HadoopJarStep.Args[13]",)))),
+    Row("emr add step with a jar of its own", f"{S}elasticmapreduce:addStep",
+        {"ClusterId": f"arn:aws:elasticmapreduce:{REGION}:{OTHER}:cluster/j-1", "Step": {"HadoopJarStep": {
+            "Jar": "s3://code/etl.jar", "Args": ["-input", "s3://raw/in/", "-output", "s3://cur/out/"]}}},
+        (invokes(f"arn:aws:elasticmapreduce:{REGION}:{OTHER}:cluster/j-1", f"{P}.ClusterId"),
+         (s3("raw/in"), "reads", f"arn:aws:elasticmapreduce:{REGION}:{OTHER}:cluster/j-1",
+          (f"{P}.Step.HadoopJarStep.Args[1]",)),
+         (f"arn:aws:elasticmapreduce:{REGION}:{OTHER}:cluster/j-1", "writes", s3("cur/out"),
+          (f"{P}.Step.HadoopJarStep.Args[3]",)))),
+    Row("emr add step to a cluster known at run time", f"{S}elasticmapreduce:addStep.sync",
+        {"ClusterId.$": "$.cluster.ClusterId", "Step": {"Name": "s", "HadoopJarStep": {
+            "Jar": "command-runner.jar", "Args": ["spark-submit", "s3://code/job.py", "--output", "s3://cur/out/",
+                                                  "--day", "${Day}"]}}},
+        (invokes(dyn(f"{P}.ClusterId.$"), f"{P}.ClusterId.$"),
+         writes(s3("cur/out"), f"{P}.Step.HadoopJarStep.Args[3]")),
+        {f"{P}.ClusterId.$": ("emr.cluster", "$.cluster.ClusterId")}),
+    Row("emr add job flow steps through aws-sdk", f"{SDK}emr:addJobFlowSteps",
+        {"JobFlowId": "j-2AXXXXXXGAPLF", "Steps": [{"Name": "a", "HadoopJarStep": {
+            "Jar": "command-runner.jar", "Args": ["spark-submit", "s3://code/a.py", "--source", "s3://raw/a/"]}}]},
+        (invokes(EMR_CLUSTER, f"{P}.JobFlowId"),
+         (s3("raw/a"), "reads", EMR_CLUSTER, (f"{P}.Steps[0].HadoopJarStep.Args[3]",)))),
+    Row("emr add job flow steps dynamic", f"{SDK}emr:addJobFlowSteps",
+        {"JobFlowId.$": "$.cluster", "Steps.$": "$.steps"},
+        (invokes(dyn(f"{P}.JobFlowId.$"), f"{P}.JobFlowId.$"),), {f"{P}.JobFlowId.$": ("emr.cluster", "$.cluster")}),
+
+    # --- EMR Serverless: the application runs the job; its entry point arguments are its flows, and its logs
+    Row("emr serverless job run", f"{S}emr-serverless:startJobRun.sync",
+        {"ApplicationId": "00f1abcdexample", "ExecutionRoleArn": "arn:aws:iam::111122223333:role/job",
+         "JobDriver": {"SparkSubmit": {"EntryPoint": "s3://code/recs.py",
+                                       "EntryPointArguments": ["--input", "s3://cur/enrollments/", "--output",
+                                                               "s3://cur/recs/"],
+                                       "SparkSubmitParameters": "--conf spark.executor.cores=2 --py-files s3://code/l.zip"}},
+         "ConfigurationOverrides": {"MonitoringConfiguration": {"S3MonitoringConfiguration": {
+             "LogUri": "s3://logs/emr-serverless/"}}}},
+        (invokes(EMR_APPLICATION, f"{P}.ApplicationId"),
+         (s3("cur/enrollments"), "reads", EMR_APPLICATION, (f"{P}.JobDriver.SparkSubmit.EntryPointArguments[1]",)),
+         (EMR_APPLICATION, "writes", s3("cur/recs"), (f"{P}.JobDriver.SparkSubmit.EntryPointArguments[3]",)),
+         (EMR_APPLICATION, "writes", s3("logs/emr-serverless"),
+          (f"{P}.ConfigurationOverrides.MonitoringConfiguration.S3MonitoringConfiguration.LogUri",)))),
+    Row("emr serverless through aws-sdk", f"{SDK}emrserverless:startJobRun",
+        {"ApplicationId": "00f1abcdexample", "JobDriver": {"SparkSubmit": {"EntryPoint": "s3://code/a.py"}}},
+        (invokes(EMR_APPLICATION, f"{P}.ApplicationId"),)),
+    Row("emr serverless application known at run time", f"{S}emr-serverless:startJobRun.sync",
+        {"ApplicationId.$": "$.ApplicationId", "ExecutionRoleArn": "${JobRole}",
+         "JobDriver": {"SparkSubmit": {"EntryPoint": "/usr/lib/spark/examples/jars/spark-examples.jar",
+                                       "EntryPointArguments": ["s3://raw/in/"]}}},
+        (invokes(dyn(f"{P}.ApplicationId.$"), f"{P}.ApplicationId.$"),
+         reads(s3("raw/in"), f"{P}.JobDriver.SparkSubmit.EntryPointArguments[0]")),
+        {f"{P}.ApplicationId.$": ("emr_serverless.application", "$.ApplicationId")}),
+    Row("emr serverless dynamic through aws-sdk", f"{SDK}emrserverless:startJobRun",
+        {"ApplicationId": "{% $app %}"},
+        (invokes(dyn(f"{A}.ApplicationId"), f"{A}.ApplicationId"),),
+        {f"{A}.ApplicationId": ("emr_serverless.application", "{% $app %}")}, jsonata=True),
+
+    # --- SageMaker: the job is started; a named job reads its inputs and writes its outputs, a job named only at
+    # run time (one per execution, the usual case) leaves them to the machine
+    Row("sagemaker training job named", f"{S}sagemaker:createTrainingJob.sync",
+        {"TrainingJobName": "Recs-Train", "RoleArn": "arn:aws:iam::111122223333:role/sm",
+         "InputDataConfig": [{"ChannelName": "train", "DataSource": {"S3DataSource": {
+             "S3DataType": "S3Prefix", "S3Uri": "s3://cur/train/"}}}],
+         "OutputDataConfig": {"S3OutputPath": "s3://models/recs/"}},
+        (invokes(TRAINING, f"{P}.TrainingJobName"),
+         (s3("cur/train"), "reads", TRAINING, (f"{P}.InputDataConfig[0].DataSource.S3DataSource.S3Uri",)),
+         (TRAINING, "writes", s3("models/recs"), (f"{P}.OutputDataConfig.S3OutputPath",)))),
+    Row("sagemaker training job named at run time", f"{S}sagemaker:createTrainingJob.sync",
+        {"TrainingJobName.$": "$$.Execution.Name",
+         "InputDataConfig": [{"DataSource": {"S3DataSource": {"S3Uri": "s3://${Bucket}/csv/train.csv"}}}],
+         "OutputDataConfig": {"S3OutputPath": "s3://models/recs/"}},
+        (invokes(dyn(f"{P}.TrainingJobName.$"), f"{P}.TrainingJobName.$"),
+         reads(dyn(f"{P}.InputDataConfig[0].DataSource.S3DataSource.S3Uri"),
+               f"{P}.InputDataConfig[0].DataSource.S3DataSource.S3Uri"),
+         writes(s3("models/recs"), f"{P}.OutputDataConfig.S3OutputPath")),
+        {f"{P}.TrainingJobName.$": ("sagemaker.training_job", "$$.Execution.Name"),
+         f"{P}.InputDataConfig[0].DataSource.S3DataSource.S3Uri": ("s3.location", "s3://${Bucket}/csv/train.csv")}),
+    Row("sagemaker processing job", f"{SDK}sagemaker:createProcessingJob",
+        {"ProcessingJobName": "features",
+         "ProcessingInputs": [{"InputName": "raw", "S3Input": {"S3Uri": "s3://raw/events/", "LocalPath": "/in"}}],
+         "ProcessingOutputConfig": {"Outputs": [{"OutputName": "f", "S3Output": {"S3Uri": "s3://cur/features/",
+                                                                                 "LocalPath": "/out"}}]}},
+        (invokes(PROCESSING, f"{P}.ProcessingJobName"),
+         (s3("raw/events"), "reads", PROCESSING, (f"{P}.ProcessingInputs[0].S3Input.S3Uri",)),
+         (PROCESSING, "writes", s3("cur/features"), (f"{P}.ProcessingOutputConfig.Outputs[0].S3Output.S3Uri",)))),
+    Row("sagemaker processing job dynamic", f"{S}sagemaker:createProcessingJob.sync",
+        {"ProcessingJobName.$": "$.name", "ProcessingOutputConfig": {"Outputs.$": "$.outputs"}},
+        (invokes(dyn(f"{P}.ProcessingJobName.$"), f"{P}.ProcessingJobName.$"),
+         writes(dyn(f"{P}.ProcessingOutputConfig.Outputs.$"), f"{P}.ProcessingOutputConfig.Outputs.$")),
+        {f"{P}.ProcessingJobName.$": ("sagemaker.processing_job", "$.name"),
+         f"{P}.ProcessingOutputConfig.Outputs.$": ("s3.location", "$.outputs")}),
+    Row("sagemaker transform job", f"{S}sagemaker:createTransformJob.sync",
+        {"TransformJobName": "score", "ModelName": "Recs",
+         "TransformInput": {"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://cur/test/"}}},
+         "TransformOutput": {"S3OutputPath": "s3://cur/scores/"}},
+        (invokes(TRANSFORM, f"{P}.TransformJobName"),
+         (MODEL, "reads", TRANSFORM, (f"{P}.ModelName",)),
+         (s3("cur/test"), "reads", TRANSFORM, (f"{P}.TransformInput.DataSource.S3DataSource.S3Uri",)),
+         (TRANSFORM, "writes", s3("cur/scores"), (f"{P}.TransformOutput.S3OutputPath",)))),
+    Row("sagemaker transform job named at run time", f"{S}sagemaker:createTransformJob.sync",
+        {"TransformJobName.$": "$$.Execution.Name", "ModelName": "recs",
+         "TransformOutput": {"S3OutputPath": "s3://cur/scores/"}},
+        (invokes(dyn(f"{P}.TransformJobName.$"), f"{P}.TransformJobName.$"), reads(MODEL, f"{P}.ModelName"),
+         writes(s3("cur/scores"), f"{P}.TransformOutput.S3OutputPath")),
+        {f"{P}.TransformJobName.$": ("sagemaker.transform_job", "$$.Execution.Name")}),
 
     # --- HTTP endpoints and API Gateway
     Row("http POST", f"{S}http:invoke",
@@ -384,7 +513,21 @@ ROWS: list[Row] = [
         (writes(dyn(f"{P}.ApiEndpoint.$"), f"{P}.ApiEndpoint.$"),), {f"{P}.ApiEndpoint.$": ("external", "$.url")}),
     Row("api gateway", f"{S}apigateway:invoke",
         {"ApiEndpoint": "abc123.execute-api.eu-west-1.amazonaws.com", "Method": "GET", "Stage": "prod"},
-        (invokes("https://abc123.execute-api.eu-west-1.amazonaws.com", f"{P}.ApiEndpoint"),)),
+        (invokes(f"arn:aws:execute-api:eu-west-1:{ACCOUNT}:abc123", f"{P}.ApiEndpoint"),)),
+    Row("api gateway with its route: the route is reached too", f"{S}apigateway:invoke",
+        {"ApiEndpoint": "abc123.execute-api.eu-west-1.amazonaws.com", "Method": "POST", "Stage": "prod",
+         "Path": "/enrollments"},
+        (invokes(f"arn:aws:execute-api:eu-west-1:{ACCOUNT}:abc123", f"{P}.ApiEndpoint"),
+         invokes(f"arn:aws:execute-api:eu-west-1:{ACCOUNT}:abc123/*/POST/enrollments", f"{P}.Path"))),
+    Row("api gateway with a path chosen at run time: the API only", f"{S}apigateway:invoke",
+        {"ApiEndpoint": "abc123.execute-api.eu-west-1.amazonaws.com", "Method": "GET", "Path.$": "$.path"},
+        (invokes(f"arn:aws:execute-api:eu-west-1:{ACCOUNT}:abc123", f"{P}.ApiEndpoint"),)),
+    Row("api gateway in another region, written with a scheme", f"{S}apigateway:invoke",
+        {"ApiEndpoint": "https://abc123.execute-api.us-east-2.amazonaws.com/prod", "Method": "POST"},
+        (invokes(f"arn:aws:execute-api:us-east-2:{ACCOUNT}:abc123", f"{P}.ApiEndpoint"),)),
+    Row("api gateway custom domain stays the endpoint", f"{S}apigateway:invoke",
+        {"ApiEndpoint": "api.example.com", "Method": "GET"},
+        (invokes("https://api.example.com", f"{P}.ApiEndpoint"),)),
     Row("api gateway dynamic", f"{S}apigateway:invoke.waitForTaskToken",
         {"ApiEndpoint.$": "$.api", "Method": "POST"},
         (invokes(dyn(f"{P}.ApiEndpoint.$"), f"{P}.ApiEndpoint.$"),),
@@ -584,3 +727,21 @@ def test_every_handler_has_a_literal_row_and_a_dynamic_row() -> None:
 def test_row_names_are_unique() -> None:
     names = [row.id for row in ROWS]
     assert len(names) == len(set(names))
+
+
+def test_a_guardrail_is_said_on_the_invocation_of_a_model_known_only_at_run_time() -> None:
+    task = {"Type": "Task", "Resource": f"{S}bedrock:invokeModel", "End": True,
+            "Parameters": {"ModelId.$": "$.model", "GuardrailIdentifier": "gr0abc", "GuardrailVersion": "1"}}
+    result = parse_definition(json.dumps({"StartAt": "T", "States": {"T": task}}), MACHINE)
+    [edge] = result.facts.edges
+    assert (edge.source, edge.target) == (M, dyn(f"{P}.ModelId.$"))
+    assert [(ev.path, ev.excerpt) for ev in edge.evidence] == [(f"{TASK}.{P}.ModelId.$", "$.model"),
+                                                                (f"{TASK}.{P}.GuardrailIdentifier", "gr0abc version 1")]
+
+
+def test_arguments_written_as_one_expression_name_no_guardrail() -> None:
+    task = {"Type": "Task", "Resource": f"{S}bedrock:invokeModel", "End": True, "Arguments": "{% $request %}"}
+    result = parse_definition(json.dumps({"QueryLanguage": "JSONata", "StartAt": "T", "States": {"T": task}}),
+                              MACHINE)
+    [edge] = result.facts.edges
+    assert [ev.path for ev in edge.evidence] == [f"{TASK}.{A}"]

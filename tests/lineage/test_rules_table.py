@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from collectors.context import absent
+from collectors.iam import transform_role
 from collectors.s3 import policy_facts, transform_bucket
 from lineage import arn as arns
 from lineage.graph import Graph, build_graph
@@ -788,6 +789,254 @@ case("pii: a path written by a job that masks", PROBABLY,
      at_rest(masking_job(), flow(TABLE, JOB, EdgeKind.READS), flow(JOB, OUT)))
 case("pii: a path written from other data", PROBABLY,
      at_rest(job(), flow(TABLE, JOB, EdgeKind.READS), flow(JOB, OUT), personal=False))
+
+
+# API Gateway and AppSync: where requests enter.
+API = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:a1b2c3"
+ROUTE = f"{API}/*/POST/orders"
+GRAPHQL = f"arn:aws:appsync:{REGION}:{ACCOUNT}:apis/g1"
+OPEN_ROUTE, OPEN_TO_PII = ("apigateway.route_without_authorization",
+                           "apigateway.personal_data_route_without_authorization")
+NO_WAF, NO_ACCESS_LOG = "apigateway.stage_without_waf", "apigateway.access_logging_off"
+GRAPHQL_NO_WAF, KEY_ONLY = "appsync.api_without_waf", "appsync.api_key_only"
+
+
+def route(route_id: str = ROUTE, **attributes: Any) -> Node:
+    said = {"api": "orders", "api_id": "a1b2c3", "protocol": "REST", "method": "POST", "path": "/orders",
+            "endpoint_types": ["REGIONAL"], "auth_type": "NONE", "api_key_required": False, **attributes}
+    return node(route_id, "apigateway.route", **said)
+
+
+def rest_api(*stages: dict[str, Any], **attributes: Any) -> Node:
+    return node(API, "apigateway.api", **{"protocol": "REST", "private": False, "endpoint_types": ["REGIONAL"],
+                                          "stages": list(stages), **attributes})
+
+
+def graphql(**attributes: Any) -> Node:
+    return node(GRAPHQL, "appsync.api", **{"authentication": ["AMAZON_COGNITO_USER_POOLS"], "visibility": "GLOBAL",
+                                           "waf_web_acl": "arn:aws:wafv2:r:1:regional/webacl/w/1", **attributes})
+
+
+case("apigateway: a route anyone can call into a function", (OPEN_ROUTE, OPEN_TO_PII),
+     facts(route(), node(WORKER, "lambda.function"), flow(ROUTE, WORKER, EdgeKind.INVOKES)), (OPEN_ROUTE, ROUTE))
+case("apigateway: a route anyone can call into a table of personal data", (OPEN_ROUTE, OPEN_TO_PII),
+     facts(route(), table(("email", "email")), flow(ROUTE, TABLE)), (OPEN_TO_PII, ROUTE))
+case("apigateway: routes behind IAM, an API key, a PRIVATE API, a CORS preflight, a WebSocket's $connect",
+     (OPEN_ROUTE, OPEN_TO_PII),
+     facts(route(auth_type="AWS_IAM"), route(f"{API}/*/GET/keyed", api_key_required=True),
+           route(f"{API}/*/GET/private", endpoint_types=["PRIVATE"]),
+           route(f"{API}/*/OPTIONS/orders", method="OPTIONS"),
+           route(f"{API}/*/sendMessage", protocol="WEBSOCKET", authorized_at_connect="CUSTOM"),
+           route(f"{API}/*/GET/unread", auth_type=None), table(("email", "email")), flow(ROUTE, TABLE)))
+case("apigateway: a public stage without a web ACL", NO_WAF,
+     facts(rest_api({"name": "prod", "web_acl": None, "access_log_destination": "arn:aws:logs:r:1:log-group:a"})),
+     (NO_WAF, API))
+case("apigateway: a stage with a web ACL, a PRIVATE API's, an HTTP API's", NO_WAF,
+     facts(rest_api({"name": "prod", "web_acl": "arn:aws:wafv2:r:1:regional/webacl/w/1"}),
+           node(f"{API}x", "apigateway.api", protocol="REST", private=True, stages=[{"name": "p", "web_acl": None}]),
+           node(f"{API}y", "apigateway.api", protocol="HTTP", unread=["stages"])))
+case("apigateway: a stage without an access log", NO_ACCESS_LOG,
+     facts(rest_api({"name": "prod", "access_log_destination": None})), (NO_ACCESS_LOG, API))
+case("apigateway: a stage with an access log, stages unread", NO_ACCESS_LOG,
+     facts(rest_api({"name": "prod", "access_log_destination": "arn:aws:logs:r:1:log-group:a"}),
+           node(f"{API}y", "apigateway.api", protocol="HTTP", unread=["stages"])))
+case("appsync: a public API without a web ACL, behind an API key only", (GRAPHQL_NO_WAF, KEY_ONLY),
+     facts(graphql(authentication=["API_KEY"], waf_web_acl=None)), (GRAPHQL_NO_WAF, GRAPHQL), (KEY_ONLY, GRAPHQL))
+case("appsync: a private API, users with a key as a second way in", (GRAPHQL_NO_WAF, KEY_ONLY),
+     facts(graphql(authentication=["AMAZON_COGNITO_USER_POOLS", "API_KEY"], visibility="PRIVATE", waf_web_acl=None)))
+
+# Lambda: functions behind an API, what their role allows and where they run; function URLs.
+WILDCARD, OPEN_URL, OPEN_URL_TO_PII, OUTSIDE_VPC = (
+    "lambda.role_wildcard_actions", "lambda.url_without_auth", "lambda.url_without_auth_on_personal_data",
+    "lambda.outside_vpc_reaching_vpc_store")
+FUNCTION = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:orders-api"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/orders-api"
+URL = "https://q1w2e3r4t5y6u7i8o9p0.lambda-url.eu-west-1.on.aws/"
+STORE = f"arn:aws:rds:{REGION}:{ACCOUNT}:db:orders"
+PEOPLE_BUCKET = "arn:aws:s3:::people"
+
+
+def api_function(in_vpc: bool = False) -> Node:
+    return node(FUNCTION, "lambda.function", role=ROLE, in_vpc=in_vpc)
+
+
+def api_role(*actions: str) -> Node:
+    """The function's role as `collectors.iam` summarises it: one inline policy allowing `actions` on DDB."""
+    statement = {"Effect": "Allow", "Action": list(actions), "Resource": DDB}
+    return transform_role({"Reference": ROLE, "Role": {"Arn": ROLE, "RoleName": "orders-api"}, "Attached": [],
+                           "Inline": [{"PolicyName": "p", "PolicyDocument": {"Version": "2012-10-17",
+                                                                             "Statement": [statement]}}]},
+                          {}, ACCOUNT)
+
+
+def behind_route(role: Node, *items: Node | Edge) -> list[Facts]:
+    """A route (behind IAM) invoking the function, which writes the orders table."""
+    return facts(route(auth_type="AWS_IAM"), api_function(), role, flow(ROUTE, FUNCTION, EdgeKind.INVOKES),
+                 flow(FUNCTION, DDB), *items)
+
+
+def function_url(auth_type: str, *items: Node | Edge) -> list[Facts]:
+    """A function URL, as `collectors.awslambda` draws it, invoking the function."""
+    url = Node(URL, "lambda.url", "orders-api URL", stage_for("lambda.url"), ACCOUNT, REGION, True,
+               {"auth_type": auth_type, "invoke_mode": "BUFFERED", "cors": None, "function": FUNCTION})
+    return facts(url, api_function(), flow(URL, FUNCTION, EdgeKind.INVOKES), *items)
+
+
+def reaching_store(in_vpc: bool) -> list[Facts]:
+    return facts(route(auth_type="AWS_IAM"), api_function(in_vpc), node(STORE, "rds.db_instance", in_vpc=True),
+                 flow(ROUTE, FUNCTION, EdgeKind.INVOKES), flow(FUNCTION, STORE, EdgeKind.REFERENCES))
+
+
+case("lambda: a function behind a route whose role allows dynamodb:* on the table it writes", WILDCARD,
+     behind_route(api_role("dynamodb:*")), (WILDCARD, FUNCTION))
+case("lambda: a function behind a route whose role allows what it needs", WILDCARD,
+     behind_route(api_role("dynamodb:PutItem")))
+case("lambda: a function nothing calls from outside, its role allowing dynamodb:*", WILDCARD,
+     facts(api_function(), api_role("dynamodb:*"), flow(FUNCTION, DDB)))
+case("lambda: a function URL anyone may call", (OPEN_URL, OPEN_URL_TO_PII), function_url("NONE"), (OPEN_URL, URL))
+case("lambda: a function URL anyone may call, on a flow of personal data", (OPEN_URL, OPEN_URL_TO_PII),
+     function_url("NONE", s3_bucket("people", tags=tagged(lineage_pii="email")),
+                  flow(FUNCTION, PEOPLE_BUCKET, EdgeKind.REFERENCES)), (OPEN_URL_TO_PII, URL))
+case("lambda: a function URL asking for signed requests, on a flow of personal data", (OPEN_URL, OPEN_URL_TO_PII),
+     function_url("AWS_IAM", s3_bucket("people", tags=tagged(lineage_pii="email")),
+                  flow(FUNCTION, PEOPLE_BUCKET, EdgeKind.REFERENCES)))
+case("lambda: a function behind a route, outside the VPC of a store it reaches", OUTSIDE_VPC, reaching_store(False),
+     (OUTSIDE_VPC, FUNCTION))
+case("lambda: a function behind a route, in a VPC, reaching a store in one", OUTSIDE_VPC, reaching_store(True))
+
+# QuickSight: datasets bringing personal data to screens, data sources connecting without SSL.
+QS_PERSONAL, QS_SSL = "quicksight.dataset_reads_personal_data", "quicksight.data_source_ssl_disabled"
+DATASET = f"arn:aws:quicksight:{REGION}:{ACCOUNT}:dataset/enrolments"
+SOURCE = f"arn:aws:quicksight:{REGION}:{ACCOUNT}:datasource/registry"
+ATHENA_SOURCE = f"arn:aws:quicksight:{REGION}:{ACCOUNT}:datasource/lake"
+
+
+def dataset(*columns: tuple[str, str], **tags: str) -> list[Facts]:
+    """A SPICE dataset, without row- or column-level security, reading the table (personal or not)."""
+    return facts(table(*columns), node(DATASET, "quicksight.dataset", import_mode="SPICE", spice=True,
+                                       row_level_security=False, column_level_security=[], tags=tags),
+                 flow(TABLE, DATASET, EdgeKind.READS))
+
+
+def data_source(source_id: str, source_type: str, ssl_disabled: bool) -> Node:
+    return node(source_id, "quicksight.data_source", type=source_type, status="CREATION_SUCCESSFUL",
+                ssl_disabled=ssl_disabled, vpc_connection=None,
+                reads_from=f"{source_type} (outside AWS's resources)")
+
+
+case("quicksight: a dataset reading personal columns", QS_PERSONAL, dataset(("student_email", "email")),
+     (QS_PERSONAL, DATASET))
+case("quicksight: a dataset declared to mask personal columns", QS_PERSONAL,
+     dataset(("student_email", "email"), **{"lineage:pii": "masked"}))
+case("quicksight: a dataset reading other data", QS_PERSONAL, dataset())
+case("quicksight: a MySQL data source with SSL off", QS_SSL, facts(data_source(SOURCE, "MYSQL", True)),
+     (QS_SSL, SOURCE))
+case("quicksight: a MySQL data source with SSL on, an Athena one with SSL off", QS_SSL,
+     facts(data_source(SOURCE, "MYSQL", False), data_source(ATHENA_SOURCE, "ATHENA", True)))
+
+# EMR: clusters' security configurations, the region's block public access.
+CLUSTER = f"arn:aws:elasticmapreduce:{REGION}:{ACCOUNT}:cluster/j-1RECS"
+EMR_PLAIN, EMR_OPEN = "emr.cluster_without_security_configuration", "emr.block_public_access_off"
+EMR_ENCRYPTED = {"name": "s", "readable": True, "at_rest": True, "local_disk_encryption": "AwsKms", "in_transit": True}
+
+
+def cluster(**attributes: Any) -> Node:
+    return node(CLUSTER, "emr.cluster", **attributes)
+
+
+case("emr: no security configuration", EMR_PLAIN, facts(cluster(security_configuration=None)), (EMR_PLAIN, CLUSTER))
+case("emr: at rest but not in transit", EMR_PLAIN,
+     facts(cluster(security_configuration={**EMR_ENCRYPTED, "in_transit": False})), (EMR_PLAIN, CLUSTER))
+case("emr: encrypted at rest and in transit", EMR_PLAIN, facts(cluster(security_configuration=EMR_ENCRYPTED)))
+case("emr: security configuration unread", EMR_PLAIN, facts(cluster(unread=["security_configuration"])))
+case("emr: block public access off", EMR_OPEN,
+     facts(cluster(block_public_access={"block_public_security_group_rules": False, "permitted_ports": []})),
+     (EMR_OPEN, CLUSTER))
+case("emr: block public access excepting a web interface", EMR_OPEN,
+     facts(cluster(block_public_access={"block_public_security_group_rules": True,
+                                        "permitted_ports": ["22", "8088"]})), (EMR_OPEN, CLUSTER))
+case("emr: block public access on, SSH excepted", EMR_OPEN,
+     facts(cluster(block_public_access={"block_public_security_group_rules": True, "permitted_ports": ["22"]})))
+
+# SageMaker: what an endpoint captures and where it keeps it; jobs that reach the network.
+ENDPOINT = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:endpoint/churn"
+TRAIN = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:training-job/churn-1"
+CAPTURED, CAPTURE_KEY, ISOLATION = ("sagemaker.data_capture_without_lifecycle",
+                                    "sagemaker.data_capture_without_customer_key",
+                                    "sagemaker.job_without_network_isolation")
+
+
+def capturing(prefix: str, **capture: Any) -> list[Facts]:
+    """An endpoint capturing to s3://data/capture/, in a bucket whose one lifecycle rule expires `prefix`."""
+    endpoint = node(ENDPOINT, "sagemaker.endpoint",
+                    data_capture={"enabled": True, "destination": "s3://data/capture/", **capture})
+    written = Edge(ENDPOINT, "arn:aws:s3:::data/capture", EdgeKind.WRITES, (Evidence(
+        "sagemaker:DescribeEndpoint", ENDPOINT, "DataCaptureConfig.DestinationS3Uri", "s3://data/capture/"),))
+    return facts(s3_bucket("data", lifecycle=lifecycle(api_rule("r", Filter={"Prefix": prefix}))), endpoint, written)
+
+
+case("sagemaker: capture kept for ever under AWS's key", (CAPTURED, CAPTURE_KEY), capturing("raw/"),
+     (CAPTURED, ENDPOINT), (CAPTURE_KEY, ENDPOINT))
+case("sagemaker: capture expired, under the customer's key", (CAPTURED, CAPTURE_KEY),
+     capturing("capture/", kms_key=f"arn:aws:kms:{REGION}:{ACCOUNT}:key/k"))
+PEOPLE_FOR_TRAINING = "arn:aws:s3:::people-for-training"
+case("sagemaker: a training job on personal data not isolated, outside a VPC", ISOLATION,
+     facts(node(TRAIN, "sagemaker.training_job", network_isolation=False, in_vpc=False),
+           node(PEOPLE_FOR_TRAINING, "s3.bucket", tags={"lineage:pii": "email"}),
+           flow(PEOPLE_FOR_TRAINING, TRAIN, EdgeKind.READS)), (ISOLATION, TRAIN))
+case("sagemaker: a training job not isolated, on no personal data", ISOLATION,
+     facts(node(TRAIN, "sagemaker.training_job", network_isolation=False, in_vpc=False)))
+case("sagemaker: a training job on personal data, isolated", ISOLATION,
+     facts(node(TRAIN, "sagemaker.training_job", network_isolation=True, in_vpc=True),
+           node(PEOPLE_FOR_TRAINING, "s3.bucket", tags={"lineage:pii": "email"}),
+           flow(PEOPLE_FOR_TRAINING, TRAIN, EdgeKind.READS)))
+
+# Bedrock: guardrails where personal data meets a model, invocation logs, knowledge-base sources.
+GUARDRAIL_RULE, KB_SOURCE = "bedrock.model_without_guardrail", "bedrock.knowledge_base_source_with_personal_data"
+LOG_RETENTION, LOG_KEY = ("bedrock.invocation_logging_without_retention",
+                          "bedrock.invocation_logging_without_customer_key")
+AGENT = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:agent/A1"
+KB = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:knowledge-base/K1"
+MODEL = f"arn:aws:bedrock:{REGION}::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"
+LOGGING = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:model-invocation-logging"
+BEDROCK_LOGS = arns.log_group_arn(REGION, ACCOUNT, "/aws/bedrock/invocations")
+
+
+def agent_on_kb(guardrail: dict[str, str] | None, personal: bool = True) -> list[Facts]:
+    return at_rest(node(KB, "bedrock.knowledge_base"), node(AGENT, "bedrock.agent", guardrail=guardrail),
+                   flow(PEOPLE, KB, EdgeKind.READS), flow(KB, AGENT, EdgeKind.READS),
+                   flow(AGENT, MODEL, EdgeKind.INVOKES), personal=personal)
+
+
+def machine_asking(path: str) -> list[Facts]:
+    return at_rest(node(MACHINE, "states.state_machine"), flow(TABLE, MACHINE, EdgeKind.READS),
+                   Edge(MACHINE, MODEL, EdgeKind.INVOKES, (Evidence("states:DescribeStateMachine", MACHINE, path),)))
+
+
+def bedrock_logs(retention: int | None, key: str | None) -> list[Facts]:
+    group = node(BEDROCK_LOGS, "logs.log_group", retention_days=retention, kms_key=key,
+                 encryption={"type": "kms", "kms_key": key} if key else {"type": "aws-owned", "kms_key": None})
+    return facts(node(LOGGING, "bedrock.invocation_logging", enabled=True, delivers=["text"]), group,
+                 flow(LOGGING, BEDROCK_LOGS))
+
+
+case("bedrock: an agent on personal data without a guardrail", GUARDRAIL_RULE, agent_on_kb(None),
+     (GUARDRAIL_RULE, AGENT))
+case("bedrock: an agent on personal data with a guardrail", GUARDRAIL_RULE,
+     agent_on_kb({"identifier": "gr-1", "version": "1"}))
+case("bedrock: an agent without a guardrail on other data", GUARDRAIL_RULE, agent_on_kb(None, personal=False))
+case("bedrock: a machine's InvokeModel task on personal data without a guardrail", GUARDRAIL_RULE,
+     machine_asking("States.Ask.Parameters.ModelId"), (GUARDRAIL_RULE, MODEL))
+case("bedrock: a machine's InvokeModel task naming its guardrail", GUARDRAIL_RULE,
+     machine_asking("States.Ask.Parameters.ModelId, Parameters.GuardrailIdentifier"))
+case("bedrock: a knowledge base built from personal data", KB_SOURCE,
+     at_rest(node(KB, "bedrock.knowledge_base"), flow(PEOPLE, KB, EdgeKind.READS)), (KB_SOURCE, KB))
+case("bedrock: a knowledge base built from other data", KB_SOURCE,
+     at_rest(node(KB, "bedrock.knowledge_base"), flow(PEOPLE, KB, EdgeKind.READS), personal=False))
+case("bedrock: invocation logs kept for ever under AWS's keys", (LOG_RETENTION, LOG_KEY), bedrock_logs(None, None),
+     (LOG_RETENTION, LOGGING), (LOG_KEY, LOGGING))
+case("bedrock: invocation logs kept 30 days under the customer's key", (LOG_RETENTION, LOG_KEY),
+     bedrock_logs(30, f"arn:aws:kms:{REGION}:{ACCOUNT}:key/logs"))
 
 
 @pytest.mark.parametrize(("rules", "batches", "expected"), CASES)

@@ -114,7 +114,9 @@ def test_the_demo_reads_left_to_right_by_stage(browser: Any, tmp_path: Path, dem
     at_stage = {stage: [drawn[i]["x"] for i in on_flows if stage_of[i] == stage]
                 for stage in ("generation", "storage", "processing", "usage")}
     assert min(at_stage["generation"]) == min(drawn[i]["x"] for i in on_flows)
-    assert max(at_stage["generation"]) < min(at_stage["usage"])
+    # Where data first appears stands just before what first takes it: a schedule that starts a late job stands
+    # late, a dashboard on a database outside AWS early; each use still stands after all that feeds it (below).
+    assert sum(at_stage["generation"]) / len(at_stage["generation"]) < sum(at_stage["usage"]) / len(at_stage["usage"])
     for usage in (i for i in on_flows if stage_of[i] == "usage"):
         assert all(drawn[feeder]["x"] < drawn[usage]["x"] for feeder in nx.ancestors(flows, usage))
     browser.save_screenshot(str(tmp_path / "demo.png"))  # kept with the test's files, for a person to look at
@@ -310,13 +312,29 @@ def test_every_kind_of_edge_is_drawn_and_structure_only_on_request(browser: Any,
     assert set(browser.execute_script(labels)) == kinds
 
 
+def _clear_of_other_edges(drawn: dict[str, dict[str, Any]], scan: Scan, source: str,
+                          target: str) -> tuple[float, float]:
+    """The point on the straight edge `source → target` (edges are drawn straight) farthest from every other
+    edge drawn, so that a click there can only mean this one."""
+    def distance(point: tuple[float, float], a: dict[str, Any], b: dict[str, Any]) -> float:
+        (x, y), (ax, ay), (bx, by) = point, (a["x"], a["y"]), (b["x"], b["y"])
+        length = (bx - ax) ** 2 + (by - ay) ** 2
+        t = 0.0 if not length else max(0.0, min(1.0, ((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / length))
+        return float(((x - ax - t * (bx - ax)) ** 2 + (y - ay - t * (by - ay)) ** 2) ** 0.5)
+
+    others = {(e.source, e.target) for e in scan.edges if e.source in drawn and e.target in drawn} - {(source, target)}
+    along = [(drawn[source]["x"] + f * (drawn[target]["x"] - drawn[source]["x"]),
+              drawn[source]["y"] + f * (drawn[target]["y"] - drawn[source]["y"])) for f in (0.3, 0.4, 0.5, 0.6, 0.7)]
+    return max(along, key=lambda point: min((distance(point, drawn[a], drawn[b]) for a, b in others),
+                                            default=float("inf")))
+
+
 def test_an_edge_shows_the_evidence_for_it(browser: Any, tmp_path: Path, demo_scan: Scan) -> None:
     open_page(browser, tmp_path, render_html(demo_scan))
     table, workgroup = named(demo_scan, "curated.enrollments"), named(demo_scan, "analytics")
     edge = next(e for e in demo_scan.edges if (e.source, e.target) == (table.id, workgroup.id))
     drawn = shown(browser)
-    click_at(browser, (drawn[table.id]["x"] + drawn[workgroup.id]["x"]) / 2,
-             (drawn[table.id]["y"] + drawn[workgroup.id]["y"]) / 2)
+    click_at(browser, *_clear_of_other_edges(drawn, demo_scan, table.id, workgroup.id))
     panel = text_of(browser, "panel")
     assert panel.startswith(edge.kind.value) and "curated.enrollments → reads → analytics" in panel
     assert edge.evidence and all(e.operation in panel and e.excerpt[:40] in panel for e in edge.evidence[:3])
@@ -416,7 +434,9 @@ def test_a_place_named_in_configuration_is_listed_apart_from_flows_of_known_dire
     browser.find_element("id", "search").clear()
     browser.find_element("id", "search").send_keys("arn:aws:dynamodb:us-east-1:123456789012:table/enrollments\n")
     panel = text_of(browser, "panel")  # the table shows the same reference, from its end
-    assert "Named in configuration, direction unknown (1)" in panel and "enrollment-api — references" in panel
+    # The function's environment names it; so does the GraphQL API whose data source it is.
+    assert "Named in configuration, direction unknown (2)" in panel and "enrollment-api — references" in panel
+    assert "course-catalog — references" in panel
 
 
 _PATHS = ["", "raw", "raw/a", "raw/a/b", "raw/ab", "curated", "curated/x"]

@@ -8,7 +8,12 @@ estate in moto — the demo's, the demo server's, the tests' — reads it whole 
   (`AddLFTagsToResource`) on the databases and tables moto's Glue holds, inherited as Lake Formation
   inherits them (database → table → column);
 - DynamoDB's `DescribeKinesisStreamingDestination`: the Kinesis data streams a test seeds on a table
-  (`seed_streaming_destinations`), none by default.
+  (`seed_streaming_destinations`), none by default;
+- and, one module per service beside this one, what the collectors of both ends of the flows read that moto
+  lacks: AppSync's data sources (`apigateway`), Athena's saved queries read in batches and prepared
+  statements (`athena`), Lambda's function URLs (`awslambda`), Bedrock's guardrails, knowledge-base data
+  sources, action groups and agents' knowledge bases (`bedrock`), QuickSight's datasets, analyses and the
+  datasets a dashboard shows (`quicksight`), SageMaker's feature groups listed (`sagemaker`).
 
 Without them a scan of any estate in moto would meet `404: Not yet implemented` on these operations.
 `install` adds them once per process (`lineage.demo` before it builds an estate, `tests/conftest.py` for
@@ -173,8 +178,20 @@ _ADDITIONS: list[tuple[Any, type, str, str, Any]] = [
 
 
 def install() -> None:
-    """Teach moto the operations above (idempotent); before any moto server starts, which reads the paths."""
-    for module, response, path, method, answer in _ADDITIONS:
+    """Teach moto the operations above and those of each service's module here (idempotent); before any moto
+    server starts, which reads the paths."""
+    from lineage.moto_support import (  # noqa: PLC0415 - they may use this module's helpers
+        apigateway,
+        athena,
+        awslambda,
+        bedrock,
+        quicksight,
+        sagemaker,
+    )
+
+    every = [*_ADDITIONS, *(addition for service in (apigateway, athena, awslambda, bedrock, quicksight, sagemaker)
+                            for addition in service.ADDITIONS)]
+    for module, response, path, method, answer in every:
         if hasattr(response, method):  # moto serves it now
             continue
         setattr(response, method, answer)

@@ -51,7 +51,7 @@ def _tls_only(bucket: str, extra: list[dict[str, Any]] | None = None) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": statements + (extra or [])})
 
 
-def _lambda_zip() -> bytes:
+def lambda_zip() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("handler.py", "def handler(event, context):\n    return {'statusCode': 200}\n")
@@ -132,13 +132,13 @@ def build_estate(client: ClientFactory) -> None:
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
     )["TableDescription"]["LatestStreamArn"]
     functions = client("lambda")
-    function = functions.create_function(
+    functions.create_function(
         FunctionName="enrollment-api", Runtime="python3.12", Role=role, Handler="handler.handler",
-        Code={"ZipFile": _lambda_zip()}, Environment={"Variables": {"TABLE_NAME": "enrollments"}},
+        Code={"ZipFile": lambda_zip()}, Environment={"Variables": {"TABLE_NAME": "enrollments"}},
     )["FunctionArn"]
     functions.create_function(
         FunctionName="enrollment-announcer", Runtime="python3.12", Role=role, Handler="handler.handler",
-        Code={"ZipFile": _lambda_zip()},
+        Code={"ZipFile": lambda_zip()},
         Environment={"Variables": {"EVENT_BUS": BUS, "EVENT_SOURCE": EVENT_SOURCE}},
     )
     functions.create_event_source_mapping(
@@ -147,18 +147,8 @@ def build_estate(client: ClientFactory) -> None:
             "NewImage": {"status": {"S": ["completed"]}}}})}]})
     validator = functions.create_function(
         FunctionName="clickstream-validator", Runtime="python3.12", Role=role, Handler="handler.handler",
-        Code={"ZipFile": _lambda_zip()},
+        Code={"ZipFile": lambda_zip()},
     )["FunctionArn"]
-    apigateway = client("apigateway")
-    api = apigateway.create_rest_api(name="learning-platform-api")["id"]
-    root = next(r["id"] for r in apigateway.get_resources(restApiId=api)["items"] if r["path"] == "/")
-    resource = apigateway.create_resource(restApiId=api, parentId=root, pathPart="enrollments")["id"]
-    apigateway.put_method(restApiId=api, resourceId=resource, httpMethod="POST", authorizationType="NONE")
-    apigateway.put_integration(
-        restApiId=api, resourceId=resource, httpMethod="POST", type="AWS_PROXY", integrationHttpMethod="POST",
-        uri=f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{function}/invocations",
-    )
-
     # Where data rests.
     s3 = client("s3")
     for bucket in (RAW, CURATED, TEMP, RESULTS, ASSETS):
@@ -320,7 +310,7 @@ def build_estate(client: ClientFactory) -> None:
     # a function; the announcer's kept forever.
     archiver = functions.create_function(
         FunctionName="log-archiver", Runtime="python3.12", Role=role, Handler="handler.handler",
-        Code={"ZipFile": _lambda_zip()})["FunctionArn"]
+        Code={"ZipFile": lambda_zip()})["FunctionArn"]
     logs = client("logs")
     logs.create_log_group(logGroupName="/aws/lambda/enrollment-api", tags={"team": "platform"},
                           kmsKeyId=kms.describe_key(KeyId=platform_key)["KeyMetadata"]["Arn"])
@@ -344,6 +334,12 @@ def build_estate(client: ClientFactory) -> None:
 
     # The platform never turned on Macie's sensitive-data discovery (moto starts every account with it on).
     client("macie2").disable_macie()
+
+    # Both ends of the flows, each part built on what is above and on nothing of another part.
+    from lineage.demo import api, batch, dashboards, entry_functions, models, training  # noqa: PLC0415 - they use these names
+
+    for part in (api, entry_functions, batch, dashboards, training, models):
+        part.build(client)
 
 
 @dataclass(frozen=True, slots=True)
