@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from collectors.context import AwsContext, each_answer, each_resource, every_page, is_gone
@@ -475,6 +476,14 @@ def _http_stage(stage: Mapping[str, Any]) -> dict[str, Any]:
     return kept
 
 
+def _access_logs(api_node_id: str, stages: list[dict[str, Any]], operation: str, path: str) -> list[Edge]:
+    """The API writes each stage's access log (caller IPs and identities) to its destination; `path` names the
+    stage's field in the answer, `{}` standing for the stage's name."""
+    return [Edge(api_node_id, stage["access_log_destination"], EdgeKind.WRITES, (Evidence(
+        operation, api_node_id, path.format(stage["name"]), stage["access_log_destination"]),))
+        for stage in stages if stage["access_log_destination"]]
+
+
 def _execution_log(api_node_id: str, api_id: str, stage: Mapping[str, Any], region: str, account: str) -> Edge:
     """A stage with execution logging writes to the log group API Gateway names after the API and stage; with
     data tracing, every request and response body lands there."""
@@ -501,7 +510,7 @@ def _route_facts(route: _Route, name: str, api_node_id: str, attributes: dict[st
         if arns.is_dynamic(target.place):
             nodes.append(arns.referenced_node(target.place, target.kind, {
                 "dynamic": True, "expression": target.evidence.excerpt}))
-        elif target.kind in ("external", "s3.location") and not target.place.startswith("arn:aws:s3:::"):
+        elif target.kind == "external":
             nodes.append(arns.referenced_node(target.place, target.kind))
         if target.direction == EdgeKind.READS:
             edges.append(Edge(target.place, route.id, target.direction, (target.evidence,)))
@@ -558,11 +567,8 @@ def transform_rest_api(record: dict[str, Any], account: str, region: str) -> Fac
     if "Stages" in record:
         stages = [_rest_stage(stage) for stage in record["Stages"]]
         attributes["stages"] = stages
+        edges += _access_logs(api_node_id, stages, "apigateway:GetStages", "item[{}].accessLogSettings.destinationArn")
         for stage in stages:
-            if stage["access_log_destination"]:
-                edges.append(Edge(api_node_id, stage["access_log_destination"], EdgeKind.WRITES, (Evidence(
-                    "apigateway:GetStages", api_node_id, f"item[{stage['name']}].accessLogSettings.destinationArn",
-                    stage["access_log_destination"]),)))
             if stage["execution_logging"] or stage["data_trace"]:
                 edges.append(_execution_log(api_node_id, str(api["id"]), stage, region, account))
     parts = [Facts(edges=tuple(edges))]
@@ -680,11 +686,8 @@ def transform_http_api(record: dict[str, Any], account: str, region: str) -> Fac
     if "Stages" in record:
         stages = [_http_stage(stage) for stage in record["Stages"]]
         attributes["stages"] = stages
-        for stage in stages:
-            if stage["access_log_destination"]:
-                edges.append(Edge(api_node_id, stage["access_log_destination"], EdgeKind.WRITES, (Evidence(
-                    "apigatewayv2:GetStages", api_node_id, f"Items[{stage['name']}].AccessLogSettings.DestinationArn",
-                    stage["access_log_destination"]),)))
+        edges += _access_logs(api_node_id, stages, "apigatewayv2:GetStages",
+                              "Items[{}].AccessLogSettings.DestinationArn")
     if record.get("AuthorizersUnread"):
         unread.append("authorizers")
     integrations = None if "Integrations" not in record else {
@@ -738,8 +741,7 @@ def _with_domains(facts: Facts, served: Mapping[str, list[dict[str, Any]]] | Non
                 attributes["unread"] = [*attributes.get("unread", ()), "custom_domains"]
             else:
                 attributes["custom_domains"] = served.get(str(attributes.get("api_id")), [])
-            node = Node(node.id, node.kind, node.name, node.stage, node.account, node.region, node.observed,
-                        attributes)
+            node = replace(node, attributes=attributes)
         nodes.append(node)
     return Facts(tuple(nodes), facts.edges, facts.gaps)
 

@@ -176,6 +176,7 @@ def transform_workgroup(record: dict[str, Any], account: str, region: str) -> Fa
     attributes: dict[str, Any] = {"named_queries": [str(q.get("Name", "")) for q in named]}
     if "PreparedStatements" in record:
         attributes["prepared_statements"] = [str(p.get("StatementName", "")) for p in prepared]
+    spark = is_spark(workgroup)
     if not record.get("Unread"):  # a workgroup only listed: its configuration is unknown, so not judged
         attributes.update({
             "state": workgroup.get("State", ""),
@@ -184,9 +185,8 @@ def transform_workgroup(record: dict[str, Any], account: str, region: str) -> Fa
             "result_kms_key": encryption.get("KmsKey"),
             "enforce_configuration": bool(configuration.get("EnforceWorkGroupConfiguration")),
         })
-        if is_spark(workgroup):
+        if spark:
             attributes["engine"] = "spark"
-    spark = is_spark(workgroup)
     unread = (["configuration"] if record.get("Unread") else []) + ([] if spark else (
         (["named_queries"] if "NamedQueries" not in record or record.get("NamedQueriesUnread") else []) +
         (["prepared_statements"] if "PreparedStatements" not in record or record.get("PreparedStatementsUnread")
@@ -224,9 +224,9 @@ def transform_workgroup(record: dict[str, Any], account: str, region: str) -> Fa
         if warning:
             warnings.append(f"prepared statement {statement_name!r}: {warning}")
     for query_id in record.get("NamedQueriesUnread") or ():
-        nodes.append(_unread_saved_query(named_query_id(region, account, query_id), NAMED_QUERY, query_id, name,
-                                         account, region))
-        edges.append(_part_of(named_query_id(region, account, query_id), workgroup_id, "athena:ListNamedQueries"))
+        saved_id = named_query_id(region, account, query_id)
+        nodes.append(_unread_saved_query(saved_id, NAMED_QUERY, query_id, name, account, region))
+        edges.append(_part_of(saved_id, workgroup_id, "athena:ListNamedQueries"))
     for statement_name in record.get("PreparedStatementsUnread") or ():
         saved_id = prepared_statement_id(region, account, name, statement_name)
         nodes.append(_unread_saved_query(saved_id, PREPARED_STATEMENT, statement_name, name, account, region))

@@ -41,6 +41,7 @@ from collectors.context import AwsContext, each_resource, is_gone
 from collectors.declarations import Call, Collector
 from lineage import arn as arns
 from lineage import redact
+from lineage.invocation_logging import LOGGING_KIND
 from lineage.model import Edge, EdgeKind, Evidence, Facts, Node, stage_for
 
 _GONE = ("ResourceNotFoundException",)
@@ -68,8 +69,7 @@ GET_AGENT_ACTION_GROUP = Call("bedrock-agent", "get_agent_action_group", require
 LIST_AGENT_KNOWLEDGE_BASES = Call("bedrock-agent", "list_agent_knowledge_bases",
                                   result_key="agentKnowledgeBaseSummaries", required=("knowledgeBaseId",))
 
-LOGGING_KIND, GUARDRAIL_KIND, KNOWLEDGE_BASE_KIND, AGENT_KIND, MODEL_KIND = (
-    "bedrock.invocation_logging", "bedrock.guardrail", "bedrock.knowledge_base", "bedrock.agent", "bedrock.model")
+GUARDRAIL_KIND, KNOWLEDGE_BASE_KIND, AGENT_KIND = "bedrock.guardrail", "bedrock.knowledge_base", "bedrock.agent"
 DRAFT = "DRAFT"  # the agent version read (see the module's docstring)
 _DELIVERY_FLAGS = (("textDataDeliveryEnabled", "text"), ("imageDataDeliveryEnabled", "image"),
                    ("embeddingDataDeliveryEnabled", "embedding"), ("videoDataDeliveryEnabled", "video"),
@@ -183,9 +183,7 @@ def get_bedrock(ctx: AwsContext, region: str) -> dict[str, Any]:
            "Guardrails": _read_guardrails(ctx, region),
            "KnowledgeBases": _read_knowledge_bases(ctx, region),
            "Agents": _read_agents(ctx, region)}
-    client = GET_MODEL_INVOCATION_LOGGING_CONFIGURATION.client
-    if raw["Logging"] is None and (ctx.unreachable or region in ctx.regions_not_enabled
-                                   or (client, region) in ctx.silent_endpoints):
+    if raw["Logging"] is None and ctx.skips(GET_MODEL_INVOCATION_LOGGING_CONFIGURATION, region):
         del raw["Logging"]  # no Bedrock answers there (a region without it, say): no logging setting to speak of
     return raw
 

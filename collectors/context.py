@@ -193,7 +193,7 @@ class AwsContext:
 
     # -- calls -----------------------------------------------------------------------------------
 
-    def _skipped(self, call: Call, region: str) -> bool:
+    def skips(self, call: Call, region: str) -> bool:
         """Calls not made: when nothing can answer, to a region not enabled, or to an endpoint that did not
         answer (one gap said so)."""
         return (self.unreachable is not None or region in self.regions_not_enabled
@@ -202,7 +202,7 @@ class AwsContext:
     def call(self, call: Call, region: str, resource: str = "", **kwargs: Any) -> dict[str, Any] | None:
         """The answer; an `absent` or `gone` marker for the codes the call declares; None and a gap
         for anything else, including an answer that lacks what a usable one has."""
-        if self._skipped(call, region):
+        if self.skips(call, region):
             return None
         try:
             answer = self._invoke(call, region, kwargs)
@@ -233,7 +233,7 @@ class AwsContext:
         a required key is dropped with a gap of its own, so it costs only itself. A listing of one
         resource's parts (a role's policies) answers the `gone` marker when the resource went meanwhile.
         """
-        if self._skipped(call, region):
+        if self.skips(call, region):
             return None
         items: list[Any] = []
         malformed: list[str] = []
@@ -377,15 +377,16 @@ def tag_pages(ctx: AwsContext, call: Call, region: str, resource: str, most_page
 def every_page(ctx: AwsContext, call: Call, region: str, resource: str, items: tuple[str, tuple[str, ...]],
                token: tuple[str, str], most_pages: int = 50,
                **arguments: Any) -> list[dict[str, Any]] | dict[str, str] | None:
-    """Every item of a paged answer read through `ctx.call`, so that the resource being gone is a fact (the
-    `gone` marker), not a gap; None when a page is a gap. `items` is (the answer's key, what each item must
-    hold): an item without it is dropped with a gap of its own. `token` is (request parameter, answer key)."""
+    """Every item of a paged answer read through `ctx.call`, so that the resource being gone, or the service
+    not being used at all, is a fact (the `gone` or `absent` marker), not a gap; None when a page is a gap.
+    `items` is (the answer's key, what each item must hold): an item without it is dropped with a gap of its
+    own. `token` is (request parameter, answer key)."""
     key, required = items
     found: list[dict[str, Any]] = []
     position = ""
     for _ in range(most_pages):
         answer = ctx.call(call, region, resource, **arguments, **({token[0]: position} if position else {}))
-        if answer is None or is_gone(answer):
+        if answer is None or is_gone(answer) or is_absent(answer):
             return answer
         for item in answer[key]:
             lacking = missing_fields(item, required)

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import unquote
 
-from collectors.context import AwsContext, each_resource, is_gone, one_node_per_resource
+from collectors.context import AwsContext, each_resource, is_gone, one_node_per_resource, tag_dict
 from collectors.declarations import Call, Collector, Wanted
 from lineage import arn as arns
 from lineage.model import Facts, Node, stage_for
@@ -283,7 +283,7 @@ def transform_role(record: Mapping[str, Any], policies: Mapping[str, Any], accou
     if len(allows) > MOST_STATEMENTS:
         attributes["allows_truncated"] = True
     if role.get("Tags"):
-        attributes["tags"] = {str(t["Key"]): str(t.get("Value") or "") for t in role["Tags"] if t.get("Key")}
+        attributes["tags"] = tag_dict(role["Tags"])
     if unread:
         attributes["unread"] = unread
         attributes["unread_policies"] = unread_policies

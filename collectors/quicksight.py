@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from collectors.context import AwsContext, each_resource, is_absent, is_gone, missing_fields, tag_dict
+from collectors.context import AwsContext, each_resource, every_page, is_absent, is_gone, tag_dict
 from collectors.declarations import Call, Collector
 from lineage import arn as arns
 from lineage import redact
@@ -82,23 +82,13 @@ ACCOUNT_UNKNOWN = "AccountUnknown"
 def _listing(ctx: AwsContext, call: Call, region: str) -> list[dict[str, Any]] | dict[str, str] | None:
     """Every item of a QuickSight listing, a page at a time through `AwsContext.call` (so that an account
     without QuickSight is an `absent` answer, not a gap); None (a gap already) when a page failed."""
+    found = every_page(ctx, call, region, region, (call.result_key, _ITEM_REQUIRED[call.name]),
+                       ("NextToken", "NextToken"), _MAX_PAGES, AwsAccountId=ctx.account, MaxResults=_PAGE)
+    if not isinstance(found, list):
+        return found
     items: dict[str, dict[str, Any]] = {}  # by ARN: a resource listed twice is read once
-    token = ""
-    for _ in range(_MAX_PAGES):
-        answer = ctx.call(call, region, region, AwsAccountId=ctx.account, MaxResults=_PAGE,
-                          **({"NextToken": token} if token else {}))
-        if answer is None or is_absent(answer):
-            return answer
-        for item in answer[call.result_key]:
-            lacking = missing_fields(item, _ITEM_REQUIRED[call.name])
-            if lacking:
-                ctx.gap(call.service, call.operation, region,
-                        f"UnusableAnswer: an item of {call.result_key} lacks {', '.join(lacking)}", region)
-            else:
-                items.setdefault(str(item["Arn"]), item)
-        token = str(answer.get("NextToken") or "")
-        if not token:
-            break
+    for item in found:
+        items.setdefault(str(item["Arn"]), item)
     return list(items.values())
 
 

@@ -397,9 +397,9 @@ def transform_endpoint(record: dict[str, Any], account: str, region: str, names:
                 flows.add(names.arn("model", models[-1]), endpoint_id, EdgeKind.READS,
                           f"EndpointConfig[{config_name}].{variants}[{index}].ModelName", models[-1])
     capture = _capture(endpoint, config)
+    said = {key: value for key, value in capture.items() if key != "source"} if capture is not None else None
     destination = _place(capture.get("destination")) if capture is not None and capture["enabled"] else None
     if capture is not None and destination is not None:  # every request and answer sampled is copied there
-        said = {key: value for key, value in capture.items() if key != "source"}
         flows.edges.append(Edge(endpoint_id, destination, EdgeKind.WRITES, (Evidence(
             str(capture["source"]), endpoint_id, "DataCaptureConfig.DestinationS3Uri",
             redact.short(json.dumps(said, sort_keys=True), 300)),)))
@@ -410,8 +410,8 @@ def transform_endpoint(record: dict[str, Any], account: str, region: str, names:
     attributes = _status(record, "EndpointStatus")
     if endpoint:
         _kept(attributes, endpoint_config=config_name or None)
-    if capture is not None:
-        attributes["data_capture"] = {k: v for k, v in capture.items() if k != "source"}
+    if said is not None:
+        attributes["data_capture"] = said
     if config:
         _kept(attributes, volume_kms_key=config.get("KmsKeyId"), role=config.get("ExecutionRoleArn"),
               async_output_kms_key=asynchronous.get("KmsKeyId"))

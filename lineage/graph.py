@@ -172,6 +172,21 @@ def _shortest(best: dict[tuple[str, str], int], parent: dict[tuple[str, str], tu
     return reached
 
 
+def read_by_reference(graph: Graph, kind: str) -> dict[str, Node]:
+    """Every node of `kind` read from AWS, by its id and by each reference that named it (`named_as`: an alias
+    and its key, a role's bare name and its ARN); built once per graph."""
+    memo = f"read_by_reference:{kind}"
+    index: dict[str, Node] | None = graph.memo.get(memo)
+    if index is None:
+        index = {}
+        for node in graph.nodes.values():
+            if node.kind == kind and node.observed:
+                index[node.id] = node
+                index.update((str(name), node) for name in node.attributes.get("named_as") or [])
+        graph.memo[memo] = index
+    return index
+
+
 def merge_nodes(first: Node, second: Node) -> Node:
     """Facts read from AWS win over facts only referenced; attributes of both are kept."""
     primary, other = (second, first) if second.observed and not first.observed else (first, second)

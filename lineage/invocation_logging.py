@@ -38,14 +38,15 @@ def logged_invocations(nodes: Mapping[str, Node]) -> list[Edge]:
         delivers = node.attributes.get("delivers") if node.kind == LOGGING_KIND and node.observed else None
         if isinstance(delivers, list) and delivers:  # logging on, and prompts or answers are delivered
             loggers.setdefault(node.region, []).append(node)
+    said = {region: [(logger, Evidence(_OPERATION, logger.id, "loggingConfig",
+                                       f"{', '.join(map(str, logger.attributes['delivers']))} of every invocation "
+                                       f"in {region} delivered", dynamic=False))
+                     for logger in sorted(held, key=lambda n: n.id)] for region, held in loggers.items()}
     edges = []
     for model in sorted((n for n in nodes.values() if n.kind == MODEL_KIND), key=lambda n: n.id):
         account, region = _where(model)
-        for logger in sorted(loggers.get(region, ()), key=lambda n: n.id):
+        for logger, evidence in said.get(region, ()):
             if account and logger.account != account:
                 continue  # a model of another account's own is logged by that account's configuration
-            delivered = ", ".join(map(str, logger.attributes["delivers"]))
-            evidence = Evidence(_OPERATION, logger.id, "loggingConfig",
-                                f"{delivered} of every invocation in {region} delivered", dynamic=False)
             edges.append(Edge(model.id, logger.id, EdgeKind.WRITES, (evidence,)))
     return edges

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lineage import arn as arns
-from lineage.graph import Graph
+from lineage.graph import Graph, read_by_reference
 from lineage.model import Evidence, Node, Stage
 
 ENCRYPTION, TLS_ONLY, RETENTION, PUBLIC_ACCESS = "encryption at rest", "TLS only", "retention", "public access"
@@ -353,22 +353,9 @@ def key_reference(place: Node) -> str | None:
     return arns.kms_key_reference(named, place.region, place.account) if isinstance(named, str) else None
 
 
-def _keys(graph: Graph) -> dict[str, Node]:
-    """Every key read, by its ARN and by each reference that named it (an alias is the same key)."""
-    index = graph.memo.get("kms.keys")
-    if index is None:
-        index = {}
-        for key in graph.nodes.values():
-            if key.kind == "kms.key" and key.observed:
-                index[key.id] = key
-                index.update((str(name), key) for name in key.attributes.get("named_as") or [])
-        graph.memo["kms.keys"] = index
-    return index
-
-
 def key_of(graph: Graph, place: Node) -> Node | None:
     reference = key_reference(place)
-    return _keys(graph).get(reference) if reference else None
+    return read_by_reference(graph, "kms.key").get(reference) if reference else None
 
 
 def places_under(graph: Graph, key: Node) -> list[Node]:

@@ -206,8 +206,10 @@ def collect(ctx: AwsContext, progress: Progress | None = None,
 def _named_in(ctx: AwsContext, collector: Collector, results: list[Facts]) -> list[Node]:
     """What the other facts name for a collector that lists nothing; a failure to find it is that collector's
     gap (what it would have read is missing), never the scan's end."""
+    if collector.named_in is None:
+        return []
     try:
-        return list(collector.named_in(results, ctx.account) if collector.named_in else ())
+        return list(collector.named_in(results, ctx.account))
     except Exception as error:  # noqa: BLE001 - finding names is pure code over facts: a bug costs only its reads
         ctx.gap(collector.service, "find the resources other facts name", "", f"UnusableAnswer: {error_text(error)}")
         return []

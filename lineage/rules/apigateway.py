@@ -53,6 +53,7 @@ def _open_to_anyone(node: Node) -> bool:
 
 
 _REACHED = "apigateway.personal_data_reached"  # graph.memo: route id → what `personal_data_reached` found
+_STOPS = "apigateway.masking_nodes"  # graph.memo: the nodes that mask or drop personal data, found once
 
 
 def personal_data_reached(graph: Graph, node: Node) -> list[str]:
@@ -60,7 +61,9 @@ def personal_data_reached(graph: Graph, node: Node) -> list[str]:
     node that masks or drops it); walked once per route, though two rules ask."""
     known: dict[str, list[str]] = graph.memo.setdefault(_REACHED, {})
     if node.id not in known:
-        stops = {node_id for node_id, other in graph.nodes.items() if handling_of(other)}
+        stops = graph.memo.get(_STOPS)
+        if stops is None:
+            stops = graph.memo[_STOPS] = {node_id for node_id, other in graph.nodes.items() if handling_of(other)}
         reached = graph.reach(node.id, stops=stops)
         found = [(r.distance, node_id) for node_id, r in reached.items() if node_id != node.id
                  and (labels_of(graph.nodes[node_id]) or carries_personal_data(graph.nodes[node_id]))]

@@ -16,7 +16,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from lineage import arn as arns
-from lineage.graph import Graph
+from lineage.graph import Graph, read_by_reference
 from lineage.model import Category, EdgeKind, Evidence, Node, Severity, Stage
 from lineage.pii import carries_personal_data
 from lineage.rules import Hit, rule
@@ -62,13 +62,7 @@ def role_of(graph: Graph, function: Node) -> Node | None:
     reference = function.attributes.get("role")
     if not isinstance(reference, str) or not reference:
         return None
-    role = graph.nodes.get(reference)
-    if role is not None and role.kind == ROLE_KIND and role.observed:
-        return role
-    for node in graph.nodes.values():
-        if node.kind == ROLE_KIND and node.observed and reference in (node.attributes.get("named_as") or ()):
-            return node
-    return None
+    return read_by_reference(graph, ROLE_KIND).get(reference)
 
 
 def flow_places(graph: Graph, node: Node) -> list[str]:

@@ -8,13 +8,14 @@ from collections.abc import Callable, Iterator
 
 from lineage import arn as arns
 from lineage.graph import Graph
+from lineage.invocation_logging import LOGGING_KIND as LOGGING
+from lineage.invocation_logging import MODEL_KIND as MODEL
 from lineage.model import Category, Edge, EdgeKind, Evidence, Node, Severity
 from lineage.pii import carries_personal_data
 from lineage.protection import ENCRYPTION, RETENTION, Answer, protection
 from lineage.rules import Hit, rule
 
-AGENT, KNOWLEDGE_BASE, MODEL, LOGGING = ("bedrock.agent", "bedrock.knowledge_base", "bedrock.model",
-                                         "bedrock.invocation_logging")
+AGENT, KNOWLEDGE_BASE = "bedrock.agent", "bedrock.knowledge_base"
 # A state machine's InvokeModel task names its guardrail in `Parameters.GuardrailIdentifier` (`lineage.asl`).
 _GUARDRAIL_FIELD = "GuardrailIdentifier"
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from lineage import arn as arns
-from lineage.graph import Graph
+from lineage.graph import Graph, read_by_reference
 from lineage.model import Category, Edge, EdgeKind, Evidence, Node, Severity
 from lineage.pii import carries_personal_data
 from lineage.protection import RETENTION, protection
@@ -78,10 +78,8 @@ def _aws_managed(graph: Graph, node: Node, key: str) -> bool:
     """Whether a key a capture names is AWS's: by its alias, or as KMS described the key."""
     if arns.names_aws_managed_key(key, _AWS_MANAGED_S3_KEY):
         return True
-    reference = arns.kms_key_reference(key, node.region, node.account)
-    described = [k for k in graph.nodes.values() if k.kind == "kms.key" and k.observed
-                 and (k.id == reference or reference in (k.attributes.get("named_as") or ()))]
-    return any(k.attributes.get("customer_key") is False for k in described)
+    described = read_by_reference(graph, "kms.key").get(arns.kms_key_reference(key, node.region, node.account))
+    return described is not None and described.attributes.get("customer_key") is False
 
 
 def data_capture_without_customer_key(graph: Graph, node: Node) -> Iterator[Hit]:
