@@ -17,14 +17,18 @@ demo: $(STAMP)
 test: $(STAMP)
 	scripts/ensure-chromium
 	scripts/ensure-postgres
+	scripts/ensure-compose
+	scripts/ensure-brokers
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
 	scripts/ensure-chromium
+	scripts/ensure-brokers
 	$(BIN)/python bench/bench_scan.py
 	$(BIN)/python bench/bench_personal_data.py
 	$(BIN)/python bench/bench_view.py
+	$(BIN)/python bench/bench_organization.py
 
 mutation: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[demo,test,mutation]'

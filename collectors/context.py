@@ -17,7 +17,8 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from functools import partial
+from typing import Any, Protocol, TypeVar
 
 import boto3
 from botocore.config import Config
@@ -121,6 +122,17 @@ class _Unusable(Exception):
     """An answer that arrived but cannot be used: said in the gap, never raised past `call`."""
 
 
+class CallLimiter(Protocol):
+    """Bounds the calls in flight to one account and region, across every thread (and, in a shared store,
+    every worker) that reads it, so that a large scan does not throttle itself."""
+
+    def acquire(self, key: str) -> str:
+        """Wait for a free slot of `key` (`ACCOUNT/REGION`); a token that `release` gives back."""
+        ...
+
+    def release(self, key: str, token: str) -> None: ...
+
+
 class AwsContext:
     def __init__(
         self,
@@ -129,12 +141,17 @@ class AwsContext:
         endpoint_url: str | None = None,
         workers: int = 8,
         max_attempts: int = 8,
+        limiter: CallLimiter | None = None,
     ) -> None:
         self._session = session
+        self._limiter = limiter
+        self._slots = threading.local()  # the slot this thread's call holds, from its sending to its answer
         self.regions = tuple(regions)
         self.endpoint_url = endpoint_url
         self.account = ""
         self.caller = ""  # the ARN the credentials act as, as STS says
+        self.assumed_role = ""  # the role name assumed to read the account ("" for the caller's own credentials)
+        self.external_id = ""
         self.gaps: list[CoverageGap] = []
         self.api_calls: Counter[str] = Counter()
         self.successful_calls = 0
@@ -167,6 +184,9 @@ class AwsContext:
                 )
                 client.meta.events.register("before-call.*.*", self._count)
                 client.meta.events.register("before-parse.*.*", _refuse_unreadable_json)
+                if self._limiter is not None:  # each attempt holds a slot while on the wire, retries included
+                    client.meta.events.register("before-send.*.*", partial(self._take_slot, region))
+                    client.meta.events.register("response-received.*.*", self._give_slot)
                 self._clients[key] = client
             return self._clients[key]
 
@@ -185,6 +205,17 @@ class AwsContext:
         with self._lock:
             self._offered[key] = offered
         return offered
+
+    def _take_slot(self, region: str, **_: Any) -> None:
+        assert self._limiter is not None
+        key = f"{self.account}/{region}"
+        self._slots.held = (key, self._limiter.acquire(key))
+
+    def _give_slot(self, **_: Any) -> None:
+        held = getattr(self._slots, "held", None)
+        if held is not None and self._limiter is not None:
+            self._slots.held = None
+            self._limiter.release(*held)
 
     def _count(self, model: Any, **_: Any) -> None:
         prefix = service_name(model.service_model)
@@ -315,7 +346,8 @@ class AwsContext:
     def gap(self, service: str, operation: str, resource: str, error: str, region: str = "") -> None:
         """Record what the scan could not read (from any worker thread)."""
         with self._lock:
-            self.gaps.append(CoverageGap(service, operation, resource, redact.short(error.strip(), 500), region))
+            self.gaps.append(CoverageGap(service, operation, resource, redact.short(error.strip(), 500), region,
+                                         self.account))
 
     # -- concurrency -----------------------------------------------------------------------------
 

@@ -166,7 +166,7 @@ def admit_gap(gap: CoverageGap) -> CoverageGap:
         if not isinstance(gap, CoverageGap):
             return CoverageGap(SERVICE, STEP, "", shown(f"not a gap: {_short(gap)}"))
         return CoverageGap(*(shown(str(getattr(gap, name))) for name in ("service", "operation", "resource",
-                                                                              "error", "region")))
+                                                                              "error", "region", "account")))
     except Exception as error:  # noqa: BLE001 - a gap is never the end of a scan, even one that cannot be read
         return CoverageGap(SERVICE, STEP, "", f"a gap whose text could not be read ({type(error).__name__})")
 

@@ -275,6 +275,7 @@ class CoverageGap:
     resource: str
     error: str
     region: str = ""
+    account: str = ""  # the account it is in; "" for a gap of the scan as a whole (or one stored before accounts)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -283,6 +284,7 @@ class CoverageGap:
             "resource": self.resource,
             "error": self.error,
             "region": self.region,
+            "account": self.account,
         }
 
     @classmethod
@@ -293,6 +295,7 @@ class CoverageGap:
             resource=data.get("resource", ""),
             error=data.get("error", ""),
             region=data.get("region", ""),
+            account=data.get("account", ""),
         )
 
 

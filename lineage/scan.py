@@ -12,52 +12,49 @@ import contextlib
 import hashlib
 import secrets
 import traceback
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from sqlalchemy.exc import SQLAlchemyError
 
 from collectors import COLLECTORS
-from collectors.context import AwsContext, account_named_by, error_text
+from collectors.context import AwsContext, error_text
 from collectors.declarations import Collector
 from lineage import arn as arns
 from lineage import redact, references
 from lineage.classification import Classification
+from lineage.executors import GLOBAL, Executor, Job, Progress, Task
+from lineage.executors.limits import ThreadLimiter
+from lineage.executors.threads import ThreadExecutor
 from lineage.graph import Graph, add_referenced_nodes, build_graph, resolve
 from lineage.intake import admit, admit_gap
 from lineage.isolation import Problems, describe_error
 from lineage.model import CoverageGap, Edge, Facts, Finding, Node, Scan, ScanStatus
+from lineage.organization import ALL_REGIONS, AccountSelection, assume, choose_accounts, enabled_regions
 from lineage.rules import evaluate
 from store.repository import StoreError, begin_scan, describe, fail_scan, save_scan
 
-DEFAULT_REGION = "us-east-1"
-GLOBAL = "global"  # the region label of a collector that is not regional (S3 lists every bucket at once)
-MAX_FOLLOW_UP_ROUNDS = 3  # a resource read by name can name others; three rounds reach any real chain
+if TYPE_CHECKING:
+    from lineage.executors.celery import CeleryOptions
 
-Progress = Callable[[str, int, int], None]  # (what finished, done, total)
+DEFAULT_REGION = "us-east-1"
+MAX_FOLLOW_UP_ROUNDS = 3  # a resource read by name can name others; three rounds reach any real chain
 
 
 @dataclass(frozen=True, slots=True)
 class ScanOptions:
     profile: str | None = None
-    regions: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()  # (`all`,): every region enabled for each account
     endpoint_url: str | None = None
     workers: int = 8
     classification: Classification | None = None  # the default rules when None
-
-
-@dataclass(frozen=True, slots=True)
-class _Task:
-    collector: Collector
-    region: str  # GLOBAL for a collector that is not regional
-
-    @property
-    def label(self) -> str:
-        return self.collector.label if self.region == GLOBAL else f"{self.collector.label} {self.region}"
+    selection: AccountSelection = AccountSelection()  # the caller's account alone by default
+    max_per_account: int = 0  # calls in flight to one account and region at most; 0: only `workers` bounds them
+    executor: CeleryOptions | None = None  # the thread pool of this process when None
 
 
 def new_scan_id(now: datetime) -> str:
@@ -69,76 +66,26 @@ def now_utc() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def _tasks(ctx: AwsContext, collectors: Sequence[Collector]) -> list[_Task]:
+def _tasks(ctx: AwsContext, collectors: Sequence[Collector]) -> list[Task]:
     """A task per collector and region where its service is offered (and one for a global service)."""
-    tasks: list[_Task] = []
+    tasks: list[Task] = []
     for collector in collectors:
         if not collector.regional:
-            tasks.append(_Task(collector, GLOBAL))
+            tasks.append(Task(collector, GLOBAL))
             continue
         clients = {call.client for call in collector.calls}
-        tasks.extend(_Task(collector, region) for region in ctx.regions if ctx.offers(clients, region))
+        tasks.extend(Task(collector, region) for region in ctx.regions if ctx.offers(clients, region))
     return tasks
 
 
-@dataclass(slots=True)
-class _Read:
-    """One task's raw answers, or what stopped its get."""
-
-    task: _Task
-    raw: Any = None
-    error: Exception | None = None
-
-
-def _get(task: _Task, read: Callable[[], Any]) -> _Read:
-    try:
-        return _Read(task, read())
-    except Exception as error:  # noqa: BLE001 - a collector's own bug costs that collector, not the scan
-        return _Read(task, error=error)
-
-
-def _transform(ctx: AwsContext, done: _Read) -> Facts:
-    """Transform one task's answers; what its collector did not foresee is a gap of the task."""
-    region = done.task.region if done.task.region != GLOBAL else ""
-    try:
-        if done.error is not None:
-            raise done.error
-        facts = done.task.collector.transform(done.raw, ctx.account, region)
-        if not isinstance(facts, Facts):
-            raise TypeError(f"the transform gave a {type(facts).__name__}, not facts")
-        return facts
-    except Exception as error:  # noqa: BLE001 - a collector's own bug costs that collector, not the scan
-        return Facts(gaps=(CoverageGap(done.task.collector.service, "collect", done.task.region,
-                                       redact.short(f"UnexpectedError: {type(error).__name__}: {error}", 500),
-                                       region),))
-
-
-def _run_all(ctx: AwsContext, jobs: list[tuple[_Task, Callable[[], Any]]],
-             progress: Progress | None = None) -> list[Facts]:
-    """Every get at once, then every transform: the transforms name resources in the scanned account,
-    which, when STS could not say, the answers themselves tell (`account_named_by`)."""
-    if not jobs:
-        return []
-    reads: list[_Read] = []
-    with ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="collector") as pool:
-        futures = {pool.submit(_get, task, read): task for task, read in jobs}
-        for done, future in enumerate(as_completed(futures), start=1):
-            reads.append(future.result())
-            if progress:
-                progress(futures[future].label, done, len(jobs))
-    if not ctx.account:
-        ctx.account = account_named_by([r.raw for r in reads if r.error is None])
-    return [_transform(ctx, done) for done in reads]
-
-
-def _listing_failed(ctx: AwsContext, task: _Task, kind: str) -> bool:
+def _listing_failed(ctx: AwsContext, task: Task, kind: str) -> bool:
     call = task.collector.listings[kind]
     region = ctx.home_region if task.region == GLOBAL else task.region
     return any(g.service == call.service and g.operation == call.operation and g.region == region
                for g in ctx.gaps)
 
 
-def _referenced(facts: Iterable[Facts], ctx: AwsContext, task: _Task, kinds: set[str]) -> dict[str, set[str]]:
+def _referenced(facts: Iterable[Facts], ctx: AwsContext, task: Task, kinds: set[str]) -> dict[str, set[str]]:
     """Ids of resources of `kinds` that facts name but no collector read, in this task's account and region."""
     observed = {n.id for batch in facts for n in batch.nodes if n.observed}
     wanted: dict[str, set[str]] = {}
@@ -148,6 +95,8 @@ def _referenced(facts: Iterable[Facts], ctx: AwsContext, task: _Task, kinds: set
                 continue
             if task.region != GLOBAL and (node.region != task.region or node.account not in ("", ctx.account)):
                 continue
+            if task.region == GLOBAL and ctx.account and node.account not in ("", ctx.account):
+                continue  # another account's: read there when that account is scanned, never with these credentials
             wanted.setdefault(node.kind, set()).add(node.id)
     return wanted
 
@@ -164,42 +113,45 @@ def _edge_endpoints(facts: Iterable[Facts]) -> list[Facts]:
     return [Facts(tuple(nodes.values()))]
 
 
-def collect(ctx: AwsContext, progress: Progress | None = None,
-            collectors: Sequence[Collector] = COLLECTORS) -> list[Facts]:
-    """Every collector, concurrently (those that need the account, when STS could not say it, after the others).
-    Then, where a listing failed — or, for a collector that lists nothing
-    (KMS keys), always — what the facts name is read by name, round after round while new names appear."""
-    tasks = _tasks(ctx, collectors)
+def collect(contexts: AwsContext | Sequence[AwsContext], progress: Progress | None = None,
+            collectors: Sequence[Collector] = COLLECTORS, executor: Executor | None = None) -> list[Facts]:
+    """Every collector in every account and region, on the executor (in an account STS could not name, those
+    that need the account after the others). Then, where a listing failed — or, for a collector that lists
+    nothing (KMS keys), always — what the facts of any account name in an account is read by name there,
+    round after round while new names appear."""
+    contexts = [contexts] if isinstance(contexts, AwsContext) else list(contexts)
+    executor = executor or ThreadExecutor()
+    planned = [(ctx, task) for ctx in contexts for task in _tasks(ctx, collectors)]
     # Without the account, what needs it waits for the answers of the others, which name it.
-    waiting = [] if ctx.account else [t for t in tasks if t.collector.needs_account]
-    first = [t for t in tasks if t not in waiting]
-    results = _run_all(ctx, [(t, lambda t=t: t.collector.get(ctx, t.region)) for t in first], progress)
-    results += _run_all(ctx, [(t, lambda t=t: t.collector.get(ctx, t.region)) for t in waiting], progress)
+    waiting = [(ctx, t) for ctx, t in planned if not ctx.account and t.collector.needs_account]
+    first = [pair for pair in planned if pair not in waiting]
+    results = executor.run([Job(ctx, task) for ctx, task in first], progress)
+    results += executor.run([Job(ctx, task) for ctx, task in waiting], progress)
     attempted: set[str] = set()
     for _ in range(MAX_FOLLOW_UP_ROUNDS):
         known = results + _edge_endpoints(results)
-        named_by: dict[str, list[Facts]] = {}  # per collector, once a round: every region asks the same
+        named_by: dict[tuple[str, str], list[Facts]] = {}  # once a round per collector and account
         jobs = []
-        for task in tasks:
+        for ctx, task in planned:
             if task.collector.get_named is None:
                 continue
             unlisted = {kind for kind in task.collector.listings if _listing_failed(ctx, task, kind)}
             wanted = {kind: ids - attempted for kind, ids in _referenced(known, ctx, task, unlisted).items()}
             if task.collector.named_in is not None:
-                service = task.collector.service
-                if service not in named_by:
-                    named_by[service] = [Facts(tuple(_named_in(ctx, task.collector, results)))]
-                named = named_by[service]
+                key = (task.collector.service, ctx.account)
+                if key not in named_by:
+                    named_by[key] = [Facts(tuple(_named_in(ctx, task.collector, results)))]
+                named = named_by[key]
                 kinds = {node.kind for node in named[0].nodes}
                 for kind, ids in _referenced(results + named, ctx, task, kinds).items():
                     wanted[kind] = wanted.get(kind, set()) | (ids - attempted)
             wanted = {kind: sorted(ids) for kind, ids in wanted.items() if ids}
             if wanted:
                 attempted.update(i for ids in wanted.values() for i in ids)
-                jobs.append((task, lambda t=task, w=wanted: t.collector.get_named(ctx, t.region, w)))
+                jobs.append(Job(ctx, task, wanted))
         if not jobs:
             break
-        results += _run_all(ctx, jobs)
+        results += executor.run(jobs)
     return results
 
 
@@ -266,10 +218,17 @@ def scan_regions(options: ScanOptions, session: Any) -> tuple[str, ...]:
     return options.regions or (session.region_name or DEFAULT_REGION,)
 
 
+def _home_region(options: ScanOptions, session: Any) -> str:
+    regions = [r for r in scan_regions(options, session) if r != ALL_REGIONS]
+    return regions[0] if regions else (session.region_name or DEFAULT_REGION)
+
+
 def target_key(options: ScanOptions, session: Any) -> str:
     """What a scan reads, as a short key: scans of one target are compared, and never run at once."""
     text = "\x00".join([options.profile or "", ",".join(sorted(scan_regions(options, session))),
                         redact.endpoint(options.endpoint_url or "")])  # its key holds no credential, even hashed
+    if options.selection.spans_accounts:  # a single account's key stays what it was before organizations
+        text += "\x00" + options.selection.key()
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -280,21 +239,97 @@ def _accounts(ctx: AwsContext, nodes: Iterable[Node]) -> tuple[str, ...]:
     return tuple(sorted({n.account for n in nodes if n.observed and n.account}))
 
 
+@dataclass(slots=True)
+class _Readers:
+    """The contexts of a scan: the caller's (which lists the organization and assumes the roles) and one per
+    account read; gaps met before any account could be read (a role refused) are kept beside them."""
+
+    caller: AwsContext
+    accounts: list[AwsContext] = field(default_factory=list)
+    gaps: list[CoverageGap] = field(default_factory=list)
+    targeted: tuple[str, ...] = ()
+
+    @property
+    def every(self) -> list[AwsContext]:
+        return [self.caller, *(ctx for ctx in self.accounts if ctx is not self.caller)]
+
+
+def _with_regions(ctx: AwsContext, options: ScanOptions) -> AwsContext:
+    if ALL_REGIONS in options.regions:
+        ctx.regions = enabled_regions(ctx) or (ctx.home_region,)
+    return ctx
+
+
+def _readers(options: ScanOptions, session: Any, limiter: Any) -> _Readers:
+    """The caller's context, and the context of every account the scan reads (the caller's own included when
+    chosen), each with the regions it is read in."""
+    home = _home_region(options, session)
+    named = tuple(r for r in options.regions if r != ALL_REGIONS) or (home,)
+    caller = AwsContext(session, named if ALL_REGIONS not in options.regions else (home,), options.endpoint_url,
+                        options.workers, limiter=limiter)
+    readers = _Readers(caller)
+    caller.identify()
+    if caller.unreachable is not None:
+        return readers
+    selection = options.selection
+    if not selection.spans_accounts:
+        readers.accounts.append(_with_regions(caller, options))
+        return readers
+    readers.targeted = choose_accounts(caller, selection)
+    sts = caller.client("sts", home)
+    for account in readers.targeted:
+        if account == caller.account:
+            readers.accounts.append(_with_regions(caller, options))
+            continue
+        assumed = assume(sts, account, selection, home)
+        if assumed.session is None:
+            readers.gaps.append(assumed.gap)  # type: ignore[arg-type]
+            continue
+        ctx = AwsContext(assumed.session, caller.regions, options.endpoint_url, options.workers, limiter=limiter)
+        ctx.account, ctx.caller = account, assumed.caller
+        ctx.assumed_role, ctx.external_id = selection.role_name, selection.external_id
+        readers.accounts.append(_with_regions(ctx, options))
+    return readers
+
+
+def _executor(options: ScanOptions, scan_id: str) -> Executor:
+    if options.executor is None:
+        return ThreadExecutor()
+    from lineage.executors.celery import CeleryExecutor
+
+    return CeleryExecutor(options.executor, scan_id, options.endpoint_url, options.max_per_account, options.workers)
+
+
 def run_scan(options: ScanOptions, progress: Progress | None = None, session: Any | None = None,
              scan_id: str | None = None, started: datetime | None = None) -> tuple[Scan, Graph]:
     started = started or now_utc()
+    scan_id = scan_id or new_scan_id(started)
     session = session or boto3.Session(profile_name=options.profile)
-    regions = scan_regions(options, session)
-    ctx = AwsContext(session, regions, options.endpoint_url, options.workers)
+    # On Celery the workers bound their own calls; here, a semaphore per account and region bounds this process's.
+    limiter = ThreadLimiter(options.max_per_account) if options.max_per_account and options.executor is None else None
+    readers = _Readers(AwsContext(session, (DEFAULT_REGION,)))
+    facts: list[Facts] = []
     try:
-        ctx.identify()
-        facts = collect(ctx, progress) if ctx.unreachable is None else []
+        readers = _readers(options, session, limiter)
+        if readers.accounts:
+            facts = collect(readers.accounts, progress, executor=_executor(options, scan_id))
     finally:
-        ctx.close()
+        for ctx in readers.every:
+            ctx.close()
     analysis = analyse(facts, options.classification)
-    scan = scan_of(analysis, scan_id or new_scan_id(started), started, tuple(regions), ctx.gaps,
-                   dict(ctx.api_calls), ctx.successful_calls > 0, _accounts(ctx, analysis.graph.nodes.values()),
-                   redact.text(ctx.caller))
+    every = readers.every
+    api_calls: Counter[str] = Counter()
+    for ctx in every:
+        api_calls.update(ctx.api_calls)
+    gaps = [*readers.gaps, *(gap for ctx in every for gap in ctx.gaps)]
+    if options.selection.spans_accounts:
+        accounts = tuple(sorted(set(readers.targeted)))
+        regions = tuple(sorted({r for ctx in readers.accounts for r in ctx.regions})) or readers.caller.regions
+    else:
+        accounts = _accounts(readers.caller, analysis.graph.nodes.values())
+        regions = readers.caller.regions
+    scan = scan_of(analysis, scan_id, started, regions, gaps, dict(api_calls),
+                   any(ctx.successful_calls > 0 for ctx in every), accounts, redact.text(readers.caller.caller))
     return scan, analysis.graph
 
 

@@ -16,7 +16,7 @@ import re
 import signal
 import threading
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,9 +33,11 @@ from sqlalchemy import Engine
 from lineage import redact
 from lineage.classification import ClassificationError, load_classification
 from lineage.drift import diff_scans
+from lineage.executors.celery import CeleryOptions
 from lineage.files import PUBLISHED, write_output
 from lineage.isolation import Problems, describe_error
 from lineage.model import Scan, ScanStatus
+from lineage.organization import AccountSelection
 from lineage.scan import ScanOptions, failure_reason, scan_and_store, target_key
 from store.repository import StoreError, acquire_lock, latest_scan_ids, load_scan, open_store, release_lock
 from store.schedules import StoredSchedule, last_scan_started, load_schedule, save_schedule
@@ -84,10 +86,27 @@ class ScheduledScan:
     workers: int = 8
     html_dir: str | None = None
     classification: str | None = None  # a rules file, read again for each run: edits apply to the next scan
+    selection: AccountSelection = AccountSelection()
+    executor: CeleryOptions | None = None  # the runs enqueue on Celery workers when set
+    max_per_account: int = 0
 
     def options(self) -> ScanOptions:
         return ScanOptions(self.profile, self.regions, self.endpoint_url, self.workers,
-                           load_classification(self.classification))
+                           load_classification(self.classification), self.selection, self.max_per_account,
+                           self.executor)
+
+    def across(self) -> dict[str, Any]:
+        """What the store keeps of the accounts and the executor: no external id, no broker password."""
+        across: dict[str, Any] = {}
+        if self.selection.spans_accounts:
+            across.update(organization=self.selection.organization, accounts=list(self.selection.accounts),
+                          exclude=list(self.selection.exclude), role=self.selection.role_name,
+                          external_id=bool(self.selection.external_id))
+        if self.executor is not None:
+            across.update(executor="celery", broker=public_endpoint(self.executor.broker))
+        if self.max_per_account:
+            across["max_per_account"] = self.max_per_account
+        return across
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +121,7 @@ class Schedule:
     workers: int
     html_dir: str | None
     classification: str | None = None
+    across: dict[str, Any] = field(default_factory=dict)  # accounts and executor, when not the caller's on threads
 
     def trigger(self) -> Trigger:
         return make_trigger(self.every, self.cron)
@@ -111,8 +131,11 @@ class Schedule:
         return str(self.trigger()) == str(other.trigger()) and self.scan_options() == other.scan_options()
 
     def scan_options(self) -> dict[str, Any]:
-        return {"profile": self.profile, "regions": list(self.regions), "endpoint_url": self.endpoint_url,
-                "workers": self.workers, "html_dir": self.html_dir, "classification": self.classification}
+        options = {"profile": self.profile, "regions": list(self.regions), "endpoint_url": self.endpoint_url,
+                   "workers": self.workers, "html_dir": self.html_dir, "classification": self.classification}
+        if self.across:  # a schedule of the caller's account on threads reads as it did before organizations
+            options["across"] = dict(self.across)
+        return options
 
     def to_json(self) -> dict[str, Any]:
         trigger = {"every": self.every} if self.every is not None else {"cron": self.cron}
@@ -126,7 +149,7 @@ def public_endpoint(url: str | None) -> str | None:
 
 def schedule_of(job: ScheduledScan, every: str | None, cron: str | None) -> Schedule:
     return Schedule(every, cron, job.profile, tuple(job.regions), public_endpoint(job.endpoint_url), job.workers,
-                    job.html_dir, job.classification)
+                    job.html_dir, job.classification, job.across())
 
 
 def read_schedule(definition: object) -> Schedule | None:
@@ -151,9 +174,12 @@ def _schedule_from(data: Any) -> Schedule:
         raise ValueError("regions")
     if not isinstance(scan["workers"], int) or isinstance(scan["workers"], bool):
         raise ValueError("workers")
+    across = scan.get("across") or {}
+    if not isinstance(across, dict):
+        raise ValueError("across")
     return Schedule(_text(trigger.get("every")), _text(trigger.get("cron")), _text(scan["profile"]),
                     tuple(regions), _text(scan["endpoint_url"]), scan["workers"], _text(scan["html_dir"]),
-                    _text(scan.get("classification")))
+                    _text(scan.get("classification")), across)
 
 
 def _text(value: object) -> str | None:
@@ -195,9 +221,20 @@ def run_scheduled_scan(config: dict[str, Any]) -> str:
     Returns the line it logged.
     """
     try:
-        return _run_once(ScheduledScan(**{**config, "regions": tuple(config.get("regions") or ())}))
+        return _run_once(job_of(config))
     except Exception as error:  # noqa: BLE001 - the store failing mid-run, or anything unforeseen: one line
         return _run_log_line(f"scan not run: {describe_error(error)}")
+
+
+def job_of(config: dict[str, Any]) -> ScheduledScan:
+    """The job `asdict` made plain for APScheduler, as it was."""
+    selection = config.get("selection") or {}
+    executor = config.get("executor")
+    return ScheduledScan(**{
+        **config, "regions": tuple(config.get("regions") or ()),
+        "selection": AccountSelection(**{**selection, "accounts": tuple(selection.get("accounts") or ()),
+                                         "exclude": tuple(selection.get("exclude") or ())}),
+        "executor": CeleryOptions(**executor) if executor else None})
 
 
 def _run_once(job: ScheduledScan) -> str:

@@ -94,5 +94,6 @@ coverage_gaps = Table(
     Column("resource", Text, nullable=False),
     Column("error", Text, nullable=False),
     Column("region", Text, nullable=False),
+    Column("account", Text, nullable=False, server_default=""),
     Index("ix_gaps_scan", "scan_id"),
 )

@@ -59,7 +59,7 @@ def _script_json(value: Any) -> str:
 
 def _gap_as_shown(gap: CoverageGap) -> CoverageGap:
     return CoverageGap(*(printable(getattr(gap, name)) for name in ("service", "operation", "resource", "error",
-                                                                    "region")))
+                                                                    "region", "account")))
 
 
 def _as_shown(scan: Scan) -> Scan:

@@ -1,11 +1,12 @@
 """What the page knows of a scan: plain data its script draws, filters, groups and focuses on.
 
 Nodes are referred to by their place in `nodes` (an ARN written once, not once per edge: a 50,000-node
-page is half the size). Each node carries what its panel shows — its facts, findings, personal data and
-where that came from — and the joins `Graph.reach` follows (a table and its location, S3 paths inside one
-another), so that focusing in the page reaches exactly what `lineage lineage` reaches. Positions are
-computed here: the whole graph's when it is small, the groups' when it is not (the page places a group's
-members in place when it unfolds it).
+page is half the size). Each node carries what its panel shows — its account, facts, findings, personal
+data and where that came from — and the joins `Graph.reach` follows (a table and its location, S3 paths
+inside one another), so that focusing in the page reaches exactly what `lineage lineage` reaches.
+Positions are computed here: the whole graph's when it is small, the groups' when it is not (the page
+places a group's members in place when it unfolds it). An edge between two accounts names both, so that
+the page can draw the flows that leave an account apart from those that stay in it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from lineage import arn as arns
 from lineage.graph import READS_ALL, same_data_index
 from lineage.isolation import Problems
 from lineage.model import Edge, EdgeKind, Evidence, Finding, Node, Scan, Severity, Stage
@@ -61,6 +63,7 @@ SEVERITY_COLOURS = {
 }
 
 PERSONAL_DATA_COLOUR = "#d6336c"
+CROSS_ACCOUNT_COLOUR = "#0c8599"  # a flow from one account to another: apart from stages and severities
 EVIDENCE_SHOWN = 3  # per edge; the rest is in the export
 FACT_LENGTH = 300  # characters of one attribute's value in a panel
 # Shown in their own section of the panel, or not facts about the place at all.
@@ -93,6 +96,7 @@ def page_data(scan: Scan, problems: Problems, focus: Focus | None = None, person
     page_groups = groups(scan.nodes, group_above)
     group_of = {member: place for place, group in enumerate(page_groups) for member in group.members}
     placed = _positions(scan, page_groups, group_of, problems)
+    accounts = [account_of(node) for node in scan.nodes]
     nodes = []
     for place, node in enumerate(scan.nodes):
         joins = {"eq": _places(equivalent.get(node.id), index), "up": _places(containers.get(node.id), index),
@@ -112,7 +116,10 @@ def page_data(scan: Scan, problems: Problems, focus: Focus | None = None, person
         if edge.source not in index or edge.target not in index:
             problems.add("view.edge", f"{edge.source} → {edge.target}", "an end of this edge is not a node of the scan")
             continue
-        drawn = {"s": index[edge.source], "t": index[edge.target], "kind": edge.kind.value}
+        drawn: dict[str, Any] = {"s": index[edge.source], "t": index[edge.target], "kind": edge.kind.value}
+        between = accounts_crossed(accounts[index[edge.source]], accounts[index[edge.target]])
+        if between:
+            drawn["accounts"] = list(between)
         if edge.evidence:
             drawn["evidence"] = [_evidence(e) for e in edge.evidence[:EVIDENCE_SHOWN]]
         if len(edge.evidence) > EVIDENCE_SHOWN:
@@ -133,9 +140,27 @@ def page_data(scan: Scan, problems: Problems, focus: Focus | None = None, person
         "style": {"stages": {stage.value: colour for stage, colour in STAGE_COLOURS.items()},
                   "shapes": SHAPE_BY_SERVICE, "severities": [s.value for s in sorted(Severity, key=lambda s: s.rank)],
                   "severity_colours": {s.value: c for s, c in SEVERITY_COLOURS.items()},
-                  "personal": PERSONAL_DATA_COLOUR, "column": COLUMN_WIDTH, "row": ROW_HEIGHT,
+                  "personal": PERSONAL_DATA_COLOUR,
+                  "cross_account": CROSS_ACCOUNT_COLOUR, "column": COLUMN_WIDTH, "row": ROW_HEIGHT,
                   "min_rows": MIN_ROWS, "wrap_ratio": WRAP_RATIO},
     }
+
+
+def account_of(node: Node) -> str:
+    """The account a place belongs to: as read, else as its ARN names it; "" when neither says (a bucket's ARN
+    names none). What `lineage.rules.account_of` says, from the node alone: the page builds no graph."""
+    if node.account:
+        return node.account
+    parsed = arns.parse_arn(node.id)
+    return parsed.account if parsed is not None else ""
+
+
+def accounts_crossed(source_account: str, target_account: str) -> tuple[str, str] | None:
+    """The two accounts an edge joins when it leaves one for another; None when it stays in one, or when an
+    end's account is unknown (a bucket only referenced): an unknown account is not known to differ."""
+    if source_account and target_account and source_account != target_account:
+        return source_account, target_account
+    return None
 
 
 def _positions(scan: Scan, page_groups: list[Group], group_of: Mapping[str, int], problems: Problems
@@ -169,7 +194,7 @@ def _described(node: Node, index: Mapping[str, int]) -> dict[str, Any]:
     handling = attributes.get("personal_data_handling")
     return {
         "id": node.id, "name": node.name or node.id, "kind": node.kind, "stage": node.stage.value,
-        "account": node.account, "region": node.region, "observed": node.observed,
+        "account": account_of(node), "region": node.region, "observed": node.observed,
         "personal": sorted({str(c) for c in personal.get("categories") or []}),
         "origins": sorted(index[o] for o in personal.get("origins") or [] if o in index),
         "labels": sorted({f"{label.get('column') or label.get('source') or 'the place'}: {label.get('category', '')}"
@@ -181,7 +206,7 @@ def _described(node: Node, index: Mapping[str, int]) -> dict[str, Any]:
 
 def _described_plainly(node: Node, why: str) -> dict[str, Any]:
     """A node whose attributes could not be described: its id and kind, and why the rest is missing."""
-    return {"id": node.id, "name": node.id, "kind": node.kind, "stage": node.stage.value, "account": node.account,
+    return {"id": node.id, "name": node.id, "kind": node.kind, "stage": node.stage.value, "account": account_of(node),
             "region": node.region, "observed": node.observed, "facts": [["not shown in full", why]]}
 
 

@@ -10,6 +10,7 @@ from lineage.cli import (  # noqa: F401 - registers commands
     scanning,
     serving,
     viewing,
+    workers,
 )
 from lineage.cli.app import cli, main
 

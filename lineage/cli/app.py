@@ -82,8 +82,10 @@ _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 
 def check_regions(regions: tuple[str, ...]) -> None:
     """A region is a name such as eu-west-1: anything else is the user's to fix, before any call."""
+    if "all" in regions and len(regions) > 1:
+        fail("--region all means every enabled region: give it alone")
     for region in regions:
-        if not _REGION.match(region):
+        if region != "all" and not _REGION.match(region):
             fail(f"--region {region!r} is not a region name such as eu-west-1")
 
 

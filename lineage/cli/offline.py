@@ -80,10 +80,50 @@ def rules(as_json: bool) -> None:
 
 
 @cli.command("iam-policy")
-def iam_policy() -> None:
-    """The least-privilege, read-only IAM policy the scanner needs."""
+@click.option("--organization", is_flag=True,
+              help="Print the role every member account needs as a CloudFormation StackSet template, with its "
+                   "trust policy and the policy of the scanner's own identity.")
+@click.option("--scanner-principal", metavar="ARN",
+              help="With --organization: the account id, or the ARN of the IAM role or user, the scanner runs as "
+                   "(in the management or delegated administrator account).")
+@click.option("--role-name", metavar="NAME",
+              help="With --organization: the name of the member role. [default: LineageReader]")
+@click.option("--external-id", metavar="ID", help="With --organization: an external id the member role requires.")
+@click.option("--format", "output_format", type=click.Choice(["yaml", "json"]),
+              help="With --organization: YAML, the template with the policies as comments (the default), or one "
+                   "JSON object holding the template and both policies.")
+def iam_policy(organization: bool, scanner_principal: str | None, role_name: str | None, external_id: str | None,
+               output_format: str | None) -> None:
+    """The least-privilege, read-only IAM policy the scanner needs; with --organization, the role that grants
+    it in every member account, as a CloudFormation StackSet template."""
     from collectors import all_calls
     from lineage.iam import policy_json
 
-    click.echo(policy_json(call.action for call in all_calls()), nl=False)
+    actions = [call.action for call in all_calls()]
+    if not organization:
+        given = [flag for flag, value in (("--scanner-principal", scanner_principal), ("--role-name", role_name),
+                                          ("--external-id", external_id), ("--format", output_format))
+                 if value is not None]
+        if given:
+            fail(f"{given[0]} needs --organization")
+        click.echo(policy_json(actions), nl=False)
+        return
+
+    from lineage import stackset
+    from lineage.organization import REGION_CALLS
+
+    # `--region all` asks each member account which regions it has enabled: its role may tell.
+    actions += [call.action for call in REGION_CALLS if call.action not in actions]
+    if scanner_principal is None:
+        fail("--organization needs --scanner-principal: the account id or role ARN the scanner runs as")
+    checks = (("--scanner-principal", scanner_principal, stackset.principal_problem),
+              ("--role-name", role_name, stackset.role_name_problem),
+              ("--external-id", external_id, stackset.external_id_problem))
+    for flag, value, problem_of in checks:
+        problem = problem_of(value) if value is not None else None
+        if problem:
+            fail(f"{flag}: {problem}")
+    role = stackset.MemberRole(scanner_principal, role_name or stackset.DEFAULT_ROLE_NAME, external_id or "")
+    printed = stackset.organization_json if output_format == "json" else stackset.organization_yaml
+    click.echo(printed(actions, role), nl=False)
 

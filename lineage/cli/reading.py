@@ -44,10 +44,13 @@ def gaps(db: str, scan_id: str | None, as_json: bool) -> None:
     if not result.coverage_gaps:
         console.print(plain(f"scan {result.id} is {result.status.value}: nothing it tried to read was missed"))
         return
+    # The account column only where the scan read several: one account's gaps are all in it.
+    by_account = len(result.accounts) > 1
     listing = text_table(f"Coverage gaps of scan {result.id} ({result.status.value})",
-                         ("service", "operation", "resource", "region", "error"))
+                         ("account",) * by_account + ("service", "operation", "resource", "region", "error"))
     for gap in result.coverage_gaps:
-        add_row(listing, gap.service, gap.operation, gap.resource, gap.region, gap.error)
+        add_row(listing, *(gap.account,) * by_account, gap.service, gap.operation, gap.resource, gap.region,
+                gap.error)
     console.print(listing)
 
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from lineage.cli.app import check_regions, cli, console, db_option, errors, fail, open_engine, stop
 from lineage.cli.printing import add_row, plain, printable, say_written, text_table
+from lineage.cli.workers import AcrossAccounts, across_accounts, across_accounts_options
 from lineage.isolation import Problems
 from lineage.model import Scan, Severity, Stage
 
@@ -62,7 +64,8 @@ classification_option = click.option(
 
 
 def perform_scan(profile: str | None, regions: tuple[str, ...], endpoint_url: str | None, db: str,
-                 html: Path | None, workers: int, classification: Classification | None = None) -> Scan:
+                 html: Path | None, workers: int, classification: Classification | None = None,
+                 across: AcrossAccounts | None = None) -> Scan:
     import boto3
     from botocore.exceptions import BotoCoreError
 
@@ -72,6 +75,9 @@ def perform_scan(profile: str | None, regions: tuple[str, ...], endpoint_url: st
     engine = open_engine(db)
     options = ScanOptions(profile=profile, regions=regions, endpoint_url=endpoint_url, workers=workers,
                           classification=classification)
+    if across is not None:
+        options = replace(options, selection=across.selection, executor=across.executor,
+                          max_per_account=across.max_per_account)
     try:
         session = boto3.Session(profile_name=profile)
     except BotoCoreError as error:  # a profile that does not exist, a malformed config file
@@ -117,21 +123,24 @@ def warn_view_problems(problems: Problems) -> None:
 
 @cli.command()
 @click.option("--profile", metavar="P", help="AWS profile to use.")
-@click.option("--region", "regions", multiple=True, metavar="R", help="Region to scan; repeat for more.")
+@click.option("--region", "regions", multiple=True, metavar="R",
+              help="Region to scan; repeat for more; `all` for every region enabled for each account.")
 @click.option("--endpoint-url", metavar="URL", help="Send every call to this endpoint (moto, LocalStack).")
 @db_option
 @click.option("--html", type=click.Path(dir_okay=False, path_type=Path), help="Also write the HTML view here.")
 @click.option("--workers", default=8, show_default=True, type=click.IntRange(1, 64),
-              help="Concurrent AWS calls.")
+              help="Concurrent AWS calls per account.")
 @classification_option
+@across_accounts_options
 def scan(profile: str | None, regions: tuple[str, ...], endpoint_url: str | None, db: str, html: Path | None,
-         workers: int, classification: Path | None) -> None:
+         workers: int, classification: Path | None, **across_options: Any) -> None:
     """Read the estate's configuration, build the graph, flag the gaps, store the scan."""
     if endpoint_url and not endpoint_url.startswith(("http://", "https://")):
         fail(f"--endpoint-url must be an http(s) URL, not {endpoint_url!r}")
     check_regions(regions)
+    across = across_accounts(**across_options)
     rules = read_classification(classification)
-    result = perform_scan(profile, regions, endpoint_url, db, html, workers, rules)
+    result = perform_scan(profile, regions, endpoint_url, db, html, workers, rules, across)
     print_summary(result)
     if html is not None:
         console.print(plain(f"view: {html}"))
@@ -150,9 +159,10 @@ def scan(profile: str | None, regions: tuple[str, ...], endpoint_url: str | None
 @click.option("--workers", default=8, show_default=True, type=click.IntRange(1, 64))
 @click.option("--now", "run_now", is_flag=True, help="Also scan once right away.")
 @classification_option
+@across_accounts_options
 def schedule(every: str | None, cron: str | None, profile: str | None, regions: tuple[str, ...],
              endpoint_url: str | None, db: str, html_dir: str | None, workers: int, run_now: bool,
-             classification: Path | None) -> None:
+             classification: Path | None, **across_options: Any) -> None:
     """Scan periodically until stopped (SIGTERM or Ctrl-C stop it between scans)."""
     import logging
 
@@ -164,13 +174,15 @@ def schedule(every: str | None, cron: str | None, profile: str | None, regions: 
     except ValueError as error:
         fail(str(error))
     check_regions(regions)
+    across = across_accounts(**across_options)
     read_classification(classification)  # a broken file is said now, not at the first run
     open_engine(db)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
     for noisy in ("apscheduler", "alembic", "botocore", "boto3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     job = ScheduledScan(db=db, profile=profile, regions=regions, endpoint_url=endpoint_url, workers=workers,
-                        html_dir=html_dir, classification=str(classification.resolve()) if classification else None)
+                        html_dir=html_dir, classification=str(classification.resolve()) if classification else None,
+                        selection=across.selection, executor=across.executor, max_per_account=across.max_per_account)
     try:
         serve(job, every, cron, run_now=run_now)
     except ScheduleError as error:

@@ -1,13 +1,17 @@
 """The compose file as a security review reads it — what listens where, who runs, where the database
-password goes — and its containers' commands run here as written, against a local PostgreSQL with the
-password in a file. The password never shows in what any command prints."""
+password goes — and as Docker Compose itself reads it; its containers' commands run here as written,
+against a local PostgreSQL with the password in a file and the local Redis as the workers' broker. The
+password never shows in what any command prints."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import urllib.request
@@ -74,14 +78,15 @@ def test_the_password_is_a_secret_given_only_to_the_services_that_use_the_store(
             assert store["LINEAGE_DB"] == STORE_URL and store["LINEAGE_DB_PASSWORD_FILE"] == SECRET_PATH
             assert service["secrets"] == ["db-password"], name
         else:
-            assert "secrets" not in service, name  # the viewer and moto never hold it
+            assert "secrets" not in service, name  # the viewer, moto and the workers never hold it
+    assert "secrets" not in services()["valkey"]
     for ignored in (".gitignore", ".dockerignore"):
         assert "secrets/" in (ROOT / ignored).read_text().splitlines(), ignored
 
 
 def test_every_published_port_is_bound_to_the_loopback_unless_an_address_is_given() -> None:
     published = {name: service["ports"] for name, service in services().items() if service.get("ports")}
-    assert set(published) == {"viewer"}  # PostgreSQL and moto are reached inside the compose network only
+    assert set(published) == {"viewer"}  # PostgreSQL, moto, Valkey, the workers: inside the compose network only
     for name, ports in published.items():
         for entry in ports:
             address = entry.get("host_ip", "") if isinstance(entry, dict) else entry.partition("}:")[0] + "}"
@@ -94,7 +99,7 @@ def test_every_published_port_is_bound_to_the_loopback_unless_an_address_is_give
 
 
 def test_no_service_of_ours_runs_as_root() -> None:
-    assert set(ours()) == set(services()) - {"postgres"}  # the viewer too: no stock image running as root
+    assert set(ours()) == set(services()) - {"postgres", "valkey"}  # the viewer too: no stock image as root
     users = re.findall(r"^USER\s+(\S+)", (ROOT / "Dockerfile").read_text(), re.MULTILINE)
     assert users and users[-1].partition(":")[0] not in ("root", "0")
     for name, service in ours().items():
@@ -102,6 +107,106 @@ def test_no_service_of_ours_runs_as_root() -> None:
         assert str(service.get("user", users[-1])).partition(":")[0] not in ("root", "0"), name
         assert not service.get("privileged"), name
         assert service["cap_drop"] == ["ALL"] and "no-new-privileges:true" in service["security_opt"], name
+
+
+def test_the_broker_runs_as_the_images_own_user_without_capabilities() -> None:
+    valkey = services()["valkey"]
+    user, _, group = valkey["user"].partition(":")
+    assert user.isdigit() and group.isdigit() and user != "0"  # numeric: the image's valkey user, 999:1000
+    assert valkey["cap_drop"] == ["ALL"] and valkey["security_opt"] == ["no-new-privileges:true"]
+    assert not valkey.get("privileged") and valkey.get("network_mode") != "host"
+
+
+# --- Docker Compose's own reading -----------------------------------------------------------------
+
+COMPOSE_V2 = re.compile(r"version v?([2-9]|[1-9][0-9])\.")  # Compose 1.x is another program, another schema
+
+
+def compose_program() -> list[str] | None:
+    """Docker Compose 2 or later: the docker CLI's plugin, the binary scripts/ensure-compose installs beside
+    this Python, or one on the PATH."""
+    for program in (["docker", "compose"], [str(Path(sys.executable).parent / "docker-compose")], ["docker-compose"]):
+        if shutil.which(program[0]) is None:
+            continue
+        try:
+            version = subprocess.run([*program, "version"], capture_output=True, text=True, timeout=60)
+        except OSError:
+            continue
+        if version.returncode == 0 and COMPOSE_V2.search(version.stdout):
+            return program
+    return None
+
+
+@pytest.fixture(scope="module")
+def docker_compose() -> list[str]:
+    program = compose_program()
+    if program is None:
+        reason = "Docker Compose 2 or later is not installed (scripts/ensure-compose, run by `make test`, installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return program
+
+
+def compose_run(program: list[str], *args: str, tmp_path: Path, env: dict[str, str] | None = None,
+                compose_file: Path = ROOT / "docker-compose.yml") -> subprocess.CompletedProcess:
+    """Compose on the file, as a user runs it from the repository with the password file in place, and no
+    other variable than those given: neither this shell's nor a `.env` of the repository's."""
+    home, password_file, no_env_file = tmp_path / "home", tmp_path / "db-password", tmp_path / "empty.env"
+    home.mkdir(exist_ok=True)
+    password_file.write_text(secrets.token_hex(24) + "\n")
+    no_env_file.write_text("")
+    variables = {"PATH": os.environ["PATH"], "HOME": str(home), "LINEAGE_DB_PASSWORD_FILE": str(password_file)}
+    return subprocess.run([*program, "--project-directory", str(ROOT), "--env-file", str(no_env_file),
+                           "-f", str(compose_file), *args],
+                          capture_output=True, text=True, env={**variables, **(env or {})}, timeout=120)
+
+
+@pytest.mark.parametrize("profiles", [[], ["demo"], ["workers"], ["demo", "workers"]])
+def test_docker_compose_accepts_the_file_with_every_profile(
+        docker_compose: list[str], profiles: list[str], tmp_path: Path) -> None:
+    chosen = [word for profile in profiles for word in ("--profile", profile)]
+    checked = compose_run(docker_compose, *chosen, "config", "--quiet", tmp_path=tmp_path)
+    # no warning either: every variable the file reads has a default or is the user's to pass through
+    assert (checked.returncode, checked.stderr) == (0, ""), checked.stderr
+
+
+def test_docker_compose_rejects_a_file_it_cannot_run(docker_compose: list[str], tmp_path: Path) -> None:
+    """What the test above relies on: Compose reads the file for what it says, not only as YAML."""
+    text = (ROOT / "docker-compose.yml").read_text()
+    broken = tmp_path / "docker-compose.yml"
+    broken.write_text(text.replace("      valkey:\n        condition: service_healthy\n    healthcheck:",
+                                   "      valky:\n        condition: service_healthy\n    healthcheck:", 1))
+    assert broken.read_text() != text
+    checked = compose_run(docker_compose, "--profile", "workers", "config", "--quiet", tmp_path=tmp_path,
+                          compose_file=broken)
+    assert checked.returncode != 0 and "valky" in checked.stderr, checked.stderr
+
+
+def rendered(program: list[str], profiles: list[str], tmp_path: Path, env: dict[str, str] | None = None) -> dict:
+    chosen = [word for profile in profiles for word in ("--profile", profile)]
+    done = compose_run(program, *chosen, "config", "--format", "json", tmp_path=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)["services"]
+
+
+def test_the_workers_run_only_with_their_profile_and_the_shells_settings_reach_them(
+        docker_compose: list[str], tmp_path: Path) -> None:
+    alone = rendered(docker_compose, [], tmp_path)
+    assert set(alone) == {"postgres", "migrate", "scheduler", "viewer"}
+    assert alone["scheduler"]["environment"]["LINEAGE_EXECUTOR"] == "threads"
+    with_workers = rendered(docker_compose, ["workers"], tmp_path)
+    assert set(with_workers) == set(alone) | {"valkey", "worker"}
+    worker = with_workers["worker"]
+    assert worker["command"] == ["worker", "--concurrency", "4"]
+    assert worker["healthcheck"]["test"] == ["CMD", "lineage", "worker", "--ping"]
+    assert worker["environment"]["LINEAGE_BROKER"] == with_workers["scheduler"]["environment"]["LINEAGE_BROKER"]
+    assert [v["target"] for v in worker["volumes"]] == ["/home/lineage/.aws"] and worker["volumes"][0]["read_only"]
+    assert with_workers["valkey"]["command"] == ["valkey-server", "--save", "", "--appendonly", "no"]
+    told = rendered(docker_compose, ["workers"], tmp_path,
+                    env={"LINEAGE_EXECUTOR": "celery", "LINEAGE_WORKER_CONCURRENCY": "16"})
+    assert told["scheduler"]["environment"]["LINEAGE_EXECUTOR"] == "celery"
+    assert told["worker"]["command"] == ["worker", "--concurrency", "16"]
 
 
 # --- the password never shows ---------------------------------------------------------------------
@@ -282,3 +387,56 @@ def test_the_demo_stack_runs_as_written_against_postgresql_with_the_password_in_
         path.read_text() for path in tmp_path.glob("*.out")) + migrated.stdout + migrated.stderr + listed.stderr
     assert postgres_store.password not in printed
     assert postgres_store.password not in everything_stored(postgres_store.url, postgres_store.password)
+
+
+# --- the workers' command, here -------------------------------------------------------------------
+
+# The containers' broker and results, and where they are here: databases of the local Redis that no
+# other test uses, emptied before and after.
+BROKER_HERE = {"redis://valkey:6379/0": "redis://127.0.0.1:6379/13",
+               "redis://valkey:6379/1": "redis://127.0.0.1:6379/14"}
+
+
+@pytest.fixture
+def local_broker() -> Iterator[dict[str, str]]:
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=3).close()
+    except OSError as error:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"Redis not reachable at 127.0.0.1:6379: {error}")
+    import redis
+
+    databases = [redis.Redis.from_url(url) for url in BROKER_HERE.values()]
+    for database in databases:
+        database.flushdb()
+    try:
+        yield BROKER_HERE
+    finally:
+        for database in databases:
+            database.flushdb()
+            database.close()
+
+
+def test_the_worker_runs_as_written_answers_its_healthcheck_and_stops_cleanly(
+        local_broker: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for variable in ("LINEAGE_BROKER", "LINEAGE_RESULT_BACKEND", "LINEAGE_EXECUTOR"):
+        monkeypatch.delenv(variable, raising=False)  # the broker named in the container's environment, alone
+    worker = services()["worker"]
+    written = {name: value for name, value in environment(worker).items() if value is not None}
+    assert {written["LINEAGE_BROKER"], written["LINEAGE_RESULT_BACKEND"]} == set(local_broker)
+    env = {name: local_broker.get(value, value) for name, value in written.items()}
+    command, health = list(map(re_env, worker["command"])), list(map(re_env, worker["healthcheck"]["test"]))
+    log = tmp_path / "worker.log"
+
+    assert not healthy(health, env)  # before the worker starts nothing answers: the check can fail
+    process = start(command, env, log)
+    try:
+        wait_for(lambda: process.poll() is not None or healthy(health, env))
+        assert process.poll() is None, log.read_text()
+    finally:
+        code = stopped(process)
+    printed = log.read_text() + log.with_suffix(".out").read_text()
+    assert code == 0, printed
+    assert "Traceback" not in printed
+    assert not healthy(health, env)  # stopped, it no longer answers

@@ -228,31 +228,84 @@ def _parse_cli(arguments: list[str]) -> None:
     command.make_context(command.name or "", rest)
 
 
-def test_compose_file_structure(tmp_path) -> None:
+def profiled(services: dict[str, dict], profile: str) -> set[str]:
+    return {name for name, service in services.items() if profile in service.get("profiles", [])}
+
+
+def test_compose_file_structure(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     services = compose()["services"]
+    for variable in ("LINEAGE_BROKER", "LINEAGE_RESULT_BACKEND"):  # the worker's broker, as its container has it
+        monkeypatch.setenv(variable, listed_environment(services["worker"])[variable])
     assert {"postgres", "scheduler", "viewer", "migrate"} <= set(services)
-    assert {"moto", "scheduler-demo"} <= {name for name, s in services.items() if "demo" in s.get("profiles", [])}
-    for name in ("postgres", "scheduler", "viewer", "moto", "scheduler-demo"):
+    assert profiled(services, "demo") == {"moto", "scheduler-demo"}
+    assert profiled(services, "workers") == {"valkey", "worker"}  # `docker compose up` alone starts neither
+    for name in ("postgres", "scheduler", "viewer", "moto", "scheduler-demo", "valkey", "worker"):
         assert services[name]["healthcheck"]["test"], name
-    for name in ("scheduler", "migrate", "moto", "scheduler-demo", "viewer"):
+    for name in ("scheduler", "migrate", "moto", "scheduler-demo", "viewer", "worker"):
         # the volume the viewer reads is a folder here, since `serve --dir` checks that it exists
         command = [re_env(part).replace("/srv/lineage", str(tmp_path)) for part in services[name]["command"]]
         _parse_cli(command)
     assert services["scheduler"]["command"][0] == "schedule"
     assert services["moto"]["command"][0] == "demo-server"
     assert services["viewer"]["command"][:3] == ["serve", "--dir", "/srv/lineage"]
+    assert services["worker"]["command"] == ["worker", "--concurrency", "${LINEAGE_WORKER_CONCURRENCY:-4}"]
+    assert services["worker"]["healthcheck"]["test"] == ["CMD", "lineage", "worker", "--ping"]
+    _parse_cli(services["worker"]["healthcheck"]["test"][2:])
     assert set(compose()["volumes"]) == {"pgdata", "html"}
     assert any(v.startswith("html:") for v in services["viewer"]["volumes"])
-    assert any(v.endswith(":ro") and ".aws" in v for v in services["scheduler"]["volumes"])
+    for name in ("scheduler", "worker"):
+        assert "${HOME}/.aws:/home/lineage/.aws:ro" in services[name]["volumes"], name
     text = (ROOT / "docker-compose.yml").read_text()
     assert "AKIA" not in text and "aws_secret_access_key =" not in text.lower()
     # real credentials pass through from the shell by name; only the demo's fake ones are written out
     passed = [item for item in services["scheduler"]["environment"] if item.startswith("AWS_")]
     assert len(passed) == 5 and all("=" not in item for item in passed)
+    assert [item for item in services["worker"]["environment"] if item.startswith("AWS_")] == passed
     assert services["scheduler-demo"]["environment"]["AWS_SECRET_ACCESS_KEY"] == "demo"
     assert services["scheduler-demo"]["depends_on"]["moto"]["condition"] == "service_healthy"
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert 'ENTRYPOINT ["lineage"]' in dockerfile and "pip install '.[demo]'" in dockerfile
+
+
+def listed_environment(service: dict) -> dict[str, str]:
+    """The variables a service sets in its list-form environment, with the compose defaults."""
+    return {name: re_env(value) for name, sep, value in (item.partition("=") for item in service["environment"]) if sep}
+
+
+def test_the_workers_share_the_schedulers_broker_scale_and_wait_for_it() -> None:
+    services = compose()["services"]
+    worker, valkey, scheduler = services["worker"], services["valkey"], services["scheduler"]
+    broker = {"LINEAGE_BROKER": "redis://valkey:6379/0", "LINEAGE_RESULT_BACKEND": "redis://valkey:6379/1"}
+    assert {k: v for k, v in listed_environment(worker).items() if k.startswith("LINEAGE_")} == broker
+    assert {k: v for k, v in listed_environment(scheduler).items() if k in broker} == broker
+    # so that `--scale worker=N` can start N of them: no fixed name or port, no state of their own
+    for name in ("worker", "valkey"):
+        assert not {"container_name", "ports", "hostname"} & set(services[name]), name
+    assert worker["depends_on"] == {"valkey": {"condition": "service_healthy"}}
+    assert worker["restart"] == "unless-stopped" and valkey["restart"] == "unless-stopped"
+    assert worker["init"] is True  # Celery's forked processes reaped, SIGTERM passed on to the worker
+    assert valkey["image"] == "valkey/valkey:8-alpine"
+    assert valkey["healthcheck"]["test"] == ["CMD", "valkey-cli", "ping"]
+    assert "volumes" not in valkey and valkey["command"] == ["valkey-server", "--save", "", "--appendonly", "no"]
+    # the scheduler waits for the broker when the workers profile runs it, and for nothing otherwise
+    assert scheduler["depends_on"]["valkey"] == {"condition": "service_healthy", "required": False}
+
+
+@pytest.mark.parametrize(("executor", "accepted"), [("threads", True), ("celery", True), ("nonsense", False)])
+def test_the_schedulers_executor_comes_from_the_environment_threads_unless_told(
+        executor: str, accepted: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    scheduler = compose()["services"]["scheduler"]
+    assert listed_environment(scheduler)["LINEAGE_EXECUTOR"] == "threads"
+    assert "LINEAGE_EXECUTOR=${LINEAGE_EXECUTOR:-threads}" in scheduler["environment"]
+    for variable in ("LINEAGE_BROKER", "LINEAGE_RESULT_BACKEND"):
+        monkeypatch.setenv(variable, listed_environment(scheduler)[variable])
+    monkeypatch.setenv("LINEAGE_EXECUTOR", executor)  # as the shell sets it: the compose default gives way
+    command = [re_env(part) for part in scheduler["command"]]
+    if accepted:
+        _parse_cli(command)
+    else:  # a value the scheduler does not know is refused, which shows that it reads the variable
+        with pytest.raises(click.UsageError):
+            _parse_cli(command)
 
 
 def re_env(part: str) -> str:

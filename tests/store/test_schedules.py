@@ -101,7 +101,7 @@ def test_the_upgrade_from_0003_drops_apschedulers_table_unread_and_adds_the_sche
 
     engine = open_store(database_url, upgrade=True)
 
-    assert migrate.current_revision(engine) == "0005" == migrate.head_revision()
+    assert migrate.current_revision(engine) == "0006" == migrate.head_revision()
     tables = set(inspect(engine).get_table_names())
     assert "scan_schedules" in tables and APSCHEDULER_TABLE not in tables
     assert not marker.exists()

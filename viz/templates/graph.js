@@ -20,9 +20,12 @@
     node.lowerId = node.id.toLowerCase();
     node.flowsOut = [];
     node.flowsIn = [];
+    node.crossing = false;  // an end of a flow between accounts
   });
   edges.forEach(function (edge, index) {
     edge.flow = FLOWS.has(edge.kind);
+    edge.cross = Boolean(edge.accounts);  // named only on an edge from one known account to another
+    if (edge.cross && edge.kind !== "part_of") { nodes[edge.s].crossing = true; nodes[edge.t].crossing = true; }
     edge.both = EITHER_WAY.has(edge.kind) && edge.s !== edge.t;
     edge.evidence = edge.evidence || [];
     edge.more_evidence = edge.more_evidence || 0;
@@ -30,6 +33,9 @@
     if (edge.flow && edge.both) { nodes[edge.t].flowsOut.push(index); nodes[edge.s].flowsIn.push(index); }
   });
   groups.forEach(function (group, index) { group.index = index; });
+  // The accounts the scan knows (a place whose account is unknown is in none): with one, the page draws
+  // nothing about accounts that it did not draw before.
+  const ACCOUNTS = [...new Set(nodes.map(function (node) { return node.account; }))].filter(Boolean).sort();
 
   const UNFOLD_STEP = 200;  // members one click unfolds: a cluster can hold thousands, more than a page can draw
   const state = {
@@ -40,17 +46,22 @@
     personalOnly: data.initial.personal_only,
     minimumSeverity: -1,
     observedOnly: false,
+    crossingOnly: false,  // only the flows between accounts, and their ends
+    ends: new Set(),  // nodes of accounts not chosen, shown as the ends of flows that leave the chosen ones
     structure: false,
   };
 
   // ---- what is shown --------------------------------------------------------------------------
 
-  function passes(node) {
+  function passes(node) { return passesOwn(node, false) || state.ends.has(node.index); }
+
+  // Every filter, its account aside when `anyAccount`.
+  function passesOwn(node, anyAccount) {
     for (const facet of FACETS) {
-      if (state.excluded[facet].has(node[facet])) { return false; }
+      if (state.excluded[facet].has(node[facet]) && !(anyAccount && facet === "account")) { return false; }
     }
     return !(state.personalOnly && !node.personal.length) && node.severity >= state.minimumSeverity &&
-      !(state.observedOnly && !node.observed);
+      !(state.observedOnly && !node.observed) && !(state.crossingOnly && !node.crossing);
   }
 
   function failures(node) {
@@ -58,7 +69,22 @@
     if (state.personalOnly && !node.personal.length) { failed.push("personal-only"); }
     if (node.severity < state.minimumSeverity) { failed.push("severity"); }
     if (state.observedOnly && !node.observed) { failed.push("observed-only"); }
+    if (state.crossingOnly && !node.crossing) { failed.push("cross-account-only"); }
     return failed;
+  }
+
+  // Where the chosen accounts' data comes from and goes to stays in view: a node of an account left out
+  // is shown when a flow joins it to a node shown in its own right, and it passes every other filter.
+  function flowEnds() {
+    const ends = new Set();
+    if (!state.excluded.account.size) { return ends; }
+    edges.forEach(function (edge) {
+      if (!edge.flow || (state.crossingOnly && !edge.cross)) { return; }
+      [[edge.s, edge.t], [edge.t, edge.s]].forEach(function ([inside, outside]) {
+        if (!ends.has(outside) && passesOwn(nodes[inside], false) && passesOwn(nodes[outside], true)) { ends.add(outside); }
+      });
+    });
+    return ends;
   }
 
   // The nodes `depth` flows from `start`, with their distance: the walk of Graph.reach, so the page and
@@ -266,6 +292,8 @@
     };
   }
 
+  function betweenAccounts(edge) { return "account " + edge.accounts[0] + " → account " + edge.accounts[1]; }
+
   function edgeShapes(view) {
     const at = new Map();  // node -> the shape it is drawn in
     view.shapes.forEach(function (shape) {
@@ -276,6 +304,7 @@
     const drawn = new Map();
     edges.forEach(function (edge, index) {
       if (edge.kind === "part_of" && !state.structure) { return; }
+      if (state.crossingOnly && !edge.cross) { return; }
       const from = at.get(edge.s), to = at.get(edge.t);
       if (from === undefined || to === undefined || from === to) { return; }
       const key = from + ">" + to + ">" + edge.kind;
@@ -285,13 +314,19 @@
     return [...drawn.values()].map(function (e, index) {
       const first = edges[e.edges[0]];
       const label = e.edges.length > 1 ? e.kind + " ×" + e.edges.length : e.kind;
+      // Between groups, one line stands for many edges: it is drawn as crossing when any of them crosses.
+      const crossed = [...new Set(e.edges.filter(function (i) { return edges[i].cross; }).map(function (i) {
+        return betweenAccounts(edges[i]);
+      }))];
       return {
-        // A flow of unknown direction: arrows at both ends, dotted.
-        id: "e" + index, from: e.from, to: e.to, label: label, edges: e.edges,
+        // A flow of unknown direction: arrows at both ends, dotted. A flow between accounts: long dashes, coloured.
+        id: "e" + index, from: e.from, to: e.to, label: label, edges: e.edges, crossesAccounts: crossed.length > 0,
         arrows: EITHER_WAY.has(e.kind) ? "to, from" : e.flow ? "to" : "",
-        dashes: EITHER_WAY.has(e.kind) ? [2, 4] : !e.flow,
-        color: e.flow ? "#495057" : "#adb5bd",
-        title: label + (e.edges.length > 1 ? "\nthe first of them (click for all):" : "") +
+        dashes: EITHER_WAY.has(e.kind) ? [2, 4] : crossed.length ? [10, 5] : !e.flow,
+        color: crossed.length ? style.cross_account : e.flow ? "#495057" : "#adb5bd",
+        width: crossed.length ? 2 : 1,
+        title: label + crossed.map(function (text) { return "\n" + text; }).join("") +
+          (e.edges.length > 1 ? "\nthe first of them (click for all):" : "") +
           (EITHER_WAY.has(e.kind) ? "\ndirection unknown: data may move either way" : "") +
           first.evidence.map(function (v) { return "\n" + v.operation + " " + v.path + ": " + v.excerpt; }).join(""),
       };
@@ -312,6 +347,7 @@
   // `fit`: the whole of what is drawn in view; otherwise the view stays where the reader left it.
   function draw(fit) {
     const where = fit ? null : {position: network.getViewPosition(), scale: network.getScale()};
+    state.ends = flowEnds();
     const {view, scope} = currentView();
     const shapes = view.shapes.map(function (shape) {
       const where = view.placed.get(shapeKey(shape)) || {x: 0, y: 0};
@@ -373,9 +409,25 @@
       const values = [...new Set(nodes.map(function (node) { return node[facet]; }))].sort();
       const section = element("div", null, "facet");
       section.appendChild(element("b", facet));
+      const boxes = [];
+      // Of many accounts, one is read alone: every account unticked at once, then the one ticked.
+      if (facet === "account" && ACCOUNTS.length > 1) {
+        const every = function (on) {
+          return function () {
+            boxes.forEach(function (box) { box.checked = on; });
+            values.forEach(function (value) { if (on) { state.excluded.account.delete(value); } else { state.excluded.account.add(value); } });
+            draw(true);
+          };
+        };
+        section.appendChild(document.createTextNode(" "));
+        section.appendChild(button("all", every(true), "link choose-all"));
+        section.appendChild(document.createTextNode(" · "));
+        section.appendChild(button("none", every(false), "link choose-none"));
+      }
       values.forEach(function (value) {
         const label = element("label");
         const checkbox = element("input");
+        boxes.push(checkbox);
         checkbox.type = "checkbox";
         checkbox.checked = true;
         checkbox.dataset.facet = facet;
@@ -411,6 +463,9 @@
     };
     flag("personal-only", "personal data", state.personalOnly, function (on) { state.personalOnly = on; });
     flag("observed-only", "observed (read from AWS)", false, function (on) { state.observedOnly = on; });
+    if (ACCOUNTS.length > 1) {
+      flag("cross-account-only", "flows between accounts", false, function (on) { state.crossingOnly = on; });
+    }
     const severity = element("label");
     severity.appendChild(document.createTextNode("findings "));
     const severityChoice = element("select");
@@ -441,10 +496,11 @@
     const add = function (key) { counts.set(key, (counts.get(key) || 0) + 1); };
     scope.forEach(function (node) {
       const failed = failures(node);
-      if (!failed.length) {
+      if (!failed.length || state.ends.has(node.index)) {  // shown: in its own right, or as a flow's end
         FACETS.forEach(function (facet) { add(facet + "\u0000" + node[facet]); });
         if (node.personal.length) { add("personal-only"); }
         if (node.observed) { add("observed-only"); }
+        if (node.crossing) { add("cross-account-only"); }
         if (node.severity >= Math.max(0, state.minimumSeverity)) { add("severity"); }
       } else if (failed.length === 1 && FACETS.includes(failed[0])) {
         add(failed[0] + "\u0000" + node[failed[0]]);
@@ -479,6 +535,19 @@
     glow.style.boxShadow = "0 0 6px 3px " + style.personal;
     line(glow, "glow: holds or receives personal data");
     line(null, "faded: referenced, not scanned · dashed outline: a group (click to unfold) · dashed line: the same data or structure");
+    if (ACCOUNTS.length > 1) {
+      const crossing = element("i", null, "dash");
+      crossing.style.borderTopColor = style.cross_account;
+      line(crossing, "long dashes: a flow between accounts (" + edges.filter(function (e) { return e.cross; }).length + ")");
+      const inAccount = {};
+      nodes.forEach(function (node) { inAccount[node.account] = (inAccount[node.account] || 0) + 1; });
+      const list = element("div", null, "accounts");
+      list.id = "legend-accounts";
+      list.appendChild(element("div", plural(ACCOUNTS.length, "account") + ":"));
+      ACCOUNTS.forEach(function (account) { list.appendChild(element("div", account + " (" + plural(inAccount[account], "node") + ")")); });
+      if (inAccount[""]) { list.appendChild(element("div", "account unknown (" + plural(inAccount[""], "node") + ")", "muted")); }
+      legend.appendChild(list);
+    }
   }
 
   const FINDINGS_LISTED = 300;
@@ -601,7 +670,7 @@
       const shown = element("ul", null, "plain");
       list.forEach(function (e) {
         const edge = edges[e];
-        const item = nodeLink(other(edge), " — " + edge.kind);
+        const item = nodeLink(other(edge), " — " + edge.kind + (edge.cross ? " · " + betweenAccounts(edge) : ""));
         evidenceLines(item, edge.evidence);
         if (edge.more_evidence) { item.appendChild(element("div", "and " + edge.more_evidence + " more in the export", "evidence")); }
         shown.appendChild(item);
@@ -696,6 +765,7 @@
       item.appendChild(button(nodes[edge.s].name, function () { select(edge.s); }));
       item.appendChild(document.createTextNode(" → " + edge.kind + " → "));
       item.appendChild(button(nodes[edge.t].name, function () { select(edge.t); }));
+      if (edge.cross) { item.appendChild(element("div", betweenAccounts(edge), "crossing")); }
       evidenceLines(item, edge.evidence);
       if (edge.more_evidence) { item.appendChild(element("div", "and " + edge.more_evidence + " more in the export", "evidence")); }
       list.appendChild(item);

@@ -1,0 +1,200 @@
+"""A whole organization scanned as a platform team scans it: `lineage scan --organization --assume-role R`
+against a moto organization of six accounts in two regions, on this process's threads and on Celery workers
+(real `lineage worker` processes on the machine's Redis and RabbitMQ), with one member whose role is missing
+and, in one run, a worker killed while the scan reads."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from moto.server import ThreadedMotoServer
+
+from lineage.model import Scan
+from store.repository import latest_scan_ids, load_scan, open_store
+from tests.e2e.conftest import free_port, lineage, wait_for
+from tests.organization import MotoOrganization, build_organization, refuse_missing_roles
+
+REDIS = "redis://127.0.0.1:6379/12"  # a database of its own: the tests empty it
+RABBITMQ = "amqp://guest:guest@127.0.0.1:5672//"
+
+
+def _reachable(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.fixture(scope="module")
+def organization() -> Iterator[tuple[str, MotoOrganization]]:
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=30)
+    saved = {name: os.environ.get(name) for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
+    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+    try:
+        with refuse_missing_roles():
+            yield endpoint, build_organization(endpoint)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        server.stop()
+
+
+def scan_args(endpoint: str, org: MotoOrganization, db: Path) -> list[str]:
+    return ["scan", "--organization", "--assume-role", org.role_name, "--endpoint-url", endpoint,
+            *(arg for region in org.regions for arg in ("--region", region)), "--db", f"sqlite:///{db}"]
+
+
+def stored(db: Path) -> Scan:
+    engine = open_store(f"sqlite:///{db}")
+    return load_scan(engine, latest_scan_ids(engine, 1)[0])
+
+
+def comparable(scan: Scan) -> dict[str, Any]:
+    """What two scans of one estate must share, whatever ran them."""
+    return {"nodes": sorted(repr(n.to_dict()) for n in scan.nodes),
+            "edges": sorted(repr(e.to_dict()) for e in scan.edges),
+            "findings": sorted(repr(f.to_dict()) for f in scan.findings),
+            "gaps": sorted(repr(g.to_dict()) for g in scan.coverage_gaps),
+            "accounts": scan.accounts, "regions": scan.regions, "status": scan.status}
+
+
+@pytest.fixture(scope="module")
+def on_threads(organization, tmp_path_factory) -> Scan:
+    endpoint, org = organization
+    db = tmp_path_factory.mktemp("threads") / "lineage.db"
+    done = lineage(*scan_args(endpoint, org, db))
+    assert done.returncode == 0, done.stderr
+    return stored(db)
+
+
+def test_one_graph_of_every_account_with_its_flows_across_accounts(organization, on_threads) -> None:
+    _, org = organization
+    scan = on_threads
+    assert set(scan.accounts) == {org.management, *org.members}
+    edges = {(e.source, e.target) for e in scan.edges}
+    assert set(org.cross_account_flows) <= edges
+    accounts_read = {n.account for n in scan.nodes if n.observed}
+    assert accounts_read == {org.management, *org.members} - {org.without_role}
+    assert set(scan.regions) == set(org.regions)
+    rules = {f.rule for f in scan.findings}
+    assert "pii.personal_data_crosses_account_or_region" in rules
+
+
+def test_an_account_whose_role_cannot_be_assumed_is_one_gap_and_the_rest_is_read(organization, on_threads) -> None:
+    _, org = organization
+    refused = [g for g in on_threads.coverage_gaps if g.account == org.without_role]
+    assert len(refused) == 1
+    assert (refused[0].service, refused[0].operation) == ("sts", "AssumeRole")
+    assert refused[0].resource == org.role_arn(org.without_role) and "AccessDenied" in refused[0].error
+    assert not any(org.without_role in n.id for n in on_threads.nodes)
+    assert on_threads.status.value == "partial"
+
+
+class Workers:
+    """`lineage worker` processes, each in its own process group so that it can be killed whole."""
+
+    def __init__(self, broker: str, count: int, logs: Path, redeliver_after: int = 3600) -> None:
+        self.broker = broker
+        self.logs = [logs / f"worker-{index}.log" for index in range(count)]
+        self.processes = []
+        for log in self.logs:  # a file, not a pipe nobody reads: a full pipe would stop the worker mid-log
+            with log.open("wb") as sink:
+                self.processes.append(subprocess.Popen(
+                    [sys.executable, "-m", "lineage.cli", "worker", "--broker", broker, "--concurrency", "2",
+                     "--redeliver-after", str(redeliver_after)],
+                    stdout=sink, stderr=subprocess.STDOUT, start_new_session=True, env={**os.environ}))
+
+    def ready(self) -> None:
+        wait_for(lambda: lineage("worker", "--broker", self.broker, "--ping").returncode == 0, timeout=60, interval=1)
+
+    def kill(self, index: int) -> None:
+        os.killpg(self.processes[index].pid, signal.SIGKILL)
+        self.processes[index].wait(timeout=30)
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+def _empty(broker: str) -> None:
+    """No task left by an earlier run is read by these workers."""
+    if broker.startswith("redis"):
+        import redis
+
+        redis.Redis.from_url(broker).flushdb()
+    else:
+        from lineage.executors.celery import make_app
+
+        make_app(broker).control.purge()
+
+
+@pytest.fixture(params=["redis", "rabbitmq"])
+def broker(request) -> str:
+    url, port = (REDIS, 6379) if request.param == "redis" else (RABBITMQ, 5672)
+    if not _reachable(port):
+        pytest.fail(f"{request.param} does not answer on 127.0.0.1:{port} (make test starts it)")
+    _empty(url)
+    return url
+
+
+def test_celery_workers_give_the_graph_the_threads_give(organization, on_threads, broker, tmp_path) -> None:
+    endpoint, org = organization
+    workers = Workers(broker, 2, tmp_path)
+    try:
+        workers.ready()
+        db = tmp_path / "celery.db"
+        done = lineage(*scan_args(endpoint, org, db), "--executor", "celery", "--broker", broker,
+                       "--max-per-account", "4")
+        assert done.returncode == 0, done.stderr
+    finally:
+        workers.stop()
+    assert comparable(stored(db)) == comparable(on_threads)
+
+
+def test_a_worker_killed_while_the_scan_reads_loses_nothing(organization, on_threads, tmp_path) -> None:
+    endpoint, org = organization
+    _empty(REDIS)
+    workers = Workers(REDIS, 2, tmp_path, redeliver_after=8)
+    db = tmp_path / "killed.db"
+    try:
+        workers.ready()
+        output = tmp_path / "scan.log"
+        with output.open("wb") as sink:
+            scan = subprocess.Popen([sys.executable, "-m", "lineage.cli", *scan_args(endpoint, org, db),
+                                     "--executor", "celery", "--broker", REDIS],
+                                    stdout=sink, stderr=subprocess.STDOUT, env={**os.environ})
+        import redis
+
+        client = redis.Redis.from_url(REDIS)
+        wait_for(lambda: client.hlen("unacked") > 0, timeout=120, interval=0.05)  # tasks taken, not yet done
+        time.sleep(0.5)
+        workers.kill(0)
+        assert scan.wait(timeout=600) == 0, output.read_text()
+        delivered = [int(client.get(key) or 0) for key in client.scan_iter("lineage:deliveries:*")]
+    finally:
+        workers.stop()
+    assert max(delivered) >= 2  # what the killed worker held was delivered again
+    assert comparable(stored(db)) == comparable(on_threads)
