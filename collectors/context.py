@@ -187,6 +187,8 @@ class AwsContext:
                 if self._limiter is not None:  # each attempt holds a slot while on the wire, retries included
                     client.meta.events.register("before-send.*.*", partial(self._take_slot, region))
                     client.meta.events.register("response-received.*.*", self._give_slot)
+                    # An answer no parser reads raises past `response-received`: the call's end gives it back.
+                    client.meta.events.register("after-call-error.*.*", self._give_slot)
                 self._clients[key] = client
             return self._clients[key]
 
@@ -208,6 +210,7 @@ class AwsContext:
 
     def _take_slot(self, region: str, **_: Any) -> None:
         assert self._limiter is not None
+        self._give_slot()  # one this thread still holds was never answered: never kept for good
         key = f"{self.account}/{region}"
         self._slots.held = (key, self._limiter.acquire(key))
 

@@ -14,6 +14,7 @@ import secrets
 import traceback
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -34,7 +35,14 @@ from lineage.graph import Graph, add_referenced_nodes, build_graph, resolve
 from lineage.intake import admit, admit_gap
 from lineage.isolation import Problems, describe_error
 from lineage.model import CoverageGap, Edge, Facts, Finding, Node, Scan, ScanStatus
-from lineage.organization import ALL_REGIONS, AccountSelection, assume, choose_accounts, enabled_regions
+from lineage.organization import (
+    ALL_REGIONS,
+    AccountSelection,
+    assume,
+    choose_accounts,
+    enabled_regions,
+    partition_of,
+)
 from lineage.rules import evaluate
 from store.repository import StoreError, begin_scan, describe, fail_scan, save_scan
 
@@ -42,6 +50,7 @@ if TYPE_CHECKING:
     from lineage.executors.celery import CeleryOptions
 
 DEFAULT_REGION = "us-east-1"
+ACCOUNTS_SET_UP_AT_ONCE = 16
 MAX_FOLLOW_UP_ROUNDS = 3  # a resource read by name can name others; three rounds reach any real chain
 
 
@@ -277,27 +286,42 @@ def _readers(options: ScanOptions, session: Any, limiter: Any) -> _Readers:
         return readers
     readers.targeted = choose_accounts(caller, selection)
     sts = caller.client("sts", home)
-    for account in readers.targeted:
+
+    def reader(account: str) -> AwsContext | CoverageGap:
         if account == caller.account:
-            readers.accounts.append(_with_regions(caller, options))
-            continue
-        assumed = assume(sts, account, selection, home)
+            return _with_regions(caller, options)
+        assumed = assume(sts, account, selection, home, base=session, partition=partition_of(caller.caller))
         if assumed.session is None:
-            readers.gaps.append(assumed.gap)  # type: ignore[arg-type]
-            continue
+            return assumed.gap  # type: ignore[return-value]
         ctx = AwsContext(assumed.session, caller.regions, options.endpoint_url, options.workers, limiter=limiter)
         ctx.account, ctx.caller = account, assumed.caller
         ctx.assumed_role, ctx.external_id = selection.role_name, selection.external_id
-        readers.accounts.append(_with_regions(ctx, options))
+        return _with_regions(ctx, options)
+
+    # Each account costs a round trip or two before its reads start (AssumeRole, its regions): a thousand
+    # of them one after another would be minutes of waiting.
+    with ThreadPoolExecutor(max_workers=ACCOUNTS_SET_UP_AT_ONCE, thread_name_prefix="account") as pool:
+        for made in pool.map(reader, readers.targeted):
+            if isinstance(made, CoverageGap):
+                readers.gaps.append(made)
+            else:
+                readers.accounts.append(made)
     return readers
 
 
-def _executor(options: ScanOptions, scan_id: str) -> Executor:
+def _executor(options: ScanOptions, scan_id: str, caller: AwsContext) -> Executor:
     if options.executor is None:
         return ThreadExecutor()
     from lineage.executors.celery import CeleryExecutor
 
-    return CeleryExecutor(options.executor, scan_id, options.endpoint_url, options.max_per_account, options.workers)
+    return CeleryExecutor(options.executor, scan_id, options.endpoint_url, options.max_per_account, options.workers,
+                          caller.home_region, partition_of(caller.caller))
+
+
+def _close(executor: Executor) -> None:
+    close = getattr(executor, "close", None)
+    if close is not None:
+        close()
 
 
 def run_scan(options: ScanOptions, progress: Progress | None = None, session: Any | None = None,
@@ -312,7 +336,11 @@ def run_scan(options: ScanOptions, progress: Progress | None = None, session: An
     try:
         readers = _readers(options, session, limiter)
         if readers.accounts:
-            facts = collect(readers.accounts, progress, executor=_executor(options, scan_id))
+            executor = _executor(options, scan_id, readers.caller)
+            try:
+                facts = collect(readers.accounts, progress, executor=executor)
+            finally:
+                _close(executor)
     finally:
         for ctx in readers.every:
             ctx.close()

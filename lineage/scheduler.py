@@ -103,7 +103,9 @@ class ScheduledScan:
                           exclude=list(self.selection.exclude), role=self.selection.role_name,
                           external_id=bool(self.selection.external_id))
         if self.executor is not None:
-            across.update(executor="celery", broker=public_endpoint(self.executor.broker))
+            across.update(executor="celery", broker=public_endpoint(self.executor.broker),
+                          result_backend=public_endpoint(self.executor.result_backend) or "",
+                          deadline=self.executor.deadline)
         if self.max_per_account:
             across["max_per_account"] = self.max_per_account
         return across

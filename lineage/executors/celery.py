@@ -77,13 +77,18 @@ def make_app(broker: str, result_backend: str = "", redeliver_after: int = DEFAU
     return app
 
 
-def message_of(job: Job, scan_id: str, endpoint_url: str | None, workers: int, max_per_account: int) -> dict[str, Any]:
-    """What a worker needs to run one job: names and numbers, never a credential."""
+def message_of(job: Job, scan_id: str, endpoint_url: str | None, workers: int, max_per_account: int,
+               sts_region: str, partition: str) -> dict[str, Any]:
+    """What a worker needs to run one job: names and numbers, never a credential. What the account's earlier
+    tasks learnt — regions not enabled, endpoints that do not answer — goes along, so that no worker asks
+    again what the thread executor would not ask again either."""
     ctx = job.ctx
     return {"scan": scan_id, "account": ctx.account, "role": ctx.assumed_role, "external_id": ctx.external_id,
             "regions": list(ctx.regions), "region": job.task.region, "service": job.task.collector.service,
             "wanted": wanted_as_data(job.wanted), "endpoint_url": endpoint_url or "", "workers": workers,
-            "max_per_account": max_per_account}
+            "max_per_account": max_per_account, "sts_region": sts_region, "partition": partition,
+            "regions_not_enabled": dict(ctx.regions_not_enabled),
+            "silent_endpoints": [[client, region, why] for (client, region), why in ctx.silent_endpoints.items()]}
 
 
 def facts_of(data: dict[str, Any]) -> Facts:
@@ -94,43 +99,74 @@ def facts_of(data: dict[str, Any]) -> Facts:
 
 class CeleryExecutor:
     def __init__(self, options: CeleryOptions, scan_id: str, endpoint_url: str | None = None,
-                 max_per_account: int = 0, workers: int = 8) -> None:
+                 max_per_account: int = 0, workers: int = 8, sts_region: str = "us-east-1",
+                 partition: str = "aws") -> None:
         self.app = make_app(options.broker, options.result_backend)
         self.scan_id = scan_id
         self.endpoint_url = endpoint_url
         self.max_per_account = max_per_account
         self.workers = workers
+        self.sts_region = sts_region  # the caller's own region: roles are assumed there, never in an opt-in one
+        self.partition = partition
         self.ends_at = time.monotonic() + options.deadline
         self.deadline = options.deadline
+
+    @property
+    def _too_late(self) -> str:
+        return f"no worker finished it before the scan's deadline ({int(self.deadline)} s)"
+
+    def close(self) -> None:
+        """The broker's and the backend's connections: a scheduler makes an executor per run."""
+        self.app.close()
 
     def run(self, jobs: Sequence[Job], progress: Progress | None = None) -> list[Facts]:
         if not jobs:
             return []
-        sent = {}
-        for job in jobs:
-            message = message_of(job, self.scan_id, self.endpoint_url, self.workers, self.max_per_account)
-            result = self.app.send_task(TASK_NAME, args=[message])
-            sent[result.id] = (job, result)
+        if self.ends_at <= time.monotonic():  # a later round after the deadline: nothing is sent any more
+            self._unfinished(jobs, self._too_late)
+            return []
+        sent: dict[str, Job] = {}  # task id → its job, until its answer comes
+        answered: set[int] = set()
         facts: list[Facts] = []
-        pending = dict(sent)
+        why = "no answer came back"
         try:
-            results = ResultSet([result for _, result in sent.values()], app=self.app)
-            for task_id, meta in results.iter_native(timeout=max(0.0, self.ends_at - time.monotonic()),
+            for job in jobs:
+                message = message_of(job, self.scan_id, self.endpoint_url, self.workers, self.max_per_account,
+                                     self.sts_region, self.partition)
+                sent[self.app.send_task(TASK_NAME, args=[message]).id] = job
+            results = ResultSet([self.app.AsyncResult(task_id) for task_id in sent], app=self.app)
+            # Never a timeout of 0: some Celery versions read it as none at all.
+            for task_id, meta in results.iter_native(timeout=max(self.ends_at - time.monotonic(), 0.001),
                                                      interval=0.2):
-                if task_id not in pending:
+                job = sent.pop(task_id, None)
+                if job is None:
                     continue
-                job, _ = pending.pop(task_id)
+                answered.add(id(job))
                 facts.append(self._received(job, meta))
                 if progress:
-                    progress(job.label, len(sent) - len(pending), len(sent))
+                    progress(job.label, len(facts), len(jobs))
         except CeleryTimeout:
-            pass
-        for job, result in pending.values():
-            result.revoke()  # a worker that has not started it yet skips it
-            job.ctx.gap(job.task.collector.service, "collect", "",
-                        f"TaskNotFinished: no worker finished {job.label} before the scan's deadline "
-                        f"({int(self.deadline)} s); what it would have read is missing", _region(job))
+            why = self._too_late
+        except Exception as error:  # noqa: BLE001 - the broker or the backend failing costs the tasks not gathered
+            why = redact.short(f"the broker or the result backend failed ({type(error).__name__}: {error})", 300)
+        left = [job for job in jobs if id(job) not in answered]  # sent and unanswered, or never sent
+        if left:
+            self._revoke(list(sent))
+            self._unfinished(left, why)
         return facts
+
+    def _revoke(self, task_ids: list[str]) -> None:
+        """Tasks no one waits for any more: a worker that has not started one skips it."""
+        try:
+            if task_ids:
+                self.app.control.revoke(task_ids)
+        except Exception:  # noqa: BLE001 - revoking is a courtesy to the workers; their answers are ignored anyway
+            pass
+
+    def _unfinished(self, jobs: Sequence[Job], why: str) -> None:
+        for job in jobs:
+            job.ctx.gap(job.task.collector.service, "collect", "",
+                        f"TaskNotFinished: {job.label}: {why}; what it would have read is missing", _region(job))
 
     @staticmethod
     def _received(job: Job, meta: dict[str, Any]) -> Facts:
@@ -142,10 +178,35 @@ class CeleryExecutor:
                     redact.short(f"TaskFailed: {job.label} failed on its worker: {text}", 500), _region(job))
             return Facts()
         answer = meta["result"]
-        ctx.gaps.extend(CoverageGap.from_dict(g) for g in answer.get("call_gaps") or ())
+        _learn(ctx, answer)
         ctx.api_calls.update({str(k): int(v) for k, v in (answer.get("api_calls") or {}).items()})
         ctx.successful_calls += int(answer.get("successful_calls") or 0)
         return in_account(facts_of(answer.get("facts") or {}), ctx.account)
+
+
+_SILENT = " does not answer; nothing more was asked of it"
+
+
+def _learn(ctx: Any, answer: dict[str, Any]) -> None:
+    """A task's call gaps, and what it learnt of its account, kept as one context of the account would keep
+    them: a region not enabled, or an endpoint that does not answer, is said once however many tasks met it."""
+    for region, why in (answer.get("regions_not_enabled") or {}).items():
+        ctx.regions_not_enabled.setdefault(str(region), str(why))
+    for client, region, why in answer.get("silent_endpoints") or ():
+        ctx.silent_endpoints.setdefault((str(client), str(region)), str(why))
+    disabled = {g.region for g in ctx.gaps if g.error.startswith(f"region {g.region} is not enabled")}
+    silent = {(g.service, g.region) for g in ctx.gaps if _SILENT in g.error}
+    for data in answer.get("call_gaps") or ():
+        gap = CoverageGap.from_dict(data)
+        if gap.error.startswith(f"region {gap.region} is not enabled"):
+            if gap.region in disabled:
+                continue
+            disabled.add(gap.region)
+        elif _SILENT in gap.error:
+            if (gap.service, gap.region) in silent:
+                continue
+            silent.add((gap.service, gap.region))
+        ctx.gaps.append(gap)
 
 
 def _region(job: Job) -> str:

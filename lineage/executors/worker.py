@@ -9,7 +9,9 @@ instead of being run once more, so one poisonous task cannot keep a scan from en
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import boto3
@@ -21,6 +23,7 @@ from lineage.model import CoverageGap
 from lineage.organization import AccountSelection, assume
 
 MOST_DELIVERIES = 3  # a task delivered more often than this ended its worker each time
+MOST_SESSIONS_KEPT = 64  # assumed-role sessions per process: their credentials refresh, their clients cost memory
 
 
 @dataclass(slots=True)
@@ -32,12 +35,15 @@ class WorkerSettings:
 
 settings = WorkerSettings()
 _lock = threading.Lock()
-_sessions: dict[tuple[str, str, str, str], Any] = {}
+_sessions: OrderedDict[tuple[str, str, str, str], Any] = OrderedDict()
 _limiters: dict[int, Any] = {}
 _own_account: dict[str, str] = {}
 
 
+@cache
 def _base_session() -> boto3.Session:
+    """The worker's own credentials, once per process: its service models are loaded once and shared with the
+    sessions of the roles it assumes."""
     return boto3.Session()
 
 
@@ -58,15 +64,17 @@ def _session_for(message: dict[str, Any]) -> tuple[Any, CoverageGap | None]:
     credentials for the caller's account — which must then be that account."""
     account, role, external_id, endpoint = (str(message.get(k) or "") for k in
                                             ("account", "role", "external_id", "endpoint_url"))
-    region = _home(message)
+    region = str(message.get("sts_region") or "") or _home(message)  # the caller's region, never an opt-in one
     key = (account, role, external_id, endpoint)
     with _lock:
         if key in _sessions:
+            _sessions.move_to_end(key)
             return _sessions[key], None
     if role:
         sts = _base_session().client("sts", region_name=region, endpoint_url=endpoint or None)
         assumed = assume(sts, account, AccountSelection(accounts=(account,), role_name=role,
-                                                         external_id=external_id), region)
+                                                         external_id=external_id), region, base=_base_session(),
+                         partition=str(message.get("partition") or "aws"))
         if assumed.session is None:
             return None, assumed.gap
         session = assumed.session
@@ -80,6 +88,8 @@ def _session_for(message: dict[str, Any]) -> tuple[Any, CoverageGap | None]:
                 region, account)
     with _lock:
         _sessions[key] = session
+        while len(_sessions) > MOST_SESSIONS_KEPT:  # a worker that has seen a thousand accounts keeps the latest
+            _sessions.popitem(last=False)
     return session, None
 
 
@@ -133,6 +143,10 @@ def read(task: Any, message: dict[str, Any]) -> dict[str, Any]:
                      int(message.get("workers") or 8), limiter=_limiter(int(message.get("max_per_account") or 0)))
     try:
         ctx.account = account
+        # What the account's earlier tasks learnt, as one context of the account would remember it.
+        learnt = message.get("regions_not_enabled") or {}
+        ctx.regions_not_enabled.update({str(region): str(why) for region, why in learnt.items()})
+        ctx.silent_endpoints.update({(str(c), str(r)): str(why) for c, r, why in message.get("silent_endpoints") or ()})
         if not account:
             ctx.identify()
         job = Job(ctx, Task(collector_named(service), region), wanted_from_data(message.get("wanted")))
@@ -145,7 +159,8 @@ def read(task: Any, message: dict[str, Any]) -> dict[str, Any]:
     return {"facts": {"nodes": [n.to_dict() for n in facts.nodes], "edges": [e.to_dict() for e in facts.edges],
                       "gaps": [g.to_dict() for g in facts.gaps]} if facts is not None else {},
             "call_gaps": [g.to_dict() for g in ctx.gaps], "api_calls": dict(ctx.api_calls),
-            "successful_calls": ctx.successful_calls}
+            "successful_calls": ctx.successful_calls, "regions_not_enabled": dict(ctx.regions_not_enabled),
+            "silent_endpoints": [[c, r, why] for (c, r), why in ctx.silent_endpoints.items()]}
 
 
 def _only_gap(gap: CoverageGap) -> dict[str, Any]:

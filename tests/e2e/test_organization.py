@@ -5,6 +5,7 @@ and, in one run, a worker killed while the scan reads."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -18,8 +19,9 @@ from typing import Any
 import pytest
 from moto.server import ThreadedMotoServer
 
+from lineage.executors.celery import TASK_NAME
 from lineage.model import Scan
-from store.repository import latest_scan_ids, load_scan, open_store
+from store.repository import latest_scan_ids, list_scans, load_scan, open_store
 from tests.e2e.conftest import free_port, lineage, wait_for
 from tests.organization import MotoOrganization, build_organization, refuse_missing_roles
 
@@ -198,3 +200,43 @@ def test_a_worker_killed_while_the_scan_reads_loses_nothing(organization, on_thr
         workers.stop()
     assert max(delivered) >= 2  # what the killed worker held was delivered again
     assert comparable(stored(db)) == comparable(on_threads)
+
+
+def test_the_scheduler_enqueues_the_organization_and_the_workers_read_it(organization, on_threads, tmp_path) -> None:
+    endpoint, org = organization
+    _empty(REDIS)
+    workers = Workers(REDIS, 2, tmp_path)
+    db = tmp_path / "scheduled.db"
+    log = tmp_path / "scheduler.log"
+    scheduler: subprocess.Popen | None = None
+    try:
+        workers.ready()
+        with log.open("wb") as sink:
+            scheduler = subprocess.Popen(
+                [sys.executable, "-m", "lineage.cli", "schedule", "--every", "1h", "--now",
+                 *scan_args(endpoint, org, db)[1:], "--executor", "celery", "--broker", REDIS],
+                stdout=sink, stderr=subprocess.STDOUT, env={**os.environ})
+        engine = open_store(f"sqlite:///{db}")
+        wait_for(lambda: db.exists() and any(s.status != "running" for s in list_scans(engine)), timeout=300)
+        scheduler.send_signal(signal.SIGTERM)
+        assert scheduler.wait(timeout=120) == 0, log.read_text()
+    finally:
+        if scheduler is not None and scheduler.poll() is None:
+            scheduler.kill()
+        workers.stop()
+    assert comparable(stored(db)) == comparable(on_threads)
+    read_by_workers = sum(text.count(f"Task {TASK_NAME}[") for text in (p.read_text() for p in workers.logs))
+    assert read_by_workers >= 2 * len(org.regions)  # the reads ran on the workers, not in the scheduler
+    [kept] = [row for row in (json.loads(s.definition) for s in _schedules(engine))]
+    assert kept["scan"]["across"] == {"organization": True, "accounts": [], "exclude": [], "role": org.role_name,
+                                      "external_id": False, "executor": "celery", "broker": REDIS,
+                                      "result_backend": "", "deadline": 6 * 3600.0}
+
+
+def _schedules(engine) -> list:
+    from sqlalchemy import select
+
+    from store.schema import scan_schedules
+
+    with engine.connect() as connection:
+        return list(connection.execute(select(scan_schedules)))

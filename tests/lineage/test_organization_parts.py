@@ -162,3 +162,133 @@ def test_a_wrong_option_is_one_line_and_exit_code_2(arguments, message, tmp_path
                    env={"LINEAGE_BROKER": "", "LINEAGE_EXECUTOR": "threads"})
     assert done.returncode == 2
     assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+class _Watched:
+    """A limiter that records what passes through it: every slot taken, given back, and most held at once."""
+
+    def __init__(self, limit: int) -> None:
+        self.inner = ThreadLimiter(limit)
+        self.taken: list[str] = []
+        self.held: dict[str, int] = {}
+        self.most: dict[str, int] = {}
+        self.lock = threading.Lock()
+
+    def acquire(self, key: str) -> str:
+        token = self.inner.acquire(key)
+        with self.lock:
+            self.taken.append(key)
+            self.held[key] = self.held.get(key, 0) + 1
+            self.most[key] = max(self.most.get(key, 0), self.held[key])
+        time.sleep(0.01)  # calls overlap, so the limit is what keeps them apart
+        return token
+
+    def release(self, key: str, token: str) -> None:
+        with self.lock:
+            self.held[key] -= 1
+        self.inner.release(key, token)
+
+
+def test_every_call_of_a_context_holds_a_slot_of_its_account_and_region_while_on_the_wire() -> None:
+    from collectors.declarations import Call
+
+    listing = Call("sqs", "list_queues", result_key="QueueUrls", empty_is_an_answer=True)
+    watched = _Watched(2)
+    with mock_aws():
+        ctx = AwsContext(boto3.Session(region_name="eu-west-1"), ("eu-west-1", "us-east-1"), workers=8,
+                         limiter=watched)
+        ctx.account = "111122223333"
+        try:
+            answers = ctx.map(lambda region: ctx.pages(listing, region), ["eu-west-1", "us-east-1"] * 8)
+        finally:
+            ctx.close()
+    assert answers == [[]] * 16
+    assert sorted(set(watched.taken)) == ["111122223333/eu-west-1", "111122223333/us-east-1"]
+    assert len(watched.taken) == sum(ctx.api_calls.values()) == 16
+    assert set(watched.held.values()) == {0}  # every slot given back
+    assert max(watched.most.values()) == 2  # calls did overlap, and never more than two per account and region
+
+
+def test_a_task_that_failed_on_its_worker_is_a_gap_of_its_account_and_region() -> None:
+    from collectors import s3, stepfunctions
+    from lineage.executors import Job, Task
+    from lineage.executors.celery import CeleryExecutor
+
+    ctx = _context()
+    try:
+        failed = CeleryExecutor._received(Job(ctx, Task(stepfunctions.COLLECTOR, "eu-west-1")),
+                                          {"status": "FAILURE", "result": {"exc_type": "MemoryError",
+                                                                           "exc_message": ["out of memory"]}})
+        read = CeleryExecutor._received(Job(ctx, Task(s3.COLLECTOR, "global")), {"status": "SUCCESS", "result": {
+            "facts": {"gaps": [{"service": "s3", "operation": "GetBucketPolicy", "resource": "b", "error": "x"}]},
+            "call_gaps": [], "api_calls": {"s3:ListBuckets": 1}, "successful_calls": 1}})
+    finally:
+        ctx.close()
+    assert failed.nodes == () and failed.edges == ()
+    [gap] = ctx.gaps
+    assert (gap.service, gap.operation, gap.region, gap.account) == ("states", "collect", "eu-west-1", "111122223333")
+    assert gap.error.startswith("TaskFailed: Step Functions eu-west-1 (111122223333) failed on its worker")
+    assert "out of memory" in gap.error
+    assert [g.account for g in read.gaps] == ["111122223333"]  # a worker's gap is said to be in the task's account
+    assert ctx.api_calls["s3:ListBuckets"] == 1 and ctx.successful_calls == 1
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, **_: object):
+        yield self.body
+
+
+def test_an_answer_no_parser_reads_gives_its_slot_back() -> None:
+    """botocore skips `response-received` when an answer fails to parse: the slot must not be kept for good,
+    or every later call to that account and region would wait for ever."""
+    from botocore.awsrequest import AWSResponse
+
+    from collectors.declarations import Call
+
+    listing = Call("sqs", "list_queues", result_key="QueueUrls", empty_is_an_answer=True)
+    watched = _Watched(1)
+    with mock_aws():
+        ctx = AwsContext(boto3.Session(region_name="eu-west-1"), ("eu-west-1",), limiter=watched, max_attempts=1)
+        ctx.account = "111122223333"
+        client = ctx.client("sqs", "eu-west-1")
+        garbled = lambda request, **_: AWSResponse(request.url, 200, {}, _Raw(b"<html>not json</html>"))  # noqa: E731
+        client.meta.events.register("before-send.sqs.ListQueues", garbled)
+        answers: list = []
+        reader = threading.Thread(target=lambda: answers.extend(ctx.pages(listing, "eu-west-1") for _ in range(3)))
+        reader.start()
+        reader.join(timeout=30)
+        ctx.close()
+    assert not reader.is_alive(), "a call waited for a slot an unreadable answer kept"
+    assert answers == [None, None, None] and len(ctx.gaps) == 3
+    assert len(watched.taken) == 3 and watched.held == {"111122223333/eu-west-1": 0}
+
+
+def test_a_region_not_enabled_is_said_once_however_many_workers_met_it_and_no_worker_asks_again() -> None:
+    from collectors import sqs, stepfunctions
+    from lineage.executors import Job, Task
+    from lineage.executors.celery import CeleryExecutor, message_of
+
+    not_enabled = "region ap-east-1 is not enabled for this account, nothing there was read (OptInRequired: x)"
+
+    def answer(service: str) -> dict:
+        return {"status": "SUCCESS", "result": {
+            "facts": {}, "api_calls": {}, "successful_calls": 0,
+            "regions_not_enabled": {"ap-east-1": "OptInRequired: x"},
+            "call_gaps": [{"service": service, "operation": "List", "resource": "", "error": not_enabled,
+                           "region": "ap-east-1", "account": "111122223333"}]}}
+
+    ctx = _context()
+    try:
+        CeleryExecutor._received(Job(ctx, Task(sqs.COLLECTOR, "ap-east-1")), answer("sqs"))
+        CeleryExecutor._received(Job(ctx, Task(stepfunctions.COLLECTOR, "ap-east-1")), answer("states"))
+        later = message_of(Job(ctx, Task(sqs.COLLECTOR, "ap-east-1"), {"sqs.queue": ["q"]}), "scan", None, 8, 0,
+                           "us-east-1", "aws")
+    finally:
+        ctx.close()
+    assert [gap.service for gap in ctx.gaps] == ["sqs"]
+    assert later["regions_not_enabled"] == {"ap-east-1": "OptInRequired: x"}
+    assert later["sts_region"] == "us-east-1" and later["wanted"] == {"sqs.queue": ["q"]}
+    assert not any(key in later for key in ("credentials", "secret", "token", "AccessKeyId"))
