@@ -23,7 +23,7 @@ from typing import Any
 import networkx as nx
 
 from lineage import arn as arns
-from lineage import invocation_logging, pii, redact, references
+from lineage import invocation_logging, pii, redact, references, resource_links
 from lineage.classification import Classification, default_classification
 from lineage.intake import admit
 from lineage.isolation import Problems
@@ -240,6 +240,11 @@ def resolve(admitted_nodes: Iterable[Node], admitted_edges: Iterable[Edge],
         for edge in references.named_by_digests(nodes):
             edges[edge.key] = merge_edges(edges[edge.key], edge) if edge.key in edges else edge
     add_referenced_nodes(nodes, edges.values())
+    with problems.guard("graph.resource_links", "glue"):  # over every table named, read or only referenced
+        links = resource_links.linked(nodes)
+        for edge in links:
+            edges.setdefault(edge.key, edge)
+        add_referenced_nodes(nodes, links)
     with problems.guard("graph.invocation_logging", "bedrock"):
         for edge in invocation_logging.logged_invocations(nodes):
             edges.setdefault(edge.key, edge)

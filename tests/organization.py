@@ -4,7 +4,8 @@ platform, and flows between them that only a scan of the organization sees whole
 - `landing` takes customer data in, in both regions, and replicates it into `lake`'s buckets; a rule on
   its default bus forwards upload events to `lake`'s ingest bus.
 - `lake` keeps the replicas, catalogues the customers in Glue, and owns the ingest bus.
-- `analytics` runs a state machine that reads the lake's customers and writes its results.
+- `analytics` runs a state machine that reads the lake's customers and writes its results, and links to the
+  lake's catalogue (a database link and a table link, as Lake Formation shares a catalogue).
 - `reporting` works in eu-west-1 alone: a state machine reads the lake's European contacts.
 - `without_role` is a member where the scanner's role was never made: its bucket must stay unseen.
 - any further member holds one scratch bucket of its own.
@@ -235,7 +236,17 @@ def _analytics(client: Clients, account: str, lake: str) -> list[tuple[str, str]
     machine = _state_machine(client, HOME, "customer-insights", _copy_definition(
         "Profiles the lake's customers", (lake_bucket, "profiles/latest.parquet"), (results, "insights/latest.json")),
         role)
-    return [(f"arn:aws:s3:::{lake_bucket}/profiles", machine)]
+    # The lake's catalogue shared as Lake Formation shares it: a database link, and a table link beside its own.
+    glue = client("glue", HOME)
+    glue.create_database(DatabaseInput={"Name": "lake_customers", "TargetDatabase": {
+        "CatalogId": lake, "DatabaseName": "customers", "Region": HOME}})
+    glue.create_database(DatabaseInput={"Name": "insights"})
+    glue.create_table(DatabaseName="insights", TableInput={"Name": "profiles_shared", "TargetTable": {
+        "CatalogId": lake, "DatabaseName": "customers", "Name": "profiles", "Region": HOME}})
+    glue_arn = f"arn:aws:glue:{HOME}"
+    return [(f"arn:aws:s3:::{lake_bucket}/profiles", machine),
+            (f"{glue_arn}:{account}:database/lake_customers", f"{glue_arn}:{lake}:database/customers"),
+            (f"{glue_arn}:{account}:table/insights/profiles_shared", f"{glue_arn}:{lake}:table/customers/profiles")]
 
 
 def _reporting(client: Clients, account: str, lake: str) -> list[tuple[str, str]]:

@@ -99,7 +99,7 @@ def test_each_cross_account_flow_is_found_by_scanning_one_account(organization: 
         bucket = node_id.split("/", 1)[0]  # a location is read where its bucket is
         return {a for a, ids in observed_by_account.items() if node_id in ids or bucket in ids}
 
-    assert len(organization.cross_account_flows) == 6
+    assert len(organization.cross_account_flows) == 8
     for source, target in organization.cross_account_flows:
         found_in = {a for a, edges in edges_by_account.items() if (source, target) in edges}
         assert len(found_in) == 1, (source, target, found_in)
