@@ -101,7 +101,7 @@ def _identity(session: Any, region: str, endpoint: str) -> str:
         account = str(session.client("sts", region_name=region, endpoint_url=endpoint or None)
                       .get_caller_identity()["Account"])
     except Exception:  # noqa: BLE001 - said as the account being unknown, in the gap the caller makes
-        account = ""
+        return ""  # not kept: STS failing once must not stop this process's later tasks
     with _lock:
         _own_account[endpoint] = account
     return account
