@@ -107,8 +107,6 @@ def across_accounts(organization: bool, accounts_text: str | None, accounts_file
         except ValueError as error:
             fail(f"--deadline: {error}")
         celery = CeleryOptions(broker, result_backend or "", seconds)
-    elif broker or result_backend:
-        pass  # set in the environment for workers and the scheduler alike: a threads scan needs none of it
     return AcrossAccounts(AccountSelection(organization, accounts, exclude, role, external), celery,
                           max_per_account or 0)
 

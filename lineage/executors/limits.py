@@ -62,12 +62,6 @@ class RedisLimiter:
         self._client = client
         self._acquire = client.register_script(_ACQUIRE)
 
-    @classmethod
-    def from_url(cls, url: str, limit: int, lease: float = LEASE_SECONDS) -> RedisLimiter:
-        import redis
-
-        return cls(redis.Redis.from_url(url), limit, lease)
-
     def acquire(self, key: str) -> str:
         token = uuid.uuid4().hex
         wait = self.poll

@@ -54,7 +54,7 @@ def _limiter(limit: int) -> Any:
         if limit not in _limiters:
             from lineage.executors.limits import RedisLimiter, ThreadLimiter
 
-            _limiters[limit] = RedisLimiter.from_url(settings.limiter_url, limit) if settings.limiter_url \
+            _limiters[limit] = RedisLimiter(_store(settings.limiter_url), limit) if settings.limiter_url \
                 else ThreadLimiter(limit)
         return _limiters[limit]
 
@@ -112,14 +112,20 @@ def _home(message: dict[str, Any]) -> str:
     return str(regions[0]) if regions else "us-east-1"
 
 
+@cache
+def _store(url: str) -> Any:
+    """One Redis client per process (it pools its connections), not one per task."""
+    import redis
+
+    return redis.Redis.from_url(url)
+
+
 def _deliveries(task_id: str) -> int:
     """How often this task was delivered (counted where the limiter lives; 1 without a shared store)."""
     if not settings.limiter_url or not task_id:
         return 1
     try:
-        import redis
-
-        client = redis.Redis.from_url(settings.limiter_url)
+        client = _store(settings.limiter_url)
         key = f"lineage:deliveries:{task_id}"
         count = int(client.incr(key))
         client.expire(key, 7 * 24 * 3600)

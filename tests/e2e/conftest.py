@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -38,8 +39,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def moto_server() -> Iterator[str]:
+@contextmanager
+def running_moto_server() -> Iterator[str]:
     """A moto server on a free port, empty: an in-process server shares moto's state with every mock."""
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
@@ -50,3 +51,9 @@ def moto_server() -> Iterator[str]:
         yield endpoint
     finally:
         server.stop()
+
+
+@pytest.fixture
+def moto_server() -> Iterator[str]:
+    with running_moto_server() as endpoint:
+        yield endpoint

@@ -11,18 +11,16 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from moto.server import ThreadedMotoServer
 
 from lineage.executors.celery import TASK_NAME
 from lineage.model import Scan
 from store.repository import latest_scan_ids, list_scans, load_scan, open_store
-from tests.e2e.conftest import free_port, lineage, wait_for
+from tests.e2e.conftest import lineage, running_moto_server, wait_for
 from tests.organization import MotoOrganization, build_organization, refuse_missing_roles
 
 REDIS = "redis://127.0.0.1:6379/12"  # a database of its own: the tests empty it
@@ -39,23 +37,10 @@ def _reachable(port: int) -> bool:
 
 @pytest.fixture(scope="module")
 def organization() -> Iterator[tuple[str, MotoOrganization]]:
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=30)
-    saved = {name: os.environ.get(name) for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
-    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
-    try:
-        with refuse_missing_roles():
-            yield endpoint, build_organization(endpoint)
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        server.stop()
+    with running_moto_server() as endpoint, pytest.MonkeyPatch.context() as environment, refuse_missing_roles():
+        environment.setenv("AWS_ACCESS_KEY_ID", "testing")  # the management account's keys, module-wide
+        environment.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        yield endpoint, build_organization(endpoint)
 
 
 def scan_args(endpoint: str, org: MotoOrganization, db: Path) -> list[str]:

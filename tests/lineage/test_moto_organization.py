@@ -3,17 +3,15 @@ its roles, the refusal of a role that does not exist, and the flows it promises 
 
 from __future__ import annotations
 
-import urllib.request
 from collections.abc import Iterator
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
-from moto.server import ThreadedMotoServer
 
 from lineage.scan import ScanOptions, run_scan
-from tests.e2e.conftest import free_port
+from tests.e2e.conftest import running_moto_server
 from tests.organization import MotoOrganization, assumed_session, build_organization, refuse_missing_roles
 
 
@@ -111,20 +109,12 @@ def test_too_few_members_for_the_platform_is_refused() -> None:
         build_organization(members=4)
 
 
-@pytest.fixture
-def moto_server() -> Iterator[str]:
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=30)
-    try:
-        yield endpoint
-    finally:
-        server.stop()
+def test_the_organization_builds_over_http_and_refusal_holds_there() -> None:
+    with running_moto_server() as endpoint:
+        _builds_over_http_and_refusal_holds_there(endpoint)
 
 
-def test_the_organization_builds_over_http_and_refusal_holds_there(moto_server: str) -> None:
+def _builds_over_http_and_refusal_holds_there(moto_server: str) -> None:
     organization = build_organization(moto_server, members=6)
     listed = boto3.client("organizations", region_name="us-east-1", endpoint_url=moto_server).list_accounts()
 

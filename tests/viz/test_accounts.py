@@ -3,7 +3,6 @@ both, drawn apart, kept alone on request, and an account filter that keeps the e
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,6 @@ import pytest
 from lineage.isolation import Problems
 from lineage.model import Edge, EdgeKind, Node, Scan, ScanStatus, Stage
 from tests.viz.test_page import open_page, shown, text_of
-from tests.viz.test_views import headless_chromium
 from viz.html import render_html
 from viz.page_data import account_of, accounts_crossed, page_data
 
@@ -111,17 +109,6 @@ def test_the_header_counts_many_accounts_and_lists_them_on_request() -> None:
 # ---- the page, in a real headless Chromium ------------------------------------------------------
 
 
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[Any]:
-    """A headless Chromium whose console must stay free of errors for the test to pass."""
-    driver = headless_chromium(tmp_path, browser_log=True)
-    driver.set_window_size(1600, 1000)
-    try:
-        yield driver
-        errors = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
-        assert errors == [], errors
-    finally:
-        driver.quit()
 
 
 def drawn_edges(driver: Any) -> list[dict[str, Any]]:

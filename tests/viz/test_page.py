@@ -6,7 +6,6 @@ and no script error reaches the console."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from lineage.demo import run_demo
 from lineage.graph import Graph, build_graph
 from lineage.model import Edge, EdgeKind, Facts, Node, Scan, ScanStatus, Severity, Stage
 from lineage.scan import graph_of
-from tests.viz.test_views import HOSTILE, headless_chromium, hostile_scan, page_data_of
+from tests.viz.test_views import HOSTILE, hostile_scan, page_data_of
 from viz.html import render_html
 from viz.layout import COLUMN_WIDTH, MIN_ROWS, ROW_HEIGHT, WRAP_RATIO
 from viz.page_data import Focus, account_of
@@ -35,19 +34,6 @@ pytestmark = pytest.mark.browser
 def demo_scan(tmp_path_factory: pytest.TempPathFactory) -> Scan:
     _, scan = run_demo(tmp_path_factory.mktemp("demo"))
     return scan
-
-
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[Any]:
-    """A headless Chromium whose console must stay free of errors for the test to pass."""
-    driver = headless_chromium(tmp_path, browser_log=True)
-    driver.set_window_size(1600, 1000)
-    try:
-        yield driver
-        errors = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
-        assert errors == [], errors
-    finally:
-        driver.quit()
 
 
 def open_page(driver: Any, tmp_path: Path, html: str, name: str = "page.html") -> None:
