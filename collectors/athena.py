@@ -184,6 +184,8 @@ def transform_workgroup(record: dict[str, Any], account: str, region: str) -> Fa
             "result_encryption": encryption.get("EncryptionOption"),
             "result_kms_key": encryption.get("KmsKey"),
             "enforce_configuration": bool(configuration.get("EnforceWorkGroupConfiguration")),
+            # The most one query may scan before Athena cancels it (bytes); None: no limit.
+            "bytes_scanned_cutoff": configuration.get("BytesScannedCutoffPerQuery"),
         })
         if spark:
             attributes["engine"] = "spark"

@@ -136,6 +136,10 @@ def _table(table: dict[str, Any], database: str, account: str, region: str) -> F
         "table_type": table.get("TableType", ""),
         "format": (table.get("Parameters") or {}).get("classification", ""),
         "parameters": table.get("Parameters", {}),
+        # How its files are read and whether they are said to be compressed: what a query scans, and pays for.
+        "input_format": descriptor.get("InputFormat", ""),
+        "serde": (descriptor.get("SerdeInfo") or {}).get("SerializationLibrary", ""),
+        "compressed": bool(descriptor.get("Compressed")),
     }
     if table.get("TargetTable"):
         attributes["resource_link"] = table["TargetTable"]

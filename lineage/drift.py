@@ -117,6 +117,13 @@ def describe_change(node: str, attribute: str, before: Any, after: Any) -> Attri
         old, new = before.get("level"), after.get("level")
         if old != new:
             return AttributeChange(node, attribute, before, after, f"logging {old} → {new}", new == "OFF")
+    if attribute == "targets" and isinstance(before, list) and isinstance(after, list):
+        old = {str(t.get("arn")) for t in before if isinstance(t, dict)}
+        new = {str(t.get("arn")) for t in after if isinstance(t, dict)}
+        parts = ([f"added {', '.join(sorted(new - old))}"] if new - old else []) + (
+            [f"removed {', '.join(sorted(old - new))}"] if old - new else [])
+        return AttributeChange(node, attribute, before, after,
+                               "targets " + ("; ".join(parts) if parts else "configured differently"), False)
     if attribute == "personal_data":
         return AttributeChange(node, attribute, before, after,
                                "personal data now reaches it" if after and not before

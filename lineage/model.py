@@ -48,6 +48,8 @@ class Category(enum.StrEnum):
     EXPOSURE = "exposure"
     PII = "pii"
     COVERAGE = "coverage"
+    COST = "cost"  # data kept or scanned at a price nobody chose: no tiering, unlimited scans, logs kept forever
+    TAGGING = "tagging"  # a resource on a flow without the tags the organization's tag policy requires
 
 
 class Severity(enum.StrEnum):

@@ -40,24 +40,24 @@ def _unknown(question: str, why: str) -> Answer:
     return Answer(question, f"unknown: {why}", None)
 
 
-def covering_rules(rules: list[dict[str, Any]], prefix: str) -> list[dict[str, Any]]:
-    """Enabled lifecycle rules that expire every current object under `prefix`.
+def applies_to_every_object(candidate: dict[str, Any], prefix: str) -> bool:
+    """Whether an enabled lifecycle rule applies to every object under `prefix`, whatever it does to them.
 
     A rule filtered by tags or object size applies only to some objects, and the tags of objects
     are not configuration: such a rule cannot be shown to cover the location, so it does not count.
     """
-    covering = []
-    for candidate in rules:
-        if not candidate.get("enabled") or candidate.get("tags") or candidate.get("size"):
-            continue
-        if candidate.get("expiration_days") is None and candidate.get("expiration_date") is None:
-            continue
-        # Object keys under `prefix` begin `prefix/`; the bucket's own keys begin with anything, so only a
-        # rule without a prefix covers the whole bucket (a rule for `/` covers only keys that begin `/`).
-        keys_begin = f"{prefix}/" if prefix else ""
-        if not candidate.get("prefix") or keys_begin.startswith(candidate.get("prefix", "")):
-            covering.append(candidate)
-    return covering
+    if not candidate.get("enabled") or candidate.get("tags") or candidate.get("size"):
+        return False
+    # Object keys under `prefix` begin `prefix/`; the bucket's own keys begin with anything, so only a
+    # rule without a prefix covers the whole bucket (a rule for `/` covers only keys that begin `/`).
+    keys_begin = f"{prefix}/" if prefix else ""
+    return not candidate.get("prefix") or keys_begin.startswith(candidate.get("prefix", ""))
+
+
+def covering_rules(rules: list[dict[str, Any]], prefix: str) -> list[dict[str, Any]]:
+    """Enabled lifecycle rules that expire every current object under `prefix` (`applies_to_every_object`)."""
+    return [candidate for candidate in rules if applies_to_every_object(candidate, prefix)
+            and (candidate.get("expiration_days") is not None or candidate.get("expiration_date") is not None)]
 
 
 def s3_encryption(bucket: Node) -> Answer:

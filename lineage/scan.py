@@ -43,7 +43,8 @@ from lineage.organization import (
     enabled_regions,
     partition_of,
 )
-from lineage.rules import evaluate
+from lineage.rules import evaluate, ordered
+from lineage.tag_policy import TagPolicy, tag_findings
 from store.repository import StoreError, begin_scan, describe, fail_scan, save_scan
 
 if TYPE_CHECKING:
@@ -64,6 +65,7 @@ class ScanOptions:
     selection: AccountSelection = AccountSelection()  # the caller's account alone by default
     max_per_account: int = 0  # calls in flight to one account and region at most; 0: only `workers` bounds them
     executor: CeleryOptions | None = None  # the thread pool of this process when None
+    tag_policy: TagPolicy | None = None  # the tags resources on a flow must carry; judged only when given
 
 
 def new_scan_id(now: datetime) -> str:
@@ -185,10 +187,11 @@ class Analysis:
     gaps: list[CoverageGap] = field(default_factory=list)
 
 
-def analyse(facts: Iterable[Facts], classification: Classification | None = None) -> Analysis:
-    """Facts → intake → graph → rules, pure. A stage that fails as a whole (a bug, not a bad fact) is a
-    gap, and what it would have added is missing; what was read is never lost: when resolving fails,
-    the facts are kept as the intake made them, unjoined."""
+def analyse(facts: Iterable[Facts], classification: Classification | None = None,
+            tag_policy: TagPolicy | None = None) -> Analysis:
+    """Facts → intake → graph → rules (and the tag policy, when one is given), pure. A stage that fails as a
+    whole (a bug, not a bad fact) is a gap, and what it would have added is missing; what was read is never
+    lost: when resolving fails, the facts are kept as the intake made them, unjoined."""
     problems = Problems()
     batches: list[Facts] = []
     gaps: list[CoverageGap] = []
@@ -209,6 +212,10 @@ def analyse(facts: Iterable[Facts], classification: Classification | None = None
     with problems.guard("rules"):
         evaluation = evaluate(graph)
         findings, gaps = evaluation.findings, gaps + evaluation.gaps
+    if tag_policy is not None:
+        with problems.guard("tag policy"):
+            judged = tag_findings(graph, tag_policy)
+            findings, gaps = ordered([*findings, *judged.findings]), gaps + judged.gaps
     # A problem met on the way may quote the value it met: its text passes the redactor too.
     return Analysis(graph, findings, [admit_gap(gap) for gap in gaps + problems.gaps + graph.problems])
 
@@ -344,7 +351,7 @@ def run_scan(options: ScanOptions, progress: Progress | None = None, session: An
     finally:
         for ctx in readers.every:
             ctx.close()
-    analysis = analyse(facts, options.classification)
+    analysis = analyse(facts, options.classification, options.tag_policy)
     every = readers.every
     api_calls: Counter[str] = Counter()
     for ctx in every:

@@ -9,6 +9,7 @@ from lineage.cli import (  # noqa: F401 - registers commands
     reading,
     scanning,
     serving,
+    templates,
     viewing,
     workers,
 )

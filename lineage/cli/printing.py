@@ -9,12 +9,15 @@ rich never parses, with each control character made a visible escape.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import click
 from rich.table import Table
 from rich.text import Text
 
 from lineage.cli.app import errors
+from lineage.model import Finding, Scan
 from lineage.shown import printable
 
 
@@ -39,3 +42,26 @@ def say_written(path: Path, replaced: bool) -> None:
     """On stderr, so that no output is overwritten silently and stdout stays the command's result; never
     wrapped, so that a script reading it gets the whole path."""
     errors.print(plain(f"{'replaced' if replaced else 'wrote'} {path}"), soft_wrap=True)
+
+
+def emit(text: str, output: Path | None, mode: int) -> None:
+    """`text` on stdout, or written to `output` with `mode` and said so on stderr."""
+    from lineage.cli.app import fail
+    from lineage.files import OutputError, write_output
+
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        replaced = write_output(output, text, mode)
+    except OutputError as error:
+        fail(str(error))
+    say_written(output, replaced)
+
+
+def sarif_text(scan: Scan, findings: list[Finding]) -> str:
+    """The findings as a SARIF 2.1.0 log, each rule that found one described beside them."""
+    from lineage.rules import all_rules
+    from viz.sarif import sarif_log
+
+    return json.dumps(sarif_log(scan, all_rules(), findings), indent=2) + "\n"

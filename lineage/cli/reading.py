@@ -8,26 +8,54 @@ from pathlib import Path
 import click
 
 from lineage.cli.app import cli, console, db_option, fail, load_or_fail, node_named, scan_option
-from lineage.cli.printing import add_row, plain, say_written, text_table
+from lineage.cli.printing import add_row, emit, plain, sarif_text, text_table
+from lineage.cli.scanning import read_tag_policy, tag_policy_option
 from lineage.model import Severity
 
 
 @cli.command()
 @db_option
 @scan_option
-@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON (as --format json).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True,
+              help="A table, JSON, or SARIF 2.1.0 for code-scanning tools.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the findings (JSON or SARIF) to this file instead of standard output.")
 @click.option("--severity", type=click.Choice([s.value for s in Severity]), help="Only this severity and above.")
-def findings(db: str, scan_id: str | None, as_json: bool, severity: str | None) -> None:
-    """The findings of a scan, most severe first."""
+@click.option("--fail-on", type=click.Choice([s.value for s in Severity]), metavar="SEVERITY",
+              help="Exit with code 1 when the scan has a finding of this severity or above (for CI).")
+@tag_policy_option
+def findings(db: str, scan_id: str | None, as_json: bool, fmt: str, output: Path | None, severity: str | None,
+             fail_on: str | None, tag_policy_file: Path | None) -> None:
+    """The findings of a scan, most severe first; with --tag-policy, judged against that policy's tags too."""
+    from lineage.cli.app import stop
+    from lineage.files import PRIVATE
+
+    if as_json and fmt not in ("text", "json"):
+        fail("--json is --format json: give one of them")
+    fmt = "json" if as_json else fmt
+    if output is not None and fmt == "text":
+        fail("--output writes JSON or SARIF: add --format json or --format sarif")
+    policy = read_tag_policy(tag_policy_file)
     result = load_or_fail(db, scan_id)
+    if policy is not None:
+        from lineage.tag_policy import with_tag_findings
+
+        result = with_tag_findings(result, policy)
     selected = [f for f in result.findings if severity is None or f.severity.rank >= Severity(severity).rank]
-    if as_json:
-        click.echo(json.dumps([f.to_dict() for f in selected], indent=2))
-        return
-    listing = text_table(f"Findings of scan {result.id}", ("severity", "rule", "node", "message"))
-    for finding in selected:
-        add_row(listing, finding.severity.value, finding.rule, finding.node, finding.message)
-    console.print(listing)
+    if fmt == "text":
+        listing = text_table(f"Findings of scan {result.id}", ("severity", "rule", "node", "message"))
+        for finding in selected:
+            add_row(listing, finding.severity.value, finding.rule, finding.node, finding.message)
+        console.print(listing)
+    else:
+        text = sarif_text(result, selected) if fmt == "sarif" else json.dumps(
+            [f.to_dict() for f in selected], indent=2) + "\n"
+        emit(text, output, PRIVATE)
+    if fail_on is not None:
+        failing = [f for f in result.findings if f.severity.rank >= Severity(fail_on).rank]
+        if failing:
+            stop(f"{len(failing)} finding(s) of severity {fail_on} or above in scan {result.id}")
 
 
 @cli.command()
@@ -90,28 +118,64 @@ def show(node: str, direction: str, depth: int | None, db: str, scan_id: str | N
 @cli.command()
 @db_option
 @scan_option
-@click.option("--format", "fmt", type=click.Choice(["json", "html"]), default="json", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["json", "html", "openlineage"]), default="json",
+              show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="File to write; stdout if omitted.")
-def export(db: str, scan_id: str | None, fmt: str, output: Path | None) -> None:
-    """The scan as a `lineage-graph/1` JSON document (or the HTML view)."""
+@click.option("--to", "to_url", metavar="URL",
+              help="openlineage: POST each event to this endpoint (a server's base URL gets /api/v1/lineage).")
+@click.option("--namespace", help="openlineage: the jobs' namespace (default: aws://ACCOUNT/REGION of each job).")
+@click.option("--api-key", envvar="LINEAGE_OPENLINEAGE_API_KEY", show_envvar=True,
+              help="openlineage: bearer token for --to; better from the environment than on a command line.")
+def export(db: str, scan_id: str | None, fmt: str, output: Path | None, to_url: str | None,
+           namespace: str | None, api_key: str | None) -> None:
+    """The scan as a `lineage-graph/1` JSON document, the HTML view, or OpenLineage run events (one JSON
+    object a line, or sent to an OpenLineage server with --to)."""
     from lineage.cli.scanning import warn_view_problems
-    from lineage.files import PRIVATE, PUBLISHED, OutputError, write_output
+    from lineage.files import PRIVATE, PUBLISHED
     from lineage.isolation import Problems
     from viz.export import dumps, scan_document
     from viz.html import render_html
+    from viz.openlineage import EndpointError, json_lines, lineage_endpoint, run_events
 
+    if fmt != "openlineage" and (to_url is not None or namespace is not None):
+        fail(f"--to and --namespace go with --format openlineage, not --format {fmt}")
+    if namespace is not None and not namespace.strip():
+        fail("--namespace is empty")
+    source = click.get_current_context().get_parameter_source("api_key")
+    if to_url is None and api_key and source is click.core.ParameterSource.COMMANDLINE:
+        fail("--api-key goes with --to")  # from the environment, it is there for whichever export sends
+    try:
+        endpoint = lineage_endpoint(to_url) if to_url is not None else None
+    except EndpointError as error:
+        fail(f"--to: {error}")
     result = load_or_fail(db, scan_id)
+    if fmt == "openlineage":
+        events = run_events(result, namespace)
+        if output is not None or endpoint is None:
+            emit(json_lines(events), output, PRIVATE)
+        if endpoint is not None:
+            _send_openlineage(events, endpoint, api_key)
+        return
     problems = Problems()
     text = dumps(scan_document(result)) if fmt == "json" else render_html(result, problems)
     warn_view_problems(problems)
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        # The document names every resource of the account: its owner's alone. A page is asked for to be shown.
-        try:
-            replaced = write_output(output, text, PUBLISHED if fmt == "html" else PRIVATE)
-        except OutputError as error:
-            fail(str(error))
-        say_written(output, replaced)
+    # The document names every resource of the account: its owner's alone. A page is asked for to be shown.
+    emit(text, output, PUBLISHED if fmt == "html" else PRIVATE)
+
+
+def _send_openlineage(events: list[dict[str, object]], endpoint: str, api_key: str | None) -> None:
+    """Each event POSTed in turn; at the first that fails, one line saying how many arrived and why the next
+    did not (exit 1)."""
+    from lineage.cli.app import errors, stop
+    from lineage.redact import endpoint as without_credentials
+    from viz.openlineage import DeliveryError, post_events
+
+    where = without_credentials(endpoint)
+    try:
+        sent = post_events(events, endpoint, api_key)
+    except DeliveryError as error:
+        stop(f"sent {error.sent} of {len(events)} OpenLineage events to {where}; event {error.sent + 1} "
+             f"(job {error.job}) failed: {error.reason}")
+    errors.print(plain(f"sent {sent} OpenLineage events to {where}"), soft_wrap=True)
 

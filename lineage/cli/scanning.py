@@ -19,6 +19,7 @@ from lineage.model import Scan, Severity, Stage
 
 if TYPE_CHECKING:
     from lineage.classification import Classification
+    from lineage.tag_policy import TagPolicy
     from viz.page_data import Focus
 
 
@@ -63,9 +64,31 @@ classification_option = click.option(
          "masks or drops personal data. See lineage/classification.toml for the shape.")
 
 
+tag_policy_option = click.option(
+    "--tag-policy", "tag_policy_file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+    help="Tags every resource on a data flow must carry: an AWS Organizations tag policy (JSON), or YAML/JSON with "
+         "`required: [keys]` and `allowed: {key: [values]}`.")
+
+
+def read_tag_policy(path: Path | None) -> TagPolicy | None:
+    """The policy in the user's file (what in it judges nothing said on stderr); a file that cannot be used is one
+    line and exit 2."""
+    if path is None:
+        return None
+    from lineage.tag_policy import TagPolicyError, load_tag_policy
+
+    try:
+        policy = load_tag_policy(path)
+    except TagPolicyError as error:
+        fail(f"--tag-policy: {error}")
+    for warning in policy.warnings:
+        errors.print(plain(f"warning: --tag-policy: {warning}"))
+    return policy
+
+
 def perform_scan(profile: str | None, regions: tuple[str, ...], endpoint_url: str | None, db: str,
                  html: Path | None, workers: int, classification: Classification | None = None,
-                 across: AcrossAccounts | None = None) -> Scan:
+                 across: AcrossAccounts | None = None, tag_policy: TagPolicy | None = None) -> Scan:
     import boto3
     from botocore.exceptions import BotoCoreError
 
@@ -74,7 +97,7 @@ def perform_scan(profile: str | None, regions: tuple[str, ...], endpoint_url: st
 
     engine = open_engine(db)
     options = ScanOptions(profile=profile, regions=regions, endpoint_url=endpoint_url, workers=workers,
-                          classification=classification)
+                          classification=classification, tag_policy=tag_policy)
     if across is not None:
         options = replace(options, selection=across.selection, executor=across.executor,
                           max_per_account=across.max_per_account)
@@ -131,16 +154,18 @@ def warn_view_problems(problems: Problems) -> None:
 @click.option("--workers", default=8, show_default=True, type=click.IntRange(1, 64),
               help="Concurrent AWS calls per account.")
 @classification_option
+@tag_policy_option
 @across_accounts_options
 def scan(profile: str | None, regions: tuple[str, ...], endpoint_url: str | None, db: str, html: Path | None,
-         workers: int, classification: Path | None, **across_options: Any) -> None:
+         workers: int, classification: Path | None, tag_policy_file: Path | None, **across_options: Any) -> None:
     """Read the estate's configuration, build the graph, flag the gaps, store the scan."""
     if endpoint_url and not endpoint_url.startswith(("http://", "https://")):
         fail(f"--endpoint-url must be an http(s) URL, not {endpoint_url!r}")
     check_regions(regions)
     across = across_accounts(**across_options)
     rules = read_classification(classification)
-    result = perform_scan(profile, regions, endpoint_url, db, html, workers, rules, across)
+    result = perform_scan(profile, regions, endpoint_url, db, html, workers, rules, across,
+                          read_tag_policy(tag_policy_file))
     print_summary(result)
     if html is not None:
         console.print(plain(f"view: {html}"))

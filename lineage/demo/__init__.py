@@ -38,6 +38,8 @@ RESULTS = "lp-athena-results"
 ASSETS = "lp-website-assets"
 DLQ = "enrollment-events-dlq"
 PARTNER_ACCOUNT = "210987654321"  # a university partner's account: not scanned
+# The same estate as one CloudFormation template, for `lineage template` and `lineage drift --template`.
+ESTATE_TEMPLATE = Path(__file__).with_name("estate.yaml")
 
 ClientFactory = Callable[[str], Any]
 

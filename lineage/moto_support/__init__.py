@@ -13,7 +13,9 @@ estate in moto — the demo's, the demo server's, the tests' — reads it whole 
   lacks: AppSync's data sources (`apigateway`), Athena's saved queries read in batches and prepared
   statements (`athena`), Lambda's function URLs (`awslambda`), Bedrock's guardrails, knowledge-base data
   sources, action groups and agents' knowledge bases (`bedrock`), QuickSight's datasets, analyses and the
-  datasets a dashboard shows (`quicksight`), SageMaker's feature groups listed (`sagemaker`).
+  datasets a dashboard shows (`quicksight`), SageMaker's feature groups listed (`sagemaker`); and S3's
+  replication rules answered with the filter they were put with, where moto answers every one with an empty
+  prefix (`s3`).
 
 Without them a scan of any estate in moto would meet `404: Not yet implemented` on these operations.
 `install` adds them once per process (`lineage.demo` before it builds an estate, `tests/conftest.py` for
@@ -186,9 +188,11 @@ def install() -> None:
         awslambda,
         bedrock,
         quicksight,
+        s3,
         sagemaker,
     )
 
+    s3.install()  # a correction of what moto answers, rather than an operation it lacks
     every = [*_ADDITIONS, *(addition for service in (apigateway, athena, awslambda, bedrock, quicksight, sagemaker)
                             for addition in service.ADDITIONS)]
     for module, response, path, method, answer in every:

@@ -140,13 +140,21 @@ def evaluate(graph: Graph, rules: Iterable[Rule] | None = None) -> Evaluation:
                         findings[finding.id] = finding
                 except Exception as error:  # noqa: BLE001 - a check failing on one node is that node's gap
                     problems.failed(current.id, node.id, error, node.region)
-    ordered = sorted(findings.values(), key=lambda f: (-f.severity.rank, f.rule, f.node))
-    return Evaluation(ordered, problems.gaps)
+    return Evaluation(ordered(findings.values()), problems.gaps)
+
+
+def ordered(findings: Iterable[Finding]) -> list[Finding]:
+    """Findings as a scan holds them: the most severe first, then by rule and node."""
+    return sorted(findings, key=lambda f: (-f.severity.rank, f.rule, f.node))
 
 
 def all_rules() -> list[Rule]:
+    """Every rule, to list: the families' and those that judge only against a policy the user gives (a tag
+    policy: `lineage.tag_policy`), which `evaluate` does not run by itself."""
     _load_families()
-    return list(RULES)
+    from lineage.tag_policy import TAG_RULES
+
+    return [*RULES, *TAG_RULES]
 
 
 def _load_families() -> None:
@@ -156,6 +164,7 @@ def _load_families() -> None:
         athena,
         awslambda,
         bedrock,
+        cost,
         coverage,
         dynamodb,
         emr,

@@ -12,22 +12,32 @@ from lineage.protection import covering_rules
 from lineage.rules import Hit, account_of, rule
 
 
-def _flow_evidence(graph: Graph, node_id: str) -> tuple[Evidence, ...]:
+def flow_evidence(graph: Graph, node_id: str) -> tuple[Evidence, ...]:
     evidence: list[Evidence] = []
     for edge in graph.flows_in(node_id) + graph.flows_out(node_id):
         evidence.extend(edge.evidence[:1])
     return tuple(evidence[:5])
 
 
-def location_without_lifecycle(graph: Graph, node: Node) -> Iterator[Hit]:
+def location_on_a_flow(graph: Graph, node: Node) -> tuple[Node, str] | None:
+    """(its bucket, its prefix) for an S3 place a flow touches whose bucket's lifecycle was read: where the
+    lifecycle of data is judged. None for a place off every flow, a bucket only its paths' flows touch, or a
+    bucket not read."""
     if not graph.on_a_flow(node.id):
-        return
+        return None
     if node.kind == "s3.bucket" and not (graph.flows_in(node.id) or graph.flows_out(node.id)):
-        return  # only paths inside it are on a flow; each is judged for itself
+        return None  # only paths inside it are on a flow; each is judged for itself
     bucket = graph.bucket_of(node.id)
     if bucket is None or not bucket.observed or "lifecycle_rules" not in bucket.attributes:
+        return None
+    return bucket, arns.split_s3_id(node.id)[1]
+
+
+def location_without_lifecycle(graph: Graph, node: Node) -> Iterator[Hit]:
+    located = location_on_a_flow(graph, node)
+    if located is None:
         return
-    _, prefix = arns.split_s3_id(node.id)
+    bucket, prefix = located
     rules = bucket.attributes["lifecycle_rules"]
     if covering_rules(rules, prefix):
         return
@@ -37,7 +47,7 @@ def location_without_lifecycle(graph: Graph, node: Node) -> Iterator[Hit]:
     else:
         reason = "none of the bucket's lifecycle rules covers it: " + ", ".join(_why_not(r) for r in rules)
     evidence = (Evidence("s3:GetBucketLifecycleConfiguration", bucket.id, "Rules",
-                         f"{len(rules)} rule(s)"),) + _flow_evidence(graph, node.id)
+                         f"{len(rules)} rule(s)"),) + flow_evidence(graph, node.id)
     yield Hit(node.id, f"{where} is on a data flow and no lifecycle rule expires it: {reason}.", evidence)
 
 

@@ -96,6 +96,9 @@ def test_the_workgroups_say_their_engine_what_they_hold_and_what_could_not_be_pa
     assert "warnings" not in nodes[BROKEN].attributes  # said once, on the workgroup
     assert notebooks.attributes["engine"] == "spark" and "unread" not in notebooks.attributes
     assert notebooks.attributes["named_queries"] == [] and "prepared_statements" not in notebooks.attributes
+    # The most one query may scan (BytesScannedCutoffPerQuery): None where the workgroup sets no limit.
+    assert (bi.attributes["bytes_scanned_cutoff"], notebooks.attributes["bytes_scanned_cutoff"]) == (
+        107374182400, None)
 
 
 def test_named_queries_are_read_fifty_at_a_time_and_an_unprocessed_id_is_a_gap() -> None:
@@ -121,6 +124,7 @@ def test_named_queries_are_read_fifty_at_a_time_and_an_unprocessed_id_is_a_gap()
     assert len(record["NamedQueries"]) == 50 and record["NamedQueriesUnread"] == [ids[49]]
     [workgroup] = [n for n in athena.transform_athena(records, A, R).nodes if n.kind == "athena.workgroup"]
     assert workgroup.attributes["unread"] == ["named_queries"]
+    assert workgroup.attributes["bytes_scanned_cutoff"] is None  # described, and no limit set
     unread = next(n for n in athena.transform_athena(records, A, R).nodes if n.name == ids[49])
     assert unread.kind == "athena.named_query" and unread.attributes == {"workgroup": "bi", "unread": ["query"]}
 
@@ -139,7 +143,8 @@ def test_a_prepared_statement_without_a_database_says_so() -> None:
 def test_saved_queries_get_on_moto() -> None:
     session = boto3.Session(region_name="us-east-1")
     client = session.client("athena")
-    client.create_work_group(Name="bi", Configuration={"ResultConfiguration": {"OutputLocation": "s3://r/"}})
+    client.create_work_group(Name="bi", Configuration={"ResultConfiguration": {"OutputLocation": "s3://r/"},
+                                                       "BytesScannedCutoffPerQuery": 10 * 2**30})
     query = client.create_named_query(Name="q", Database="d", QueryString="SELECT * FROM t", WorkGroup="bi")
     client.create_prepared_statement(StatementName="p", WorkGroup="bi", QueryStatement="SELECT * FROM d.u WHERE x = ?")
     ctx = AwsContext(session, ["us-east-1"])
@@ -152,3 +157,5 @@ def test_saved_queries_get_on_moto() -> None:
     facts = athena.transform_athena(records, "123456789012", "us-east-1")
     kinds = {n.kind for n in facts.nodes}
     assert {"athena.named_query", "athena.prepared_statement"} <= kinds
+    [workgroup] = [n for n in facts.nodes if n.kind == "athena.workgroup" and n.name == "bi"]
+    assert workgroup.attributes["bytes_scanned_cutoff"] == 10 * 2**30

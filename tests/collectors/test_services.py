@@ -154,7 +154,9 @@ GLUE_RECORD = {
         "Name": "people", "Parameters": {"classification": "parquet"},
         "PartitionKeys": [{"Name": "dt", "Type": "string"}],
         "StorageDescriptor": {"Location": "s3://cur/people/", "Columns": [
-            {"Name": "id", "Type": "string"}, {"Name": "email", "Type": "string", "Comment": "contact"}]},
+            {"Name": "id", "Type": "string"}, {"Name": "email", "Type": "string", "Comment": "contact"}],
+            "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat", "Compressed": False,
+            "SerdeInfo": {"SerializationLibrary": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"}},
     }]},
     "crawlers": [{"Name": "people-crawler", "DatabaseName": "curated",
                   "Targets": {"S3Targets": [{"Path": "s3://cur/"}], "DynamoDBTargets": [{"Path": "users"}]},
@@ -200,6 +202,10 @@ def test_glue_transform_catalog_jobs_crawlers_and_chains() -> None:
     assert build_graph([facts]).nodes[table].attributes["personal_columns"] == [{"column": "email",
                                                                                  "category": "email"}]
     assert nodes[table].attributes["partition_keys"] == [{"name": "dt", "type": "string"}]
+    # How its files are read: what the cost rules judge a query's scan by.
+    assert {k: nodes[table].attributes[k] for k in ("format", "serde", "input_format", "compressed")} == {
+        "format": "parquet", "serde": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
+        "input_format": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat", "compressed": False}
     assert nodes[job].attributes["arguments"]["--source_path"] == "s3://raw/people/"
     admitted, _ = admit_one(facts)  # secrets are marked on the way in, before anything keeps them
     arguments = {n.id: n for n in admitted.nodes}[job].attributes["arguments"]
@@ -237,15 +243,26 @@ def test_glue_get_on_moto() -> None:
     client = session.client("glue")
     client.create_database(DatabaseInput={"Name": "d"})
     client.create_table(DatabaseName="d", TableInput={"Name": "t", "StorageDescriptor": {"Location": "s3://b/t/"}})
+    client.create_table(DatabaseName="d", TableInput={
+        "Name": "csv", "Parameters": {"classification": "csv", "compressionType": "gzip"},
+        "StorageDescriptor": {"Location": "s3://b/csv/", "InputFormat": "org.apache.hadoop.mapred.TextInputFormat",
+                              "Compressed": True, "SerdeInfo": {
+                                  "SerializationLibrary": "org.apache.hadoop.hive.serde2.OpenCSVSerde"}}})
     client.create_job(Name="j", Role="r", Command={"Name": "glueetl", "ScriptLocation": "s3://b/s.py"},
                       DefaultArguments={"--input_path": "s3://b/t/"})
     ctx = AwsContext(session, ["us-east-1"])
     record = glue.get_glue(ctx, "us-east-1")
     ctx.close()
     assert ctx.gaps == []
-    found = edges_of(glue.transform_glue(record, "123456789012", "us-east-1"))
+    facts = glue.transform_glue(record, "123456789012", "us-east-1")
+    found = edges_of(facts)
     assert ("arn:aws:s3:::b/t", "reads", "arn:aws:glue:us-east-1:123456789012:job/j") in found
     assert ("arn:aws:glue:us-east-1:123456789012:table/d/t", "stored_at", "arn:aws:s3:::b/t") in found
+    tables = {n.name: n.attributes for n in facts.nodes if n.kind == "glue.table"}
+    assert (tables["d.csv"]["serde"], tables["d.csv"]["input_format"], tables["d.csv"]["compressed"]) == (
+        "org.apache.hadoop.hive.serde2.OpenCSVSerde", "org.apache.hadoop.mapred.TextInputFormat", True)
+    assert tables["d.csv"]["parameters"]["compressionType"] == "gzip"
+    assert (tables["d.t"]["serde"], tables["d.t"]["input_format"], tables["d.t"]["compressed"]) == ("", "", False)
 
 
 # --- Athena -------------------------------------------------------------------------------------

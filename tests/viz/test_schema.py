@@ -140,7 +140,7 @@ BROKEN: dict[str, tuple[str, Callable[[dict[str, Any]], Any], Callable[[dict[str
     "evidence without dynamic": ("dynamic", lambda d: d["edges"][0]["evidence"][0], _drop("dynamic")),
     "evidence with an extra key": ("line", lambda d: d["edges"][0]["evidence"][0], lambda e: e.update(line=3)),
     "finding without remediation": ("remediation", lambda d: d["findings"][0], _drop("remediation")),
-    "finding category unknown": ("category", lambda d: d["findings"][0], lambda f: f.update(category="cost")),
+    "finding category unknown": ("category", lambda d: d["findings"][0], lambda f: f.update(category="performance")),
     "finding severity unknown": ("severity", lambda d: d["findings"][0], lambda f: f.update(severity="urgent")),
     "offline keys on a scan": ("source", lambda d: d, lambda d: d.update(source="f.json", warnings=[])),
 }

@@ -1,0 +1,291 @@
+"""Templates against the account: what runs that no template describes, what the templates describe that does not
+run, and what differs where it matters (encryption, lifecycle, TLS policy, public access, logging, the targets of
+rules and the flows of state machines). Pure: two scans in — the templates read as a scan (`lineage.template_scan`)
+and a scan of the account — one `TemplateDrift` out.
+
+A template resource is matched to the account's by id when the template determines its name (its ARN); a resource
+whose name CloudFormation chose (`cfn:<template>#<LogicalId>`) by the `aws:cloudformation:logical-id` tag
+CloudFormation puts on what it creates, or else by the name CloudFormation gives it (`<stack>-<LogicalId>-<random>`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from lineage import arn as arns
+from lineage.drift import AttributeChange, describe_change
+from lineage.model import EdgeKind, Node, Scan, Severity
+
+LOGICAL_ID_TAG = "aws:cloudformation:logical-id"
+STACK_NAME_TAG = "aws:cloudformation:stack-name"
+
+# What the account makes itself, never a template: the default bus, Athena's primary workgroup, the catalogue,
+# the log groups services create for what they run, keys AWS manages.
+_MADE_BY_AWS = (
+    re.compile(r":event-bus/default$"),
+    re.compile(r":workgroup/primary$"),
+    re.compile(r":log-group:/aws/(lambda|vendedlogs|states|glue|sagemaker|apigateway|kinesisfirehose)/"),
+    re.compile(r":alias/aws/"),
+)
+# The configuration that protects data, compared between template and account (each worded by `lineage.drift`).
+COMPARED = ("encryption", "kms_key", "lifecycle_rules", "policy", "public_access_block", "logging", "versioning",
+            "retention_days", "encryption_at_rest", "sse", "targets")
+_NOT_COMPARED_IN_POLICY = ("statements",)  # a policy is compared on what it enforces, not on how it is written
+# Answers about runs (a job started, not deployed): a flow only they evidence is not the templates' to describe.
+RUN_OPERATIONS = frozenset({"emr-serverless:GetJobRun", "sagemaker:DescribeTrainingJob",
+                            "sagemaker:DescribeProcessingJob", "sagemaker:DescribeTransformJob"})
+
+
+@dataclass(frozen=True, slots=True)
+class DriftItem:
+    kind: str  # "unmanaged", "missing", "changed", "flow missing", "flow unexpected"
+    node: str  # the account's id where there is one, else the template's
+    severity: Severity
+    summary: str  # in words
+    template: Mapping[str, Any] = field(default_factory=dict)  # file, line, logical id of the template resource
+    change: AttributeChange | None = None  # for a changed attribute: the template's value and the account's
+
+    def to_dict(self) -> dict[str, Any]:
+        said = {"kind": self.kind, "node": self.node, "severity": self.severity.value, "summary": self.summary,
+                "template": dict(self.template)}
+        if self.change is not None:
+            said.update({"attribute": self.change.attribute, "in_template": self.change.before,
+                         "in_account": self.change.after})
+        return said
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateDrift:
+    scan: str
+    templates: tuple[str, ...]
+    matched: Mapping[str, str]  # template node id → account node id
+    items: tuple[DriftItem, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not self.items
+
+    def at_least(self, severity: Severity) -> list[DriftItem]:
+        return [item for item in self.items if item.severity.rank >= severity.rank]
+
+    def counts(self) -> dict[str, int]:
+        counted: dict[str, int] = {}
+        for item in self.items:
+            counted[item.kind] = counted.get(item.kind, 0) + 1
+        return counted
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"scan": self.scan, "templates": list(self.templates), "matched": dict(self.matched),
+                "counts": self.counts(), "items": [item.to_dict() for item in self.items]}
+
+
+def _source(node: Node) -> Mapping[str, Any]:
+    source = node.attributes.get("template")
+    return source if isinstance(source, Mapping) else {}
+
+
+def defined(scan: Scan) -> dict[str, Node]:
+    """The nodes the templates define: resources with a place in a template, read as a service would read them."""
+    return {n.id: n for n in scan.nodes if _source(n) and n.observed and not arns.is_dynamic(n.id)}
+
+
+def _tags(node: Node) -> Mapping[str, Any]:
+    tags = node.attributes.get("tags")
+    return tags if isinstance(tags, Mapping) else {}
+
+
+def _by_name(logical_id: str, stack: str, candidates: Iterable[Node]) -> Node | None:
+    """The account's resource CloudFormation named for the logical id: `<stack>-<LogicalId>-<random>` (buckets in
+    lower case); without the stack's name, the one resource of the kind whose name holds `-<LogicalId>-`."""
+    logical = logical_id.lower()
+    if stack:
+        prefix = f"{stack}-{logical}-".lower()
+        found = [n for n in candidates if n.name.lower().startswith(prefix)]
+    else:
+        found = [n for n in candidates if f"-{logical}-" in n.name.lower()]
+    return found[0] if len(found) == 1 else None
+
+
+def match(template_nodes: Mapping[str, Node], live: Mapping[str, Node], stacks: Mapping[str, str]) -> dict[str, str]:
+    """Template node id → the account's node id, for every template resource found in the account. `stacks` maps a
+    template's name to the stack name it is deployed as, where known."""
+    matched: dict[str, str] = {}
+    by_kind: dict[str, list[Node]] = {}
+    for node in live.values():
+        if node.observed:
+            by_kind.setdefault(node.kind, []).append(node)
+    taken: set[str] = set()
+    for node_id in sorted(template_nodes):
+        if node_id in live and live[node_id].observed:
+            matched[node_id] = node_id
+            taken.add(node_id)
+    for node_id, node in sorted(template_nodes.items()):
+        if node_id in matched or not node_id.startswith("cfn:"):
+            continue
+        source = _source(node)
+        logical, template = str(source.get("logical_id", "")), node_id.removeprefix("cfn:").partition("#")[0]
+        stack = stacks.get(template, "")
+        candidates = [n for n in by_kind.get(node.kind, []) if n.id not in taken]
+        tagged = [n for n in candidates if _tags(n).get(LOGICAL_ID_TAG) == logical
+                  and (not stack or _tags(n).get(STACK_NAME_TAG, stack) == stack)]
+        found = tagged[0] if len(tagged) == 1 else _by_name(logical, stack, candidates)
+        if found is None:
+            # A resource whose id AWS chooses but whose name the template gives (an API, a knowledge base): the
+            # one resource of its kind with that name.
+            # (A name CloudFormation chooses is shown as the logical id: never matched as a name.)
+            named = [n for n in candidates if n.name == node.name] if node.name != logical else []
+            found = named[0] if len(named) == 1 else None
+        if found is not None:
+            matched[node_id] = found.id
+            taken.add(found.id)
+    return matched
+
+
+def _made_by_aws(node: Node) -> bool:
+    return any(pattern.search(node.id) for pattern in _MADE_BY_AWS)
+
+
+def _comparable(attribute: str, value: Any) -> Any:
+    if attribute == "policy" and isinstance(value, Mapping):
+        return {k: v for k, v in value.items() if k not in _NOT_COMPARED_IN_POLICY}
+    if attribute == "lifecycle_rules" and isinstance(value, list):
+        # CloudFormation gives a rule without `Id` one of its own: the rule is the same whatever it is called.
+        return sorted(({k: v for k, v in rule.items() if k != "id"} for rule in value if isinstance(rule, Mapping)),
+                      key=repr)
+    if attribute == "tags" and isinstance(value, Mapping):
+        return {k: v for k, v in value.items() if not str(k).startswith("aws:")}
+    return value
+
+
+def _as_account_names(value: Any, matched: Mapping[str, str]) -> Any:
+    """A template's value with every `cfn:` id of a matched resource written as the account's id for it."""
+    if isinstance(value, str):
+        if "cfn:" not in value:
+            return value
+        for template_id, account_id in matched.items():
+            if template_id.startswith("cfn:") and template_id in value:
+                value = value.replace(template_id, account_id)
+        return value
+    if isinstance(value, Mapping):
+        return {k: _as_account_names(v, matched) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_account_names(v, matched) for v in value]
+    return value
+
+
+def _changes(template: Node, account: Node, matched: Mapping[str, str]) -> list[AttributeChange]:
+    left_to_aws = set(template.attributes.get("aws_defaults") or ())
+    unread = set(account.attributes.get("unread") or ()) | set(template.attributes.get("unread") or ())
+    changes = []
+    for attribute in COMPARED:
+        if attribute in left_to_aws or attribute in unread:
+            continue  # the template leaves it to AWS's default, or one side could not read it
+        if attribute not in template.attributes and attribute not in account.attributes:
+            continue
+        before = _comparable(attribute, _as_account_names(template.attributes.get(attribute), matched))
+        after = _comparable(attribute, account.attributes.get(attribute))
+        if before != after:
+            changes.append(describe_change(account.id, attribute, before, after))
+    return changes
+
+
+def dynamic_parts(node_id: str) -> tuple[str, str]:
+    """(owner, path) of `dynamic:<owner>#<path>`; a `cfn:<template>#<LogicalId>` owner holds a `#` of its own."""
+    rest = node_id.removeprefix(arns.DYNAMIC_PREFIX)
+    if rest.startswith("cfn:"):
+        template, _, after = rest.partition("#")
+        logical, _, path = after.partition("#")
+        return f"{template}#{logical}", path
+    owner, _, path = rest.partition("#")
+    return owner, path
+
+
+def _flows(scan: Scan, ends: set[str], mapped: Mapping[str, str]) -> set[tuple[str, str, str]]:
+    """The flows out of and into `ends`, with template ids written as the account's."""
+    def shown(node_id: str) -> str:
+        if node_id in mapped:
+            return mapped[node_id]
+        if arns.is_dynamic(node_id):
+            owner, path = dynamic_parts(node_id)
+            return arns.dynamic_id(mapped.get(owner, owner), path)
+        resource, slash, rest = node_id.partition("/")
+        if arns.is_dynamic(node_id) or not slash or resource not in mapped:
+            return node_id
+        return f"{mapped[resource]}/{rest}"
+
+    return {(shown(e.source), shown(e.target), e.kind.value) for e in scan.edges
+            if e.kind.is_flow and e.kind is not EdgeKind.REFERENCES and (e.source in ends or e.target in ends)
+            and not (e.evidence and all(ev.operation in RUN_OPERATIONS for ev in e.evidence))}
+
+
+Flow = tuple[str, str, str]
+
+
+def _kind_of(node_id: str, nodes: Mapping[str, Node]) -> str:
+    node = nodes.get(node_id)
+    return node.kind if node is not None else arns.kind_for_arn(node_id)
+
+
+def _inside(place: str, within: str) -> bool:
+    return place == within or (arns.s3_parts(within) is not None and place.startswith(within.rstrip("/") + "/"))
+
+
+def _inside_each_other(ours: set[Flow], theirs: set[Flow]) -> tuple[set[Flow], set[Flow]]:
+    """The flows left on each side once a flow of the account to or from a path inside the template's S3 path is
+    taken as that flow: AWS resolves some paths only at creation (a feature group's offline store adds the account
+    and a creation time under the URI the template gives)."""
+    left, right = set(ours), set(theirs)
+    for flow in sorted(ours):
+        source, target, kind = flow
+        twin = next((t for t in sorted(right) if t[2] == kind and _inside(t[0], source) and _inside(t[1], target)),
+                    None)
+        if twin is not None:
+            left.discard(flow)
+            right.discard(twin)
+    return left, right
+
+
+def template_drift(templates: Scan, account: Scan, template_paths: Iterable[str] = (),
+                   stacks: Mapping[str, str] | None = None, definable: Iterable[str] = ()) -> TemplateDrift:
+    """Drift between what the templates define and what the account's scan found. `definable` names the node kinds
+    a template can define at all: a flow to or from anything else (a training job run, an account-wide setting with
+    no resource type) is not the templates' to describe."""
+    ours = defined(templates)
+    kinds = set(definable) | {n.kind for n in templates.nodes}
+    live = {n.id: n for n in account.nodes}
+    matched = match(ours, live, stacks or {})
+    items: list[DriftItem] = []
+    readable_kinds = {n.kind for n in ours.values()}
+    claimed = set(matched.values())
+    for node in sorted(live.values(), key=lambda n: n.id):
+        if (node.observed and node.kind in readable_kinds and node.id not in claimed and not _made_by_aws(node)
+                and not arns.is_dynamic(node.id)):
+            items.append(DriftItem("unmanaged", node.id, Severity.MEDIUM,
+                                   f"{node.kind} {node.name} runs in the account and no template describes it"))
+    for node_id, node in sorted(ours.items()):
+        source = _source(node)
+        if node_id not in matched and "resource_type" in node.attributes:
+            continue  # a type no scan reads: the account's side of it is not known, so it is not missing
+        if node_id not in matched:
+            items.append(DriftItem("missing", node_id, Severity.LOW,
+                                   f"{source.get('type', node.kind)} {source.get('logical_id', node.name)} is in "
+                                   f"{source.get('file', 'a template')} but not in the account", source))
+            continue
+        for change in _changes(node, live[matched[node_id]], matched):
+            items.append(DriftItem("changed", change.node, Severity.HIGH if change.worse else Severity.LOW,
+                                   change.summary + (" (weaker in the account than in the template)"
+                                                     if change.worse else ""), source, change))
+    flows_template = _flows(templates, set(matched), matched)
+    flows_account = {flow for flow in _flows(account, claimed, {})
+                     if all(_kind_of(end, live) in kinds for end in flow[:2])}
+    only_template, only_account = _inside_each_other(flows_template - flows_account, flows_account - flows_template)
+    for source, target, kind in sorted(only_template):
+        items.append(DriftItem("flow missing", source, Severity.MEDIUM,
+                               f"the template's flow {source} → {target} ({kind}) is not in the account"))
+    for source, target, kind in sorted(only_account):
+        items.append(DriftItem("flow unexpected", source, Severity.MEDIUM,
+                               f"the account has a flow {source} → {target} ({kind}) no template defines"))
+    return TemplateDrift(account.id, tuple(template_paths), matched, tuple(items))

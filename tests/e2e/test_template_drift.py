@@ -1,0 +1,114 @@
+"""`lineage drift` as an operator runs it: a template deployed into moto with CloudFormation and scanned shows no
+drift; a bucket made by hand, a lifecycle rule removed and a rule retargeted by hand each show up, in words."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from textwrap import dedent
+
+import boto3
+import pytest
+
+from tests.e2e.conftest import lineage
+
+REGION = "us-east-1"
+STACK = "orders"
+TEMPLATE = dedent("""\
+    Resources:
+      Landing:
+        Type: AWS::S3::Bucket
+        Properties:
+          BucketName: orders-landing
+          LifecycleConfiguration:
+            Rules:
+              - Id: expire
+                Status: Enabled
+                ExpirationInDays: 30
+      Scratch:
+        Type: AWS::S3::Bucket
+      Intake:
+        Type: AWS::SQS::Queue
+        Properties:
+          QueueName: orders-intake
+      Loader:
+        Type: AWS::StepFunctions::StateMachine
+        Properties:
+          StateMachineName: orders-loader
+          RoleArn: arn:aws:iam::123456789012:role/orders-loader
+          DefinitionString: !Sub |
+            {"StartAt": "Send", "States": {"Send": {"Type": "Task",
+              "Resource": "arn:aws:states:::sqs:sendMessage",
+              "Parameters": {"QueueUrl": "${Intake}", "MessageBody.$": "$"}, "End": true}}}
+      Nightly:
+        Type: AWS::Events::Rule
+        Properties:
+          Name: orders-nightly
+          ScheduleExpression: rate(1 day)
+          Targets:
+            - Id: loader
+              Arn: !Ref Loader
+              RoleArn: arn:aws:iam::123456789012:role/orders-events
+    """)
+
+
+@pytest.fixture
+def deployed(moto_server: str, tmp_path: Path) -> tuple[str, Path, Path]:
+    template = tmp_path / "orders.yaml"
+    template.write_text(TEMPLATE)
+    cloudformation = boto3.client("cloudformation", region_name=REGION, endpoint_url=moto_server)
+    cloudformation.create_stack(StackName=STACK, TemplateBody=TEMPLATE)
+    # moto's CloudFormation sets only a bucket's name, encryption and tags; the lifecycle is put as CloudFormation
+    # would put it.
+    boto3.client("s3", region_name=REGION, endpoint_url=moto_server).put_bucket_lifecycle_configuration(
+        Bucket="orders-landing", LifecycleConfiguration={"Rules": [
+            {"ID": "expire", "Status": "Enabled", "Filter": {}, "Expiration": {"Days": 30}}]})
+    return moto_server, template, tmp_path / "lineage.db"
+
+
+def scan(endpoint: str, database: Path) -> None:
+    done = lineage("scan", "--endpoint-url", endpoint, "--region", REGION, "--db", str(database))
+    assert done.returncode == 0, done.stderr
+
+
+def drift(template: Path, database: Path, *more: str) -> dict:
+    done = lineage("drift", "--template", str(template), "--db", str(database), "--stack-name", STACK, "--json", *more)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_a_deployed_template_has_no_drift_and_hand_made_changes_show_up(deployed: tuple[str, Path, Path]) -> None:
+    endpoint, template, database = deployed
+    scan(endpoint, database)
+    clean = drift(template, database)
+    assert clean["items"] == [], json.dumps(clean["items"], indent=1)
+    assert len(clean["matched"]) == 5  # two buckets (one named by CloudFormation), queue, machine, rule
+    assert clean["matched"]["cfn:orders#Scratch"].startswith("arn:aws:s3:::orders-scratch-")
+
+    s3 = boto3.client("s3", region_name=REGION, endpoint_url=endpoint)
+    s3.create_bucket(Bucket="orders-adhoc-export")
+    s3.delete_bucket_lifecycle(Bucket="orders-landing")
+    events = boto3.client("events", region_name=REGION, endpoint_url=endpoint)
+    sqs = boto3.client("sqs", region_name=REGION, endpoint_url=endpoint)
+    queue = sqs.get_queue_attributes(QueueUrl=sqs.get_queue_url(QueueName="orders-intake")["QueueUrl"],
+                                     AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_targets(Rule="orders-nightly", Targets=[{"Id": "by-hand", "Arn": queue}])
+    scan(endpoint, database)
+    found = drift(template, database)
+    by_kind = {}
+    for item in found["items"]:
+        by_kind.setdefault(item["kind"], []).append(item)
+    assert [i["node"] for i in by_kind["unmanaged"]] == ["arn:aws:s3:::orders-adhoc-export"]
+    changed = {i["node"]: i for i in by_kind["changed"]}
+    rule = f"arn:aws:events:{REGION}:123456789012:rule/orders-nightly"
+    assert sorted((node, i["severity"], i["attribute"]) for node, i in changed.items()) == [
+        (rule, "low", "targets"), ("arn:aws:s3:::orders-landing", "high", "lifecycle_rules")]
+    assert changed["arn:aws:s3:::orders-landing"]["summary"].startswith("lifecycle rules removed")
+    assert changed["arn:aws:s3:::orders-landing"]["template"]["line"] == 2
+    unexpected = [i["summary"] for i in by_kind["flow unexpected"]]
+    assert unexpected == [f"the account has a flow {rule} → {queue} (routes) no template defines"]
+    failing = lineage("drift", "--template", str(template), "--db", str(database), "--stack-name", STACK,
+                      "--fail-on", "high", env={"COLUMNS": "300"})
+    assert failing.returncode == 1
+    assert "drift item(s) of severity high or above" in failing.stderr
+    assert "orders-adhoc-export" in failing.stdout
