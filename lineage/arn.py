@@ -73,6 +73,18 @@ def is_dynamic(node_id: str) -> bool:
     return node_id.startswith(DYNAMIC_PREFIX)
 
 
+def dynamic_parts(node_id: str) -> tuple[str, str]:
+    """(owner, path) of `dynamic:<owner>#<path>`; an owner read from a template (`cfn:<template>#<LogicalId>`)
+    holds a `#` of its own."""
+    rest = node_id.removeprefix(DYNAMIC_PREFIX)
+    if rest.startswith("cfn:"):
+        template, _, after = rest.partition("#")
+        logical, _, path = after.partition("#")
+        return f"{template}#{logical}", path
+    owner, _, path = rest.partition("#")
+    return owner, path
+
+
 # --- S3 -----------------------------------------------------------------------------------------
 
 _S3_SCHEMES = ("s3", "s3a", "s3n")
@@ -231,11 +243,13 @@ def kms_key_reference(value: str, region: str, account: str) -> str | None:
 
 
 def queue_url_to_arn(url: str) -> str | None:
-    """`https://sqs.REGION.amazonaws.com/ACCOUNT/NAME` to the queue's ARN."""
+    """`https://sqs.REGION.amazonaws.com/ACCOUNT/NAME` to the queue's ARN. A template's URL of a queue whose
+    account and region are not known yet (`https://sqs..amazonaws.com//NAME`) is the ARN with those fields empty,
+    as the tracker writes any ARN of an unknown account."""
     parsed = urlparse(url)
-    match = re.match(r"^(?:sqs\.)?([a-z0-9-]+)\.(?:queue\.)?amazonaws\.com", parsed.netloc or "")
-    parts = [p for p in parsed.path.split("/") if p]
-    if not match or len(parts) != 2:
+    match = re.match(r"^(?:sqs\.)?([a-z0-9-]*)\.(?:queue\.)?amazonaws\.com", parsed.netloc or "")
+    parts = parsed.path.strip("/").split("/") if not parsed.path.startswith("//") else ["", parsed.path.strip("/")]
+    if not match or len(parts) != 2 or not parts[1]:
         return None
     region = match.group(1)
     if region == "sqs":  # legacy `queue.amazonaws.com` has no region

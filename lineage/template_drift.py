@@ -11,7 +11,7 @@ CloudFormation puts on what it creates, or else by the name CloudFormation gives
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -160,23 +160,63 @@ def _comparable(attribute: str, value: Any) -> Any:
     return value
 
 
-def _as_account_names(value: Any, matched: Mapping[str, str]) -> Any:
-    """A template's value with every `cfn:` id of a matched resource written as the account's id for it."""
-    if isinstance(value, str):
-        if "cfn:" not in value:
+@dataclass(frozen=True, slots=True)
+class AccountNames:
+    """Template values written as the account's: each matched `cfn:` id (whole, or with a path after it) as the
+    account's id, and each `${LogicalId}` — the name CloudFormation gives a resource, inside another's id (a
+    function's log group) — as the name the matched resource has."""
+
+    ids: Mapping[str, str]
+    names: Mapping[str, str]
+
+    @classmethod
+    def of(cls, matched: Mapping[str, str], ours: Mapping[str, Node], live: Mapping[str, Node]) -> AccountNames:
+        chosen = {t: a for t, a in matched.items() if t.startswith("cfn:")}
+        names = {"${" + str(_source(ours[t]).get("logical_id", "")) + "}": live[a].name for t, a in chosen.items()
+                 if t in ours and a in live}
+        return cls(chosen, names)
+
+    def __call__(self, value: Any) -> Any:
+        if isinstance(value, str):
+            if "cfn:" in value or "${" in value:
+                for template_id, account_id in self.ids.items():
+                    value = re.sub(re.escape(template_id) + r"(?![A-Za-z0-9])", account_id, value)
+                for placeholder, name in self.names.items():
+                    value = value.replace(placeholder, name)
             return value
-        for template_id, account_id in matched.items():
-            if template_id.startswith("cfn:") and template_id in value:
-                value = value.replace(template_id, account_id)
+        if isinstance(value, Mapping):
+            return {k: self(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self(v) for v in value]
         return value
-    if isinstance(value, Mapping):
-        return {k: _as_account_names(v, matched) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_as_account_names(v, matched) for v in value]
-    return value
+
+    def of_id(self, node_id: str) -> str:
+        if arns.is_dynamic(node_id):
+            owner, path = arns.dynamic_parts(node_id)
+            return arns.dynamic_id(self(owner), path)
+        return self(node_id)
 
 
-def _changes(template: Node, account: Node, matched: Mapping[str, str]) -> list[AttributeChange]:
+def _targets(template: list[Any], account: list[Any]) -> tuple[list[Any], list[Any]]:
+    """Targets as compared: a target the template leaves to deployment (`dynamic:`) stands for the account's target
+    of the same `Id`, or else for one that no other template target names."""
+    def arn(target: Any) -> str:
+        return str((target or {}).get("arn", ""))
+
+    known = [t for t in template if not arns.is_dynamic(arn(t))]
+    unknown = [t for t in template if arns.is_dynamic(arn(t))]
+    named = {arn(t) for t in known}
+    extra = [t for t in account if arn(t) not in named]
+    absorbed: list[Any] = []
+    for target in unknown:
+        same_id = [t for t in extra if (t or {}).get("id") == (target or {}).get("id") and t not in absorbed]
+        rest = [t for t in extra if t not in absorbed]
+        if same_id or rest:
+            absorbed.append((same_id or rest)[0])
+    return known, [t for t in account if not any(t is a for a in absorbed)]
+
+
+def _changes(template: Node, account: Node, names: AccountNames) -> list[AttributeChange]:
     left_to_aws = set(template.attributes.get("aws_defaults") or ())
     unread = set(account.attributes.get("unread") or ()) | set(template.attributes.get("unread") or ())
     changes = []
@@ -185,40 +225,25 @@ def _changes(template: Node, account: Node, matched: Mapping[str, str]) -> list[
             continue  # the template leaves it to AWS's default, or one side could not read it
         if attribute not in template.attributes and attribute not in account.attributes:
             continue
-        before = _comparable(attribute, _as_account_names(template.attributes.get(attribute), matched))
+        before = _comparable(attribute, names(template.attributes.get(attribute)))
         after = _comparable(attribute, account.attributes.get(attribute))
+        if attribute == "targets" and isinstance(before, list) and isinstance(after, list):
+            before, after = _targets(before, after)
         if before != after:
             changes.append(describe_change(account.id, attribute, before, after))
     return changes
 
 
-def dynamic_parts(node_id: str) -> tuple[str, str]:
-    """(owner, path) of `dynamic:<owner>#<path>`; a `cfn:<template>#<LogicalId>` owner holds a `#` of its own."""
-    rest = node_id.removeprefix(arns.DYNAMIC_PREFIX)
-    if rest.startswith("cfn:"):
-        template, _, after = rest.partition("#")
-        logical, _, path = after.partition("#")
-        return f"{template}#{logical}", path
-    owner, _, path = rest.partition("#")
-    return owner, path
-
-
-def _flows(scan: Scan, ends: set[str], mapped: Mapping[str, str]) -> set[tuple[str, str, str]]:
-    """The flows out of and into `ends`, with template ids written as the account's."""
-    def shown(node_id: str) -> str:
-        if node_id in mapped:
-            return mapped[node_id]
-        if arns.is_dynamic(node_id):
-            owner, path = dynamic_parts(node_id)
-            return arns.dynamic_id(mapped.get(owner, owner), path)
-        resource, slash, rest = node_id.partition("/")
-        if arns.is_dynamic(node_id) or not slash or resource not in mapped:
-            return node_id
-        return f"{mapped[resource]}/{rest}"
-
-    return {(shown(e.source), shown(e.target), e.kind.value) for e in scan.edges
-            if e.kind.is_flow and e.kind is not EdgeKind.REFERENCES and (e.source in ends or e.target in ends)
-            and not (e.evidence and all(ev.operation in RUN_OPERATIONS for ev in e.evidence))}
+def _flows(scan: Scan, ends: set[str], shown: Callable[[str], str] = str) -> dict[Flow, set[str]]:
+    """The flows out of and into `ends`, their ends written by `shown` (template ids as the account's), each with the
+    places in its owner's configuration that state it (`Targets[1]`)."""
+    flows: dict[Flow, set[str]] = {}
+    for e in scan.edges:
+        if (e.kind.is_flow and e.kind is not EdgeKind.REFERENCES and (e.source in ends or e.target in ends)
+                and not (e.evidence and all(ev.operation in RUN_OPERATIONS for ev in e.evidence))):
+            flows.setdefault((shown(e.source), shown(e.target), e.kind.value), set()).update(
+                ev.path for ev in e.evidence)
+    return flows
 
 
 Flow = tuple[str, str, str]
@@ -233,15 +258,26 @@ def _inside(place: str, within: str) -> bool:
     return place == within or (arns.s3_parts(within) is not None and place.startswith(within.rstrip("/") + "/"))
 
 
-def _inside_each_other(ours: set[Flow], theirs: set[Flow]) -> tuple[set[Flow], set[Flow]]:
-    """The flows left on each side once a flow of the account to or from a path inside the template's S3 path is
-    taken as that flow: AWS resolves some paths only at creation (a feature group's offline store adds the account
-    and a creation time under the URI the template gives)."""
+def _stands_for(ours: Flow, theirs: Flow) -> bool:
+    """Whether a template's flow is the account's: the same, or to or from a path inside the template's S3 path
+    (AWS resolves some paths only at creation: a feature group's offline store adds the account and a creation time
+    under the URI the template gives), or — for a place the template leaves to deployment — any flow between the
+    same resource and anything, as the place is what deployment decides."""
+    (source, target, kind), (their_source, their_target, their_kind) = ours, theirs
+    if arns.is_dynamic(target):
+        return their_source == source
+    if arns.is_dynamic(source):
+        return their_target == target
+    return their_kind == kind and _inside(their_source, source) and _inside(their_target, target)
+
+
+def _inside_each_other(ours: Mapping[Flow, set[str]], theirs: Mapping[Flow, set[str]]) -> tuple[set[Flow], set[Flow]]:
+    """The flows left on each side once each template flow is paired with an account flow it stands for (a place left
+    to deployment with the flow stated at the same place of the configuration first, as `Targets[1]`)."""
     left, right = set(ours), set(theirs)
-    for flow in sorted(ours):
-        source, target, kind = flow
-        twin = next((t for t in sorted(right) if t[2] == kind and _inside(t[0], source) and _inside(t[1], target)),
-                    None)
+    for flow in sorted(ours, key=lambda f: (arns.is_dynamic(f[0]) or arns.is_dynamic(f[1]), f)):
+        candidates = sorted((t for t in right if _stands_for(flow, t)), key=lambda t: (not ours[flow] & theirs[t], t))
+        twin = candidates[0] if candidates else None
         if twin is not None:
             left.discard(flow)
             right.discard(twin)
@@ -260,9 +296,9 @@ def template_drift(templates: Scan, account: Scan, template_paths: Iterable[str]
     items: list[DriftItem] = []
     readable_kinds = {n.kind for n in ours.values()}
     claimed = set(matched.values())
+    names = AccountNames.of(matched, ours, live)
     for node in sorted(live.values(), key=lambda n: n.id):
-        if (node.observed and node.kind in readable_kinds and node.id not in claimed and not _made_by_aws(node)
-                and not arns.is_dynamic(node.id)):
+        if node.observed and node.kind in readable_kinds and node.id not in claimed and not _made_by_aws(node):
             items.append(DriftItem("unmanaged", node.id, Severity.MEDIUM,
                                    f"{node.kind} {node.name} runs in the account and no template describes it"))
     for node_id, node in sorted(ours.items()):
@@ -274,14 +310,16 @@ def template_drift(templates: Scan, account: Scan, template_paths: Iterable[str]
                                    f"{source.get('type', node.kind)} {source.get('logical_id', node.name)} is in "
                                    f"{source.get('file', 'a template')} but not in the account", source))
             continue
-        for change in _changes(node, live[matched[node_id]], matched):
+        for change in _changes(node, live[matched[node_id]], names):
             items.append(DriftItem("changed", change.node, Severity.HIGH if change.worse else Severity.LOW,
                                    change.summary + (" (weaker in the account than in the template)"
                                                      if change.worse else ""), source, change))
-    flows_template = _flows(templates, set(matched), matched)
-    flows_account = {flow for flow in _flows(account, claimed, {})
+    flows_template = _flows(templates, set(matched), names.of_id)
+    flows_account = {flow: paths for flow, paths in _flows(account, claimed).items()
                      if all(_kind_of(end, live) in kinds for end in flow[:2])}
-    only_template, only_account = _inside_each_other(flows_template - flows_account, flows_account - flows_template)
+    only_template, only_account = _inside_each_other(
+        {f: p for f, p in flows_template.items() if f not in flows_account},
+        {f: p for f, p in flows_account.items() if f not in flows_template})
     for source, target, kind in sorted(only_template):
         items.append(DriftItem("flow missing", source, Severity.MEDIUM,
                                f"the template's flow {source} → {target} ({kind}) is not in the account"))

@@ -20,7 +20,7 @@ from lineage.tag_policy import TagPolicy
 from templates import stack_facts
 from templates.cdk import is_cloud_assembly, read_cloud_assembly
 from templates.document import Template, TemplateError, read_template
-from templates.naming import shown_with_cfn_ids, stand_in_name
+from templates.naming import StandIns, shown_with_cfn_ids, stand_in_name
 from templates.stack import Placement, Stack
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
@@ -51,7 +51,23 @@ def read_templates(paths: Sequence[Path]) -> list[Template]:
             templates.append(read_template(path))
         else:
             raise TemplateError(f"{path}: no such file")
-    return templates
+    return unique_names(templates)
+
+
+def unique_names(templates: list[Template]) -> list[Template]:
+    """Templates whose `cfn:` ids would collide (every SAM project's `template.yaml`) named with as many of their
+    folders as tells them apart: `orders.template`, `billing.template`."""
+    names = [t.name for t in templates]
+    folders = [Path(t.path).resolve().parent for t in templates]
+    for _ in range(max((len(f.parts) for f in folders), default=0)):
+        clashing = {n for n in names if names.count(n) > 1}
+        if not clashing:
+            break
+        for index, name in enumerate(names):
+            if name in clashing and folders[index].name:
+                names[index] = f"{folders[index].name}.{name}"
+                folders[index] = folders[index].parent
+    return [replace(t, name=n) if n != t.name else t for t, n in zip(templates, names, strict=True)]
 
 
 def scan_templates(templates: Sequence[Template], placement: Placement | None = None,
@@ -59,30 +75,53 @@ def scan_templates(templates: Sequence[Template], placement: Placement | None = 
     """The templates as one scan of the estate they would deploy."""
     started = now_utc()
     placement = placement or Placement()
-    stacks = [Stack(template, placement) for template in templates]
+    stacks: list[Stack] = []
+    by_path: dict[str, Stack] = {}
+    for template in templates:
+        stack = Stack(template, _placed_by_parent(template, placement, by_path))
+        stacks.append(stack)
+        by_path[template.path] = stack
+    declared = {name for template in templates for name in template.parameters}
+    undeclared = sorted(set(placement.parameters) - declared)
+    if undeclared and stacks:
+        stacks[0].warnings.append(f"parameters given that no template declares: {', '.join(undeclared[:10])}")
     facts = [stack_facts(stack) for stack in stacks]
     analysis = analyse(facts, classification, tag_policy)
     digest = hashlib.sha256("\x00".join(t.path for t in templates).encode()).hexdigest()[:6]
     scan = scan_of(analysis, f"template-{started:%Y%m%dT%H%M%SZ}-{digest}", started,
                    (placement.region,) if placement.region else (), (), {}, True,
                    (placement.account,) if placement.account else ())
-    stand_ins = {old: new for stack in stacks for old, new in stack.stand_ins.items()}
-    names = {stand_in_name(stack.template.path, r.logical_id).partition("-")[0]: r.logical_id
-             for stack in stacks for r in stack.template.resources}
-    return TemplateScan(with_cfn_ids(scan, stand_ins, names), tuple(templates))
+    stand_ins = StandIns({old: new for stack in stacks for old, new in stack.stand_ins.items()},
+                         {stand_in_name(stack.template.path, r.logical_id): r.logical_id
+                          for stack in stacks for r in stack.template.resources})
+    return TemplateScan(with_cfn_ids(scan, stand_ins), tuple(templates))
 
 
-def with_cfn_ids(scan: Scan, stand_ins: dict[str, str], names: dict[str, str]) -> Scan:
-    """The scan with stand-in names shown as `cfn:` ids and logical ids (see `templates.naming`)."""
-    if not stand_ins and not names:
+def _placed_by_parent(template: Template, placement: Placement, stacks: dict[str, Stack]) -> Placement:
+    """A nested stack's placement: its parameters are the values its parent passes (a CDK nested stack names its
+    parent's bucket through them), as far as the parent's template determines them."""
+    if not template.nested_in or template.nested_in[0] not in stacks:
+        return placement
+    parent, logical_id = stacks[template.nested_in[0]], template.nested_in[1]
+    resource = parent.placed.get(logical_id)
+    passed = resource.properties.get("Parameters") if resource is not None else None
+    if not isinstance(passed, dict):
+        return placement
+    values = {name: value for name, value in passed.items() if isinstance(value, str | list)}
+    return replace(placement, parameters={**placement.parameters, **values})
+
+
+def with_cfn_ids(scan: Scan, stand_ins: StandIns) -> Scan:
+    """The scan with stand-in names shown as `cfn:` ids and `${LogicalId}` (see `templates.naming`)."""
+    pattern = stand_ins.pattern()
+    if pattern is None:
         return scan
-    # The longest first: a stand-in ARN is never rewritten through a shorter one it contains.
-    stand_ins = dict(sorted(stand_ins.items(), key=lambda item: -len(item[0])))
 
     def shown(value: object) -> object:
-        return shown_with_cfn_ids(value, stand_ins, names)
+        return shown_with_cfn_ids(value, stand_ins, pattern)
 
-    nodes = tuple(Node.from_dict(shown(n.to_dict())) for n in scan.nodes)  # type: ignore[arg-type]
+    own_names = {cfn: cfn.partition("#")[2] for cfn in stand_ins.ids.values()}
+    nodes = tuple(_named(Node.from_dict(shown(n.to_dict())), own_names) for n in scan.nodes)  # type: ignore[arg-type]
     edges = tuple(Edge.from_dict(shown(e.to_dict())) for e in scan.edges)  # type: ignore[arg-type]
     findings = tuple(_renamed_finding(Finding.from_dict(shown(f.to_dict())))  # type: ignore[arg-type]
                      for f in scan.findings)  # a finding's id is made of its node's: made again
@@ -90,6 +129,13 @@ def with_cfn_ids(scan: Scan, stand_ins: dict[str, str], names: dict[str, str]) -
     return replace(scan, nodes=tuple(sorted(nodes, key=lambda n: n.id)),
                    edges=tuple(sorted(edges, key=lambda e: (e.source, e.target, e.kind.value))),
                    findings=findings, coverage_gaps=gaps)
+
+
+def _named(node: Node, own_names: dict[str, str]) -> Node:
+    """A resource named by the stand-in itself is named by its logical id (one whose id alone AWS chooses, a named
+    query, keeps the name the template gives it)."""
+    logical = own_names.get(node.id)
+    return replace(node, name=logical) if logical is not None and node.name == "${" + logical + "}" else node
 
 
 def _renamed_finding(finding: Finding) -> Finding:

@@ -74,7 +74,7 @@ def _with_expressions(edge: Edge, dynamics: dict[str, str]) -> Edge:
     ends = [end for end in (edge.source, edge.target) if end in dynamics]
     if not ends:
         return edge
-    owner, _, path = ends[0].removeprefix(arns.DYNAMIC_PREFIX).rpartition("#")
+    owner, path = arns.dynamic_parts(ends[0])
     return replace(edge, evidence=(*edge.evidence, Evidence(FILE, owner, path, dynamics[ends[0]], dynamic=True)))
 
 

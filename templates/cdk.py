@@ -90,7 +90,8 @@ def _nested(parent: Template, folder: Path, account: str, region: str, depth: in
         path = folder / asset
         if not path.is_file():
             continue  # an asset CDK did not synthesise here: the nested stack stays a node of the parent
-        child = replace(read_template(path), account=account, region=region, kind="cdk")
+        child = replace(read_template(path), account=account, region=region, kind="cdk",
+                        nested_in=(parent.path, resource.logical_id))
         nested.append(child)
         nested.extend(_nested(child, folder, account, region, depth + 1))
     return nested

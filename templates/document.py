@@ -52,6 +52,7 @@ class Template:
     account: str = ""  # where the source says it deploys (a CDK stack's environment), unless the caller says
     region: str = ""
     document: Mapping[str, Any] = field(default_factory=dict)  # the CloudFormation it deploys as (SAM translated)
+    nested_in: tuple[str, str] = ()  # (the parent template's path, its resource) for a nested stack
 
 
 def template_name(path: Path) -> str:
@@ -85,8 +86,16 @@ def decode_file(path: Path) -> Mapping[str, Any]:
         said = "; ".join(_problem_text(p) for p in problems[:2]) or "not a template"
         raise TemplateError(f"{path}: not valid JSON or YAML ({said})")
     if not isinstance(document, Mapping):
-        raise TemplateError(f"{path}: a template is a mapping with `Resources`, not a {type(document).__name__}")
+        shape = "list" if isinstance(document, list) else "scalar"
+        raise TemplateError(f"{path}: a template is a mapping with `Resources`, not a {shape}")
     return document
+
+
+def _not_a_mapping(path: Path) -> bool:
+    try:
+        return not isinstance(json.loads(path.read_text(encoding="utf-8")), dict)
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
 
 
 def _problem_text(problem: Any) -> str:
@@ -163,7 +172,12 @@ def read_template(path: Path, shown_as: str | None = None, only_if_template: boo
     plan = terraform_document(path)  # before the template decoder: plans are large, and JSON's own decoder is fast
     if plan is not None:
         return read_terraform(path, plan[0], shown_as, plan[1])
-    document = decode_file(path)
+    try:
+        document = decode_file(path)
+    except TemplateError:
+        if only_if_template and path.suffix == ".json" and _not_a_mapping(path):
+            return None  # a parameters file beside the templates, in the CLI's list form
+        raise
     if "Resources" not in document:
         if only_if_template and "AWSTemplateFormatVersion" not in document:
             return None

@@ -254,14 +254,21 @@ def _equals(argument: Any, env: Environment, depth: int) -> Any:
     return _text_of(left) == _text_of(right)
 
 
-def _logic(combine: Callable[[list[bool]], bool], name: str) -> Callable[[Any, Environment, int], Any]:
+def _logic(name: str) -> Callable[[Any, Environment, int], Any]:
+    """`Fn::And`, `Fn::Or`, `Fn::Not`: decided as soon as a known operand decides (false in an `And`, true in an
+    `Or`), unknown only when what is unknown could still change the answer."""
     def apply(argument: Any, env: Environment, depth: int) -> Any:
-        if not isinstance(argument, list):
+        if not isinstance(argument, list) or not argument:
             return placeholder(f"{name} " + expression_text(argument))
         values = [_truth(resolve(item, env, depth), env, depth) for item in argument]
-        if any(value is None for value in values):
+        if name == "Fn::Not":
+            return placeholder(f"{name} " + expression_text(argument)) if values[0] is None else not values[0]
+        deciding = name == "Fn::Or"  # the value that decides the whole: true for Or, false for And
+        if deciding in values:
+            return deciding
+        if None in values:
             return placeholder(f"{name} " + expression_text(argument))
-        return combine([bool(value) for value in values])
+        return not deciding
     return apply
 
 
@@ -298,9 +305,9 @@ _FUNCTIONS: dict[str, Callable[[Any, Environment, int], Any]] = {
     "Fn::FindInMap": _find_in_map,
     "Fn::If": _if,
     "Fn::Equals": _equals,
-    "Fn::And": _logic(all, "Fn::And"),
-    "Fn::Or": _logic(any, "Fn::Or"),
-    "Fn::Not": _logic(lambda values: not values[0] if len(values) == 1 else False, "Fn::Not"),
+    "Fn::And": _logic("Fn::And"),
+    "Fn::Or": _logic("Fn::Or"),
+    "Fn::Not": _logic("Fn::Not"),
     "Condition": _condition,
     "Fn::ImportValue": _import_value,
     "Fn::ToJsonString": _to_json_string,

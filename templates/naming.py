@@ -90,6 +90,12 @@ def _quicksight_arn(resource_type: str) -> Arn:
     return lambda name, region, account, _p: arns.build_arn("quicksight", region, account, f"{resource_type}/{name}")
 
 
+def _alias_arn(name: str, region: str, account: str, properties: Mapping[str, Any]) -> str:
+    function = str(properties.get("FunctionName") or "")
+    base = function if function.startswith("arn:") else arns.lambda_function_arn(region, account, function)
+    return f"{arns.unqualified_lambda_arn(base)}:{name}"
+
+
 def _queue_url(name: str, region: str, account: str) -> str:
     return f"https://sqs.{region}.amazonaws.com/{account}/{name}"
 
@@ -148,7 +154,10 @@ SHAPES: dict[str, Shape] = {
                                            arns.build_arn("scheduler", region, account, f"schedule-group/{name}")),
     "AWS::Pipes::Pipe": Shape("pipes.pipe", "Name", lambda name, region, account, _p: arns.build_arn(
         "pipes", region, account, f"pipe/{name}")),
-    "AWS::IAM::Role": Shape("iam.role", "RoleName", _role_arn, attributes={"Arn": "arn", "RoleId": "name"}),
+    # A role's `RoleId` is AWS's own (`AROA…`), never its name: left to deployment.
+    "AWS::IAM::Role": Shape("iam.role", "RoleName", _role_arn, attributes={"Arn": "arn"}),
+    # An alias is its function's ARN qualified by the alias's name: what invokes it invokes the function.
+    "AWS::Lambda::Alias": Shape("lambda.alias", "Name", _alias_arn, ref="arn", attributes={"AliasArn": "arn"}),
     # Ids AWS chooses (an API's, a knowledge base's, a cluster's) are read as the stand-in name: the node's id is
     # the ARN a scan gives, with the stand-in where the id goes.
     "AWS::ApiGateway::RestApi": Shape("apigateway.api", None, _execute_api_arn, attributes={"RestApiId": "name"}),
@@ -212,8 +221,11 @@ def name_in(properties: Mapping[str, Any], dotted: str) -> Any:
 
 
 def determined_name(value: Any) -> str | None:
-    """A resolved name property as a physical name, when the template determines it."""
-    return value if isinstance(value, str) and value and is_determined(value) else None
+    """A resolved name property as a physical name, when the template determines it: not when any part of it is
+    known only at deployment — a parameter nobody gave, or the name CloudFormation gives another resource."""
+    if isinstance(value, str) and value and is_determined(value) and STAND_IN_MARK not in value:
+        return value
+    return None
 
 
 def value_of(shape: Shape, attribute: str, name: str, arn: str, region: str, account: str) -> str | None:
@@ -230,23 +242,43 @@ def value_of(shape: Shape, attribute: str, name: str, arn: str, region: str, acc
     return None
 
 
-_STAND_IN = re.compile(rf"{STAND_IN_MARK}([0-9a-f]{{8}})-[a-z0-9-]*")
+_NAME_GOES_ON = r"(?![A-Za-z0-9_-])"  # a stand-in is replaced whole, never as the start of a longer name
+_CUT_SHORT = re.compile(rf"{STAND_IN_MARK}([0-9a-f]{{8}})-[a-z0-9-]*(?=…|$)")  # an excerpt cut mid-name
 
 
-def shown_with_cfn_ids(value: Any, stand_ins: Mapping[str, str], names: Mapping[str, str]) -> Any:
-    """A plain value (a scan's document) with every id read under a stand-in name written as its `cfn:` id —
-    an S3 path inside such a bucket as `cfn:<template>#<LogicalId>/<prefix>` — and any other mention of the
-    stand-in name, whole or cut short in an excerpt, as the logical id. `names` maps each stand-in's digest
-    (`cfnx1a2b3c4d`) to its logical id."""
+@dataclass(frozen=True, slots=True)
+class StandIns:
+    """How a run's stand-in names are shown: each id read under one (`stand_in ARN → cfn: id`), and each stand-in
+    name itself (`name → LogicalId`)."""
+
+    ids: Mapping[str, str]
+    names: Mapping[str, str]
+
+    def pattern(self) -> re.Pattern[str] | None:
+        texts = sorted({*self.ids, *self.names}, key=len, reverse=True)
+        return re.compile("|".join(re.escape(t) for t in texts) + _NAME_GOES_ON) if texts else None
+
+
+def shown_with_cfn_ids(value: Any, stand_ins: StandIns, pattern: re.Pattern[str] | None = None) -> Any:
+    """A plain value (a scan's document) with every id read under a stand-in name written as its `cfn:` id — an S3
+    path inside such a bucket as `cfn:<template>#<LogicalId>/<prefix>` — and any other mention of a stand-in name
+    (inside another resource's id, a message, an excerpt cut short) as `${LogicalId}`: the name CloudFormation
+    will give that resource, which is not known before."""
+    pattern = pattern or stand_ins.pattern()
     if isinstance(value, str):
-        if STAND_IN_MARK not in value:
+        if STAND_IN_MARK not in value or pattern is None:
             return value
-        for stand_in, shown in stand_ins.items():
-            value = value.replace(stand_in, shown)
-        return _STAND_IN.sub(lambda m: names.get(STAND_IN_MARK + m.group(1), m.group(0)), value)
+        digests = {name.partition("-")[0]: logical for name, logical in stand_ins.names.items()}
+
+        def shown(match: re.Match[str]) -> str:
+            text = match.group(0)
+            return stand_ins.ids[text] if text in stand_ins.ids else "${" + stand_ins.names[text] + "}"
+
+        value = pattern.sub(shown, value)
+        return _CUT_SHORT.sub(lambda m: "${" + digests.get(STAND_IN_MARK + m.group(1), "?") + "}", value)
     if isinstance(value, Mapping):
-        return {shown_with_cfn_ids(k, stand_ins, names): shown_with_cfn_ids(v, stand_ins, names)
+        return {shown_with_cfn_ids(k, stand_ins, pattern): shown_with_cfn_ids(v, stand_ins, pattern)
                 for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [shown_with_cfn_ids(v, stand_ins, names) for v in value]
+        return [shown_with_cfn_ids(v, stand_ins, pattern) for v in value]
     return value

@@ -147,7 +147,7 @@ class Stack:
 
 def _shallow_properties(resource: Resource, shape: Shape, env: Environment) -> Mapping[str, Any]:
     """The few properties an ARN needs besides the name (a rule's bus, a table's database, a role's path)."""
-    wanted = {"EventBusName", "DatabaseName", "GroupName", "Path"}
+    wanted = {"EventBusName", "DatabaseName", "GroupName", "Path", "FunctionName"}
     return {key: resolve(value, env) for key, value in resource.properties.items() if key in wanted}
 
 
@@ -156,7 +156,7 @@ def _parameter_values(template: Template, placement: Placement, warnings: list[s
     for name, declaration in template.parameters.items():
         declaration = declaration if isinstance(declaration, Mapping) else {}
         kind = str(declaration.get("Type", "String"))
-        if name in placement.parameters:
+        if name in placement.parameters and placement.parameters[name] is not None:
             value: Any = placement.parameters[name]
         elif "Default" in declaration and not kind.startswith("AWS::SSM::Parameter::Value"):
             value = declaration["Default"]
@@ -169,16 +169,13 @@ def _parameter_values(template: Template, placement: Placement, warnings: list[s
             values[name] = value if isinstance(value, list) else [part.strip() for part in str(value).split(",")]
         else:
             values[name] = str(value).lower() if isinstance(value, bool) else str(value)
-    unknown = sorted(set(placement.parameters) - set(template.parameters))
-    if unknown and template.parameters:
-        warnings.append(f"parameters given that {template.name} does not declare: {', '.join(unknown[:10])}")
     return values
 
 
 def _pseudo(template: Template, placement: Placement) -> dict[str, str]:
-    pseudo: dict[str, str] = {"AWS::URLSuffix": "amazonaws.com.cn" if placement.region.startswith("cn-")
-                              else "amazonaws.com"}
+    pseudo: dict[str, str] = {}
     if placement.region:
+        pseudo["AWS::URLSuffix"] = "amazonaws.com.cn" if placement.region.startswith("cn-") else "amazonaws.com"
         pseudo["AWS::Region"] = placement.region
         pseudo["AWS::Partition"] = arns.partition(placement.region)
     if placement.account:

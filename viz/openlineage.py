@@ -376,10 +376,21 @@ def lineage_endpoint(url: str) -> str:
 Opener = Callable[..., Any]
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer, not a new place to send to: followed, a POST would become a GET without its event
+    (counted as delivered on the next 200), and the token would go to wherever the redirect points."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects())
+
+
 def post_events(events: Sequence[Mapping[str, Any]], endpoint: str, api_key: str | None = None,
-                timeout: float = TIMEOUT_SECONDS, opener: Opener = urllib.request.urlopen) -> int:
+                timeout: float = TIMEOUT_SECONDS, opener: Opener = _OPENER.open) -> int:
     """POST each event as JSON, in order; the number sent. `DeliveryError` at the first that fails: an HTTP
-    status other than 2xx, a refused connection, a timeout."""
+    status other than 2xx (a redirect included), a refused connection, a timeout."""
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
     if api_key:
         headers["Authorization"] = f"Bearer {api_key}"

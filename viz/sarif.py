@@ -1,16 +1,20 @@
 """Findings as SARIF 2.1.0, the format code-scanning tools read (GitHub, GitLab, Azure DevOps).
 
 A finding on a resource a template defines points at the template's file and the line of the resource's logical
-id; a finding of a live scan has no file, so it names its resource as a logical location (code-scanning tools
-list such results without a place in the code). Each result carries the finding's stable id as its fingerprint,
-so a tool tracks the same gap from one run to the next however the file's lines move.
+id (a path inside a bucket, at the bucket; a resource the templates only name, such as another account's bucket
+a rule replicates to, at the resource that names it). A finding of a live scan has no file: it names its resource
+as a logical location, which SARIF allows and GitHub's code scanning does not show (it wants a file); use the
+template's SARIF there, and a scan's for tools that read logical locations. A file under the folder the command
+runs in is written relative to it, as code-scanning tools resolve paths against the checkout. Each result carries
+the finding's stable id as its fingerprint, so a tool tracks the same gap from one run to the next however the
+file's lines move.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from importlib.metadata import PackageNotFoundError, version
-from pathlib import PurePosixPath, PureWindowsPath
+from pathlib import Path, PureWindowsPath
 from typing import Any
 
 from lineage.model import EdgeKind, Finding, Node, Scan, Severity
@@ -34,14 +38,20 @@ def _tool_version() -> str:
         return "0"
 
 
-def artifact_uri(path: str) -> str:
-    """A file's path as a SARIF URI relative to where the tool ran: forward slashes, no leading `./`."""
-    posix = PureWindowsPath(path).as_posix() if "\\" in path else PurePosixPath(path).as_posix()
-    return posix.removeprefix("./")
+def artifact_uri(path: str, base: Path | None = None) -> str:
+    """A file's path as a SARIF URI: relative to `base` (where the tool ran) with forward slashes when it lies
+    under it, else a `file:` URI of its absolute path."""
+    if "\\" in path:
+        path = PureWindowsPath(path).as_posix()
+    base = (base or Path.cwd()).resolve()
+    absolute = (base / path).resolve()
+    try:
+        return absolute.relative_to(base).as_posix()
+    except ValueError:
+        return absolute.as_uri()
 
 
-def _rule_descriptor(rule: Any, ids_seen: set[str]) -> dict[str, Any]:
-    ids_seen.add(rule.id)
+def _rule_descriptor(rule: Any) -> dict[str, Any]:
     return {
         "id": rule.id,
         "name": "".join(part.capitalize() for part in rule.id.replace(".", "_").split("_")),
@@ -55,8 +65,9 @@ def _rule_descriptor(rule: Any, ids_seen: set[str]) -> dict[str, Any]:
 
 
 def template_sources(scan: Scan) -> dict[str, Mapping[str, Any]]:
-    """Where in a template each node is defined: its own `template` attribute, or — for a place inside a resource,
-    such as an S3 path in a bucket — that of the resource it is part of."""
+    """Where in a template each node is defined: its own `template` attribute; for a place inside a resource, such
+    as an S3 path in a bucket, that of the resource it is part of; for a place the templates only name, that of
+    the first resource (by id) whose flow names it."""
     own = {n.id: n.attributes["template"] for n in scan.nodes if isinstance(n.attributes.get("template"), Mapping)}
     parent = {e.source: e.target for e in scan.edges if e.kind is EdgeKind.PART_OF}
     sources: dict[str, Mapping[str, Any]] = {}
@@ -68,7 +79,13 @@ def template_sources(scan: Scan) -> dict[str, Mapping[str, Any]]:
             current = parent.get(current)
         if current is not None and current in own:
             sources[node.id] = own[current]
-    return sources
+    named_by: dict[str, str] = {}
+    for edge in sorted(scan.edges, key=lambda e: (e.source, e.target)):
+        if edge.kind.is_flow:
+            for end, other in ((edge.target, edge.source), (edge.source, edge.target)):
+                if end not in sources and other in sources:
+                    named_by.setdefault(end, other)
+    return {**sources, **{node: sources[other] for node, other in named_by.items()}}
 
 
 def _location(finding: Finding, node: Node | None, source: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -93,11 +110,10 @@ def sarif_log(scan: Scan, rules: Iterable[Any], findings: Iterable[Finding] | No
     by_id = {rule.id: rule for rule in rules}
     descriptors: list[dict[str, Any]] = []
     index: dict[str, int] = {}
-    seen: set[str] = set()
     for finding in selected:
         if finding.rule not in index and finding.rule in by_id:
             index[finding.rule] = len(descriptors)
-            descriptors.append(_rule_descriptor(by_id[finding.rule], seen))
+            descriptors.append(_rule_descriptor(by_id[finding.rule]))
     results = []
     files: dict[str, None] = {}
     for finding in selected:

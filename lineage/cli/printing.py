@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from lineage.cli.app import errors
-from lineage.model import Finding, Scan
+from lineage.model import Finding, Scan, Severity
 from lineage.shown import printable
 
 
@@ -65,3 +65,11 @@ def sarif_text(scan: Scan, findings: list[Finding]) -> str:
     from viz.sarif import sarif_log
 
     return json.dumps(sarif_log(scan, all_rules(), findings), indent=2) + "\n"
+
+
+def at_or_above(findings: tuple[Finding, ...] | list[Finding], severity: str | None) -> list[Finding]:
+    """The findings of `severity` or more severe; all of them when no severity is given."""
+    if severity is None:
+        return list(findings)
+    floor = Severity(severity).rank
+    return [f for f in findings if f.severity.rank >= floor]

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from lineage.cli.app import cli, console, db_option, fail, load_or_fail, node_named, scan_option
-from lineage.cli.printing import add_row, emit, plain, sarif_text, text_table
+from lineage.cli.printing import add_row, at_or_above, emit, plain, sarif_text, text_table
 from lineage.cli.scanning import read_tag_policy, tag_policy_option
 from lineage.model import Severity
 
@@ -42,7 +42,7 @@ def findings(db: str, scan_id: str | None, as_json: bool, fmt: str, output: Path
         from lineage.tag_policy import with_tag_findings
 
         result = with_tag_findings(result, policy)
-    selected = [f for f in result.findings if severity is None or f.severity.rank >= Severity(severity).rank]
+    selected = at_or_above(result.findings, severity)
     if fmt == "text":
         listing = text_table(f"Findings of scan {result.id}", ("severity", "rule", "node", "message"))
         for finding in selected:
@@ -53,7 +53,7 @@ def findings(db: str, scan_id: str | None, as_json: bool, fmt: str, output: Path
             [f.to_dict() for f in selected], indent=2) + "\n"
         emit(text, output, PRIVATE)
     if fail_on is not None:
-        failing = [f for f in result.findings if f.severity.rank >= Severity(fail_on).rank]
+        failing = at_or_above(result.findings, fail_on)
         if failing:
             stop(f"{len(failing)} finding(s) of severity {fail_on} or above in scan {result.id}")
 

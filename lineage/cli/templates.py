@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from lineage.cli.app import check_regions, cli, console, db_option, errors, fail, load_or_fail, scan_option, stop
-from lineage.cli.printing import add_row, emit, plain, sarif_text, text_table
+from lineage.cli.printing import add_row, at_or_above, emit, plain, sarif_text, text_table
 from lineage.cli.scanning import (
     classification_option,
     print_summary,
@@ -42,27 +42,25 @@ def read_parameters(path: Path) -> dict[str, Any]:
     if isinstance(document, list):
         values = {}
         for item in document:
-            if not (isinstance(item, Mapping) and "ParameterKey" in item and "ParameterValue" in item):
+            if not (isinstance(item, Mapping) and "ParameterKey" in item):
                 fail(f"--parameters {path}: a list of {{ParameterKey, ParameterValue}} pairs is expected")
-            values[str(item["ParameterKey"])] = item["ParameterValue"]
+            # `UsePreviousValue` keeps what the stack has: not known here, so the parameter is left unknown.
+            values[str(item["ParameterKey"])] = item.get("ParameterValue")
         return values
     if isinstance(document, Mapping):
         return {str(key): value for key, value in document.items()}
     fail(f"--parameters {path}: a mapping of names to values, or a list of ParameterKey/ParameterValue pairs")
 
 
-def at_or_above(findings: tuple[Finding, ...], severity: str | None) -> list[Finding]:
-    if severity is None:
-        return list(findings)
-    floor = Severity(severity).rank
-    return [f for f in findings if f.severity.rank >= floor]
+def where_defined(source: Mapping[str, Any] | None) -> str:
+    """`file:line` of a template resource (`file` alone when the line is not known); "" for none."""
+    if not source or not source.get("file"):
+        return ""
+    return f"{source['file']}:{source['line']}" if source.get("line") else str(source["file"])
 
 
 def _where(sources: Mapping[str, Mapping[str, Any]], finding: Finding) -> str:
-    source = sources.get(finding.node)
-    if source is not None and source.get("file"):
-        return f"{source['file']}:{source.get('line') or 1}"
-    return ""
+    return where_defined(sources.get(finding.node))
 
 
 def findings_report(scan: Scan, findings: list[Finding], fmt: str) -> str:
@@ -227,6 +225,5 @@ def _print_drift(result: Any, templates: int) -> None:
         return
     table = text_table(None, ("drift", "severity", "resource", "detail", "template"))
     for item in result.items:
-        where = f"{item.template['file']}:{item.template.get('line') or 1}" if item.template.get("file") else ""
-        add_row(table, item.kind, item.severity.value, item.node, item.summary, where)
+        add_row(table, item.kind, item.severity.value, item.node, item.summary, where_defined(item.template))
     console.print(table)

@@ -34,6 +34,15 @@ def list_of(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+def truth(value: Any) -> bool | None:
+    """A boolean property: true, false, or None when only deployment knows (a condition nobody can decide)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return None
+
+
 def is_true(value: Any) -> bool:
     """A boolean property as CloudFormation takes it: `true`, or the text "true" (a parameter's value)."""
     return value is True or (isinstance(value, str) and value.lower() == "true")

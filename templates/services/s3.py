@@ -13,8 +13,9 @@ from typing import Any
 
 from collectors import s3
 from collectors.context import absent
+from lineage import arn as arns
 from lineage.model import Facts
-from templates.services.common import list_of, mapping_of
+from templates.services.common import finished, is_true, list_of, mapping_of, truth
 from templates.stack import Placed, Stack, each_placed
 
 TYPES = frozenset({"AWS::S3::Bucket", "AWS::S3::BucketPolicy"})
@@ -90,7 +91,7 @@ def _notifications(configuration: Mapping[str, Any], reference: Callable[[str, A
             items.append(entry)
         if items:
             answer[answered] = items
-    if mapping_of(configuration.get("EventBridgeConfiguration")).get("EventBridgeEnabled") in (True, "true", "True"):
+    if is_true(mapping_of(configuration.get("EventBridgeConfiguration")).get("EventBridgeEnabled")):
         answer["EventBridgeConfiguration"] = {}
     return answer
 
@@ -125,7 +126,7 @@ def _encryption_answer(properties: Mapping[str, Any]) -> dict[str, Any] | None:
         return None
     return {"ServerSideEncryptionConfiguration": {"Rules": [
         {"ApplyServerSideEncryptionByDefault": dict(mapping_of(rule.get("ServerSideEncryptionByDefault"))),
-         "BucketKeyEnabled": rule.get("BucketKeyEnabled") in (True, "true", "True")}
+         "BucketKeyEnabled": is_true(rule.get("BucketKeyEnabled"))}
         for rule in rules if isinstance(rule, Mapping)]}}
 
 
@@ -133,8 +134,11 @@ def _public_access_answer(properties: Mapping[str, Any]) -> dict[str, Any] | Non
     block = properties.get("PublicAccessBlockConfiguration")
     if not isinstance(block, Mapping):
         return None
-    return {"PublicAccessBlockConfiguration": {setting: block.get(setting) in (True, "true", "True")
-                                               for setting in s3.PUBLIC_ACCESS_SETTINGS}}
+    settings = {setting: truth(block.get(setting, False)) for setting in s3.PUBLIC_ACCESS_SETTINGS}
+    undecided = sorted(setting for setting, value in settings.items() if value is None)
+    if undecided:
+        raise ValueError(f"{', '.join(undecided)} known only at deployment")
+    return {"PublicAccessBlockConfiguration": settings}
 
 
 def _tagging_answer(properties: Mapping[str, Any]) -> dict[str, Any]:
@@ -185,7 +189,8 @@ def bucket_record(bucket: Placed, policy: Mapping[str, Any] | str | None, region
         try:
             answer = build()
         except (TypeError, ValueError, KeyError, AttributeError) as error:
-            unreadable.append(f"{method.removeprefix('get_').replace('_', ' ')}: {type(error).__name__}: {error}"[:300])
+            said = str(error) if isinstance(error, ValueError) else f"{type(error).__name__}: {error}"
+            unreadable.append(f"{method.removeprefix('get_').replace('_', ' ')}: {said}"[:300])
             continue
         if answer is None:
             label, answer = _AWS_DEFAULTS[method]
@@ -199,8 +204,9 @@ def bucket_record(bucket: Placed, policy: Mapping[str, Any] | str | None, region
 
 
 def _policies(stack: Stack) -> dict[str, Mapping[str, Any] | str]:
-    """Each bucket policy's document, by the name of the bucket it is on; the expression of a document known only
-    at deployment (the bucket's policy is then unread, never taken as absent)."""
+    """Each bucket policy's document, by the name of the bucket it is on (as the template writes it: a name known
+    only at deployment, `${Env}-raw`, is the same text in the bucket and in its policy); the expression of a
+    document known only at deployment (the bucket's policy is then unread, never taken as absent)."""
     policies: dict[str, Mapping[str, Any] | str] = {}
     for placed in stack.placed.values():
         if placed.type == "AWS::S3::BucketPolicy":
@@ -211,20 +217,21 @@ def _policies(stack: Stack) -> dict[str, Mapping[str, Any] | str]:
     return policies
 
 
+def _policy_of(bucket: Placed, policies: Mapping[str, Mapping[str, Any] | str]) -> Mapping[str, Any] | str | None:
+    written = bucket.properties.get("BucketName")
+    if bucket.name in policies:
+        return policies[bucket.name]
+    return policies.get(written) if isinstance(written, str) else None
+
+
 def facts(stack: Stack) -> Facts:
     policies = _policies(stack)
     records = each_placed(stack, frozenset({"AWS::S3::Bucket"}), lambda placed: bucket_record(
-        placed, policies.get(placed.name), stack.region, lambda path, value: stack.reference(placed.id, path, value)))
+        placed, _policy_of(placed, policies), stack.region,
+        lambda path, value: stack.reference(placed.id, path, value)))
     parts = s3.transform_buckets(records, stack.account)
     defaults = {record["Name"]: record["defaults"] for record in records if "defaults" in record}
     stack.warnings.extend(f"bucket {record['Name']}: {why}" for record in records
                           for why in record.get("unreadable", ()))
-    return Facts(tuple(_with_defaults(node, defaults) for node in parts.nodes), parts.edges, parts.gaps)
-
-
-def _with_defaults(node: Any, defaults: Mapping[str, list[str]]) -> Any:
-    from dataclasses import replace
-
-    if node.name not in defaults:
-        return node
-    return replace(node, attributes={**node.attributes, "aws_defaults": defaults[node.name]})
+    by_id = {arns.bucket_arn(name): labels for name, labels in defaults.items()}
+    return finished(parts, by_id, {})

@@ -79,10 +79,16 @@ def test_sarif_of_a_template_validates_and_points_at_the_lines(estate: Path, tmp
     assert {r["ruleId"] for r in raw} >= {"s3.location_without_lifecycle"}
     for result in raw:
         location = result["locations"][0]["physicalLocation"]
-        assert location["artifactLocation"]["uri"] == estate.as_posix()
+        assert location["artifactLocation"]["uri"] == estate.resolve().as_uri()  # outside the folder it ran in
         assert location["region"]["startLine"] == 5
     kept = [r for r in results if r["properties"]["node"] == "arn:aws:s3:::prod-kept"]
     assert "s3.location_without_lifecycle" not in {r["ruleId"] for r in kept}
+    # Run in the folder that holds the template (a checkout), the file is named as the checkout names it; and every
+    # result has a file, as GitHub's code scanning requires.
+    relative = lineage("template", estate.name, "--parameters", "params.json", "--format", "sarif", cwd=tmp_path)
+    assert relative.returncode == 0, relative.stderr
+    located = [r["locations"][0].get("physicalLocation") for r in json.loads(relative.stdout)["runs"][0]["results"]]
+    assert located and all(place and place["artifactLocation"]["uri"] == "estate.yaml" for place in located)
     rules = log["runs"][0]["tool"]["driver"]["rules"]
     assert all(results[i]["ruleId"] == rules[results[i]["ruleIndex"]]["id"] for i in range(len(results)))
     assert len({r["partialFingerprints"]["lineageFinding/v1"] for r in results}) == len(results)

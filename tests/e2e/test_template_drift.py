@@ -49,6 +49,36 @@ TEMPLATE = dedent("""\
             - Id: loader
               Arn: !Ref Loader
               RoleArn: arn:aws:iam::123456789012:role/orders-events
+            - Id: audit
+              Arn: !ImportValue shared-audit-queue-arn
+      Worker:
+        Type: AWS::Lambda::Function
+        Properties:
+          Runtime: python3.12
+          Handler: index.handler
+          Role: !GetAtt WorkerRole.Arn
+          Code:
+            ZipFile: "def handler(event, context):\n    return event\n"
+      WorkerRole:
+        Type: AWS::IAM::Role
+        Properties:
+          AssumeRolePolicyDocument:
+            Statement:
+              - Effect: Allow
+                Principal: {Service: lambda.amazonaws.com}
+                Action: sts:AssumeRole
+    """)
+# Another team's stack, exporting the queue the rule above also sends to: known only at deployment to the template.
+SHARED = dedent("""    Resources:
+      Audit:
+        Type: AWS::SQS::Queue
+        Properties:
+          QueueName: shared-audit
+    Outputs:
+      AuditArn:
+        Value: !GetAtt Audit.Arn
+        Export:
+          Name: shared-audit-queue-arn
     """)
 
 
@@ -56,7 +86,9 @@ TEMPLATE = dedent("""\
 def deployed(moto_server: str, tmp_path: Path) -> tuple[str, Path, Path]:
     template = tmp_path / "orders.yaml"
     template.write_text(TEMPLATE)
+    (tmp_path / "shared.yaml").write_text(SHARED)
     cloudformation = boto3.client("cloudformation", region_name=REGION, endpoint_url=moto_server)
+    cloudformation.create_stack(StackName="shared", TemplateBody=SHARED)
     cloudformation.create_stack(StackName=STACK, TemplateBody=TEMPLATE)
     # moto's CloudFormation sets only a bucket's name, encryption and tags; the lifecycle is put as CloudFormation
     # would put it.
@@ -72,7 +104,8 @@ def scan(endpoint: str, database: Path) -> None:
 
 
 def drift(template: Path, database: Path, *more: str) -> dict:
-    done = lineage("drift", "--template", str(template), "--db", str(database), "--stack-name", STACK, "--json", *more)
+    done = lineage("drift", "--template", str(template), "--template", str(template.parent / "shared.yaml"), "--db",
+                   str(database), "--stack-name", STACK, "--json", *more)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -82,8 +115,14 @@ def test_a_deployed_template_has_no_drift_and_hand_made_changes_show_up(deployed
     scan(endpoint, database)
     clean = drift(template, database)
     assert clean["items"] == [], json.dumps(clean["items"], indent=1)
-    assert len(clean["matched"]) == 5  # two buckets (one named by CloudFormation), queue, machine, rule
+    # Two buckets (one named by CloudFormation), queue, machine, rule, a function and its role CloudFormation names
+    # (the function's
+    # log group (`/aws/lambda/${Worker}` in the template) is the one of the name it was given; the rule's target left
+    # to another stack's export is the queue that export names.
+    assert len(clean["matched"]) == 8  # and the other team's queue, from its own template
+    assert clean["matched"]["cfn:orders#WorkerRole"].startswith("arn:aws:iam::123456789012:role/orders-WorkerRole-")
     assert clean["matched"]["cfn:orders#Scratch"].startswith("arn:aws:s3:::orders-scratch-")
+    assert clean["matched"]["cfn:orders#Worker"].startswith(f"arn:aws:lambda:{REGION}:123456789012:function:orders-")
 
     s3 = boto3.client("s3", region_name=REGION, endpoint_url=endpoint)
     s3.create_bucket(Bucket="orders-adhoc-export")
@@ -107,7 +146,8 @@ def test_a_deployed_template_has_no_drift_and_hand_made_changes_show_up(deployed
     assert changed["arn:aws:s3:::orders-landing"]["template"]["line"] == 2
     unexpected = [i["summary"] for i in by_kind["flow unexpected"]]
     assert unexpected == [f"the account has a flow {rule} → {queue} (routes) no template defines"]
-    failing = lineage("drift", "--template", str(template), "--db", str(database), "--stack-name", STACK,
+    failing = lineage("drift", "--template", str(template), "--template", str(template.parent / "shared.yaml"),
+                      "--db", str(database), "--stack-name", STACK,
                       "--fail-on", "high", env={"COLUMNS": "300"})
     assert failing.returncode == 1
     assert "drift item(s) of severity high or above" in failing.stderr

@@ -247,7 +247,7 @@ def test_rest_methods_are_routes_into_the_function_and_out_of_the_table(tmp_path
     api = found[PLATFORM_API]
     assert (api.kind, api.name, api.observed) == ("apigateway.api", "learning-platform-api", True)
     assert api.attributes["endpoint_types"] == ["REGIONAL"] and "aws_defaults" not in api.attributes
-    assert api.attributes["authorizers"] == {"StudentsAuthorizer": {
+    assert api.attributes["authorizers"] == {"${StudentsAuthorizer}": {  # the id API Gateway will give it
         "name": "students", "type": "COGNITO_USER_POOLS",
         "user_pools": [f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/us-east-1_Lp4Students"]}}
     [prod] = api.attributes["stages"]
@@ -258,7 +258,7 @@ def test_rest_methods_are_routes_into_the_function_and_out_of_the_table(tmp_path
     post, by_id = routes["POST /enrollments"], routes["GET /enrollments/{enrollment_id}"]
     assert post.id == f"{PLATFORM_API}/*/POST/enrollments"
     assert (post.attributes["auth_type"], post.attributes["authorizer"]["id"]) == ("COGNITO_USER_POOLS",
-                                                                                   "StudentsAuthorizer")
+                                                                                   "${StudentsAuthorizer}")
     assert routes["GET /courses"].attributes["auth_type"] == "NONE"
     assert {(post.id, "invokes", ENROLLMENT_API), (routes["GET /courses"].id, "invokes", ENROLLMENT_API),
             (ENROLLMENTS_TABLE, "reads", by_id.id), (post.id, "part_of", PLATFORM_API),
@@ -591,7 +591,7 @@ def test_a_knowledge_base_reads_its_sources_and_writes_its_collection(tmp_path: 
     assert knowledge_base.attributes["vector_store"] == {"type": "OPENSEARCH_SERVERLESS", "id": COLLECTION,
                                                          "index": "course-assistant"}
     assert knowledge_base.attributes["data_sources"] == [{
-        "id": "CuratedEnrollments", "name": "curated-enrollments", "status": "AVAILABLE", "type": "S3",
+        "id": "${CuratedEnrollments}", "name": "curated-enrollments", "status": "AVAILABLE", "type": "S3",
         "s3": ["s3://lp-curated-data/enrollments/"]}]
     assert {(CURATED_ENROLLMENTS, "reads", KNOWLEDGE_BASE), (KNOWLEDGE_BASE, "invokes", TITAN),
             (KNOWLEDGE_BASE, "writes", COLLECTION)} <= flows(scan)
@@ -618,7 +618,7 @@ def test_an_agent_with_its_guardrail_says_which(tmp_path: Path) -> None:
         GuardrailVersion: DRAFT
 """)
     agent = nodes(read(tmp_path, body, "models.yaml"))[AGENT]
-    assert agent.attributes["guardrail"] == {"identifier": "StudentPii", "version": "DRAFT"}
+    assert agent.attributes["guardrail"] == {"identifier": "${StudentPii}", "version": "DRAFT"}
 
 
 # --- QuickSight, EMR, EMR Serverless, AppSync ----------------------------------------------------------------------

@@ -129,7 +129,8 @@ def test_queues_get_the_encryption_and_retention_sqs_gives_and_their_dead_letter
     orders, dlq, legacy = queue("orders-prod"), queue("orders-prod-dlq"), queue("legacy-events.fifo")
     assert read_nodes[orders].kind == "sqs.queue" and read_nodes[orders].observed
     # `!Ref` of a key gives its id, which is read as the customer's key (shown as its logical id).
-    assert read_nodes[orders].attributes["encryption"] == {"type": "kms", "kms_key": "OrdersKey", "customer_key": True}
+    assert read_nodes[orders].attributes["encryption"] == {"type": "kms", "kms_key": "${OrdersKey}",
+                                                              "customer_key": True}  # the key id KMS will give
     assert read_nodes[orders].attributes["retention_seconds"] == 345600
     assert read_nodes[orders].attributes["aws_defaults"] == ["retention"]
     assert read_nodes[orders].attributes["tags"] == {"team": "checkout"}

@@ -356,3 +356,71 @@ def test_what_only_deployment_knows_is_never_taken_as_absent(tmp_path: Path) -> 
     edge = next(e for e in scan.edges if e.target == place)
     assert edge.evidence[-1].excerpt == "${Fn::ImportValue audit-queue-arn}" and edge.evidence[-1].dynamic
     assert nodes_of(scan)[place].attributes["dynamic"] is True
+
+
+def test_a_name_made_of_a_name_cloudformation_chooses_is_not_known_either(tmp_path: Path) -> None:
+    path = tmp_path / "derived.yaml"
+    path.write_text(dedent("""\
+        Resources:
+          Raw: {Type: AWS::S3::Bucket}
+          Copy: {Type: AWS::S3::Bucket, Properties: {BucketName: !Sub "${Raw}-copy"}}
+          Dlq: {Type: AWS::SQS::Queue, Properties: {QueueName: !Sub "${Raw}-dlq"}}
+          Fn:
+            Type: AWS::Lambda::Function
+            Properties:
+              Runtime: python3.12
+              Handler: index.handler
+              Role: arn:aws:iam::123456789012:role/worker
+              Code: {ZipFile: "def handler(event, context): return event"}
+              Environment: {Variables: {TARGET: !Ref Copy}}
+        """))
+    nodes = nodes_of(scanned(path))
+    # Each is its own resource, named by CloudFormation at deployment: never `Raw-copy`, never a queue named `Raw`.
+    assert {(i, n.name) for i, n in nodes.items() if i.startswith("cfn:")} == {
+        ("cfn:derived#Raw", "Raw"), ("cfn:derived#Copy", "Copy"), ("cfn:derived#Dlq", "Dlq"), ("cfn:derived#Fn", "Fn")}
+    # A place whose name holds one (the function's log group) says which, and is not a name of its own.
+    assert f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/${{Fn}}" in nodes
+
+
+def test_templates_of_the_same_file_name_keep_their_resources_apart(tmp_path: Path) -> None:
+    for service in ("orders", "billing"):
+        (tmp_path / service).mkdir()
+        (tmp_path / service / "template.yaml").write_text("Resources:\n  Data: {Type: AWS::S3::Bucket}\n")
+    templates = read_templates([tmp_path / "orders" / "template.yaml", tmp_path / "billing" / "template.yaml"])
+    assert [t.name for t in templates] == ["orders.template", "billing.template"]
+    scan = scan_templates(templates, HERE).scan
+    data = {n.id: n.attributes["template"]["file"] for n in scan.nodes if n.kind == "s3.bucket"}
+    assert data == {"cfn:orders.template#Data": str(tmp_path / "orders" / "template.yaml"),
+                    "cfn:billing.template#Data": str(tmp_path / "billing" / "template.yaml")}
+    assert len({f.id for f in scan.findings}) == len(scan.findings)
+
+
+def test_an_and_with_a_false_part_is_false_whatever_the_rest(tmp_path: Path) -> None:
+    path = tmp_path / "conditions.yaml"
+    path.write_text(dedent("""\
+        Parameters:
+          Env: {Type: String, Default: dev}
+          Strict: {Type: String}
+        Conditions:
+          IsProd: !Equals [!Ref Env, prod]
+          StrictOn: !Equals [!Ref Strict, "yes"]
+          Both: !And [!Condition IsProd, !Condition StrictOn]
+          Either: !Or [!Condition StrictOn, !Not [!Condition IsProd]]
+        Resources:
+          OnlyInStrictProd: {Type: AWS::S3::Bucket, Condition: Both}
+          OutsideProd: {Type: AWS::S3::Bucket, Condition: Either}
+          Guarded:
+            Type: AWS::S3::Bucket
+            Properties:
+              PublicAccessBlockConfiguration:
+                BlockPublicAcls: true
+                IgnorePublicAcls: true
+                BlockPublicPolicy: true
+                RestrictPublicBuckets: !If [StrictOn, true, false]
+        """))
+    scan = scanned(path)
+    nodes = nodes_of(scan)
+    assert "cfn:conditions#OnlyInStrictProd" not in nodes and "cfn:conditions#OutsideProd" in nodes
+    # A setting only deployment decides is unread: never judged as off.
+    assert "public_access_block" in nodes["cfn:conditions#Guarded"].attributes["unread"]
+    assert not [f for f in scan.findings if f.rule == "s3.public_access_not_blocked"]

@@ -985,7 +985,7 @@ def test_lineage_template_reads_a_plan_and_writes_sarif_that_validates(pipeline:
     assert landing
     for result in landing:
         location = result["locations"][0]["physicalLocation"]
-        assert location["artifactLocation"]["uri"] == terraform.as_posix()
+        assert location["artifactLocation"]["uri"] == terraform.resolve().as_uri()  # outside where it ran
         assert lines[location["region"]["startLine"] - 1].strip() == '"address": "aws_s3_bucket.landing",'
     curated = [r for r in results if r["properties"]["node"] == "cfn:plan#aws_s3_bucket.curated"]
     assert curated and curated[0]["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == \

@@ -38,10 +38,12 @@ from tests.viz.test_schema import DYNAMIC_BUCKET_MACHINE
 from viz.openlineage import (
     RUN_EVENT_SCHEMA,
     DatasetId,
+    DeliveryError,
     EndpointError,
     dataset_id,
     json_lines,
     lineage_endpoint,
+    post_events,
     producer,
     run_events,
 )
@@ -461,3 +463,39 @@ def test_a_wrong_combination_is_one_line_and_exit_2(database: str, args: tuple[s
     result = lineage("export", "--db", database, *args)
     assert result.returncode == 2 and result.stdout == ""
     assert one_line(result.stderr) == message
+
+
+def test_a_redirect_is_an_answer_never_followed_with_the_token() -> None:
+    """Followed, a redirect would send the token on to wherever it points, and a POST answered 303 becomes a GET
+    without its event that then counts as delivered."""
+    seen: list[tuple[str, str, str | None]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            seen.append((self.command, self.path, self.headers.get("Authorization")))
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            if self.path == "/api/v1/lineage":
+                self.send_response(303)
+                self.send_header("Location", "/elsewhere")
+            else:
+                self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, *_: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(DeliveryError) as raised:
+            post_events([{"job": {"name": "j"}}], f"http://127.0.0.1:{server.server_port}/api/v1/lineage", "t0k")
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    assert "303" in str(raised.value.reason)
+    assert seen == [("POST", "/api/v1/lineage", "Bearer t0k")]
