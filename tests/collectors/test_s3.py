@@ -157,8 +157,9 @@ def test_replication_is_read_on_moto() -> None:
     facts = s3.transform_buckets(s3.get_buckets(ctx), ctx.account)
     ctx.close()
     assert ctx.gaps == []
-    # moto answers the rule's filter with an empty prefix (real S3 keeps `data/`: the recorded test above).
-    assert [(e.source, e.target) for e in facts.edges] == [("arn:aws:s3:::src", "arn:aws:s3:::dst")]
+    # moto answers every rule's filter with an empty prefix; `lineage.moto_support` has it answer the filter put, as
+    # real S3 does (the recorded test above): the path replicated is the path under the prefix.
+    assert [(e.source, e.target) for e in facts.edges] == [("arn:aws:s3:::src/data", "arn:aws:s3:::dst/data")]
 
 
 def test_configuration_that_could_not_be_read_is_said_to_be_unread_not_assumed_absent() -> None:
