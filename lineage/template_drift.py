@@ -285,10 +285,13 @@ def _inside_each_other(ours: Mapping[Flow, set[str]], theirs: Mapping[Flow, set[
 
 
 def template_drift(templates: Scan, account: Scan, template_paths: Iterable[str] = (),
-                   stacks: Mapping[str, str] | None = None, definable: Iterable[str] = ()) -> TemplateDrift:
+                   stacks: Mapping[str, str] | None = None, definable: Iterable[str] = (),
+                   read_when_named: Iterable[str] = ()) -> TemplateDrift:
     """Drift between what the templates define and what the account's scan found. `definable` names the node kinds
     a template can define at all: a flow to or from anything else (a training job run, an account-wide setting with
-    no resource type) is not the templates' to describe."""
+    no resource type) is not the templates' to describe. `read_when_named` names the kinds a scan reads only when
+    another resource names them (KMS keys, IAM roles): one the scan did not find is not known to be missing."""
+    named_only = set(read_when_named)
     ours = defined(templates)
     kinds = set(definable) | {n.kind for n in templates.nodes}
     live = {n.id: n for n in account.nodes}
@@ -303,8 +306,8 @@ def template_drift(templates: Scan, account: Scan, template_paths: Iterable[str]
                                    f"{node.kind} {node.name} runs in the account and no template describes it"))
     for node_id, node in sorted(ours.items()):
         source = _source(node)
-        if node_id not in matched and "resource_type" in node.attributes:
-            continue  # a type no scan reads: the account's side of it is not known, so it is not missing
+        if node_id not in matched and ("resource_type" in node.attributes or node.kind in named_only):
+            continue  # a type no scan reads, or reads only when named: not known to be missing
         if node_id not in matched:
             items.append(DriftItem("missing", node_id, Severity.LOW,
                                    f"{source.get('type', node.kind)} {source.get('logical_id', node.name)} is in "

@@ -187,6 +187,7 @@ def drift(paths: tuple[Path, ...], db: str, scan_id: str | None, parameters_file
           stack_name: str | None, as_json: bool, fail_on: str | None) -> None:
     """What runs in the account that no template describes, what the templates describe that does not run, and
     what differs where it matters, against a stored scan (the latest by default)."""
+    from collectors import iam, kms
     from lineage.template_drift import template_drift
     from lineage.template_scan import read_templates, scan_templates
     from templates.document import TemplateError
@@ -206,8 +207,9 @@ def drift(paths: tuple[Path, ...], db: str, scan_id: str | None, parameters_file
                           account_scan.regions[0] if account_scan.regions else "", stack_name or "", parameters)
     defined = scan_templates(templates, placement).scan
     stacks = {t.name: (stack_name or t.stack) for t in templates if stack_name or t.stack}
+    # KMS keys and IAM roles are listed by no collector: a scan reads those other resources name.
     result = template_drift(defined, account_scan, [t.path for t in templates], stacks,
-                            {shape.kind for shape in SHAPES.values()})
+                            {shape.kind for shape in SHAPES.values()}, {kms.KIND, iam.KIND})
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, default=str))
     else:
