@@ -160,30 +160,27 @@ def _comparable(attribute: str, value: Any) -> Any:
     return value
 
 
-@dataclass(frozen=True, slots=True)
 class AccountNames:
     """Template values written as the account's: each matched `cfn:` id (whole, or with a path after it) as the
     account's id, and each `${LogicalId}` — the name CloudFormation gives a resource, inside another's id (a
-    function's log group) — as the name the matched resource has."""
+    function's log group) — as the name the matched resource has. One pattern finds them all."""
 
-    ids: Mapping[str, str]
-    names: Mapping[str, str]
+    def __init__(self, matched: Mapping[str, str], ours: Mapping[str, Node], live: Mapping[str, Node]) -> None:
+        self.ids = {t: a for t, a in matched.items() if t.startswith("cfn:")}
+        self.names = {"${" + str(_source(ours[t]).get("logical_id", "")) + "}": live[a].name
+                      for t, a in self.ids.items() if t in ours and a in live}
+        ids = "|".join(re.escape(t) for t in sorted(self.ids, key=len, reverse=True))
+        names = "|".join(re.escape(n) for n in sorted(self.names, key=len, reverse=True))
+        either = [f"(?:{ids})(?![A-Za-z0-9])"] * bool(ids) + [f"(?:{names})"] * bool(names)
+        self.pattern = re.compile("|".join(either)) if either else None
 
-    @classmethod
-    def of(cls, matched: Mapping[str, str], ours: Mapping[str, Node], live: Mapping[str, Node]) -> AccountNames:
-        chosen = {t: a for t, a in matched.items() if t.startswith("cfn:")}
-        names = {"${" + str(_source(ours[t]).get("logical_id", "")) + "}": live[a].name for t, a in chosen.items()
-                 if t in ours and a in live}
-        return cls(chosen, names)
+    def _shown(self, match: re.Match[str]) -> str:
+        text = match.group(0)
+        return self.ids.get(text) or self.names[text]
 
     def __call__(self, value: Any) -> Any:
         if isinstance(value, str):
-            if "cfn:" in value or "${" in value:
-                for template_id, account_id in self.ids.items():
-                    value = re.sub(re.escape(template_id) + r"(?![A-Za-z0-9])", account_id, value)
-                for placeholder, name in self.names.items():
-                    value = value.replace(placeholder, name)
-            return value
+            return self.pattern.sub(self._shown, value) if self.pattern is not None else value
         if isinstance(value, Mapping):
             return {k: self(v) for k, v in value.items()}
         if isinstance(value, list):
@@ -299,7 +296,7 @@ def template_drift(templates: Scan, account: Scan, template_paths: Iterable[str]
     items: list[DriftItem] = []
     readable_kinds = {n.kind for n in ours.values()}
     claimed = set(matched.values())
-    names = AccountNames.of(matched, ours, live)
+    names = AccountNames(matched, ours, live)
     for node in sorted(live.values(), key=lambda n: n.id):
         if node.observed and node.kind in readable_kinds and node.id not in claimed and not _made_by_aws(node):
             items.append(DriftItem("unmanaged", node.id, Severity.MEDIUM,

@@ -113,12 +113,11 @@ def _placed_by_parent(template: Template, placement: Placement, stacks: dict[str
 
 def with_cfn_ids(scan: Scan, stand_ins: StandIns) -> Scan:
     """The scan with stand-in names shown as `cfn:` ids and `${LogicalId}` (see `templates.naming`)."""
-    pattern = stand_ins.pattern()
-    if pattern is None:
+    if stand_ins.pattern is None:
         return scan
 
     def shown(value: object) -> object:
-        return shown_with_cfn_ids(value, stand_ins, pattern)
+        return shown_with_cfn_ids(value, stand_ins)
 
     own_names = {cfn: cfn.partition("#")[2] for cfn in stand_ins.ids.values()}
     nodes = tuple(_named(Node.from_dict(shown(n.to_dict())), own_names) for n in scan.nodes)  # type: ignore[arg-type]

@@ -246,39 +246,36 @@ _NAME_GOES_ON = r"(?![A-Za-z0-9_-])"  # a stand-in is replaced whole, never as t
 _CUT_SHORT = re.compile(rf"{STAND_IN_MARK}([0-9a-f]{{8}})-[a-z0-9-]*(?=…|$)")  # an excerpt cut mid-name
 
 
-@dataclass(frozen=True, slots=True)
 class StandIns:
     """How a run's stand-in names are shown: each id read under one (`stand_in ARN → cfn: id`), and each stand-in
-    name itself (`name → LogicalId`)."""
+    name itself (`name → LogicalId`); the pattern finding them all is made once."""
 
-    ids: Mapping[str, str]
-    names: Mapping[str, str]
-
-    def pattern(self) -> re.Pattern[str] | None:
+    def __init__(self, ids: Mapping[str, str], names: Mapping[str, str]) -> None:
+        self.ids, self.names = dict(ids), dict(names)
+        self.digests = {name.partition("-")[0]: logical for name, logical in self.names.items()}
         texts = sorted({*self.ids, *self.names}, key=len, reverse=True)
-        return re.compile("|".join(re.escape(t) for t in texts) + _NAME_GOES_ON) if texts else None
+        self.pattern = re.compile("|".join(re.escape(t) for t in texts) + _NAME_GOES_ON) if texts else None
+
+    def _shown(self, match: re.Match[str]) -> str:
+        text = match.group(0)
+        return self.ids[text] if text in self.ids else "${" + self.names[text] + "}"
+
+    def text(self, value: str) -> str:
+        if STAND_IN_MARK not in value or self.pattern is None:
+            return value
+        value = self.pattern.sub(self._shown, value)
+        return _CUT_SHORT.sub(lambda m: "${" + self.digests.get(STAND_IN_MARK + m.group(1), "?") + "}", value)
 
 
-def shown_with_cfn_ids(value: Any, stand_ins: StandIns, pattern: re.Pattern[str] | None = None) -> Any:
+def shown_with_cfn_ids(value: Any, stand_ins: StandIns) -> Any:
     """A plain value (a scan's document) with every id read under a stand-in name written as its `cfn:` id — an S3
     path inside such a bucket as `cfn:<template>#<LogicalId>/<prefix>` — and any other mention of a stand-in name
     (inside another resource's id, a message, an excerpt cut short) as `${LogicalId}`: the name CloudFormation
     will give that resource, which is not known before."""
-    pattern = pattern or stand_ins.pattern()
     if isinstance(value, str):
-        if STAND_IN_MARK not in value or pattern is None:
-            return value
-        digests = {name.partition("-")[0]: logical for name, logical in stand_ins.names.items()}
-
-        def shown(match: re.Match[str]) -> str:
-            text = match.group(0)
-            return stand_ins.ids[text] if text in stand_ins.ids else "${" + stand_ins.names[text] + "}"
-
-        value = pattern.sub(shown, value)
-        return _CUT_SHORT.sub(lambda m: "${" + digests.get(STAND_IN_MARK + m.group(1), "?") + "}", value)
+        return stand_ins.text(value)
     if isinstance(value, Mapping):
-        return {shown_with_cfn_ids(k, stand_ins, pattern): shown_with_cfn_ids(v, stand_ins, pattern)
-                for k, v in value.items()}
+        return {stand_ins.text(str(k)): shown_with_cfn_ids(v, stand_ins) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [shown_with_cfn_ids(v, stand_ins, pattern) for v in value]
+        return [shown_with_cfn_ids(v, stand_ins) for v in value]
     return value

@@ -105,21 +105,26 @@ class Stack:
             node_id = cfn_id(self.template.name, resource.logical_id)
             return Placed(resource, properties, kind_of_unknown(resource.type), resource.logical_id, node_id, False,
                           None)
-        name, named = self.name_of(resource.logical_id) or (resource.logical_id, False)
-        node_id = shape.arn(name, self.region, self.account, properties)
+        name, named = self.name_of(resource.logical_id)
+        node_id = self._arn_of(resource, shape, name)
         if not named:
             self.stand_ins[node_id] = cfn_id(self.template.name, resource.logical_id)
         return Placed(resource, properties, shape.kind, name, node_id, named, shape)
 
-    def name_of(self, logical_id: str) -> tuple[str, bool] | None:
-        """(physical name, whether the template determines it); None for a resource it does not hold."""
+    def _arn_of(self, resource: Resource, shape: Shape, name: str) -> str:
+        """The ARN under `name`, from the few properties an ARN needs besides it (a rule's bus, a table's
+        database, a role's path, an alias's function)."""
+        wanted = {"EventBusName", "DatabaseName", "GroupName", "Path", "FunctionName"}
+        properties = {key: resolve(value, self.env) for key, value in resource.properties.items() if key in wanted}
+        return shape.arn(name, self.region, self.account, properties)
+
+    def name_of(self, logical_id: str) -> tuple[str, bool]:
+        """(physical name, whether the template determines it) of a resource of the template with a known shape."""
         if logical_id in self._names:
             cached = self._names[logical_id]
             return cached if cached is not None else (stand_in_name(self.template.path, logical_id), False)
-        resource = self._by_id.get(logical_id)
-        shape = SHAPES.get(resource.type) if resource is not None else None
-        if resource is None or shape is None:
-            return None
+        resource = self._by_id[logical_id]
+        shape = SHAPES[resource.type]
         self._names[logical_id] = None  # while resolving: a name that needs itself is not determined
         name = None
         if shape.name_property is not None:
@@ -132,23 +137,13 @@ class Stack:
 
     def _lookup(self, logical_id: str, attribute: str) -> Any:
         resource = self._by_id.get(logical_id)
-        if resource is None:
+        shape = SHAPES.get(resource.type) if resource is not None else None
+        if resource is None or shape is None:
             return placeholder(logical_id if not attribute else f"{logical_id}.{attribute}")
-        shape = SHAPES.get(resource.type)
-        named = self.name_of(logical_id)
-        if shape is None or named is None:
-            return placeholder(logical_id if not attribute else f"{logical_id}.{attribute}")
-        name = named[0]
-        properties = _shallow_properties(resource, shape, self.env)
-        arn = shape.arn(name, self.region, self.account, properties)
+        name = self.name_of(logical_id)[0]
+        arn = self._arn_of(resource, shape, name)
         value = value_of(shape, attribute, name, arn, self.region, self.account)
         return value if value is not None else placeholder(f"{logical_id}.{attribute}")
-
-
-def _shallow_properties(resource: Resource, shape: Shape, env: Environment) -> Mapping[str, Any]:
-    """The few properties an ARN needs besides the name (a rule's bus, a table's database, a role's path)."""
-    wanted = {"EventBusName", "DatabaseName", "GroupName", "Path", "FunctionName"}
-    return {key: resolve(value, env) for key, value in resource.properties.items() if key in wanted}
 
 
 def _parameter_values(template: Template, placement: Placement, warnings: list[str]) -> dict[str, Any]:
