@@ -13,10 +13,11 @@ import pytest
 from moto import mock_aws
 
 from lineage import arn as arns
-from lineage.model import Node, Scan
-from lineage.template_scan import read_templates, scan_templates
+from lineage.model import Scan
+from lineage.template_scan import scan_templates
 from templates.document import read_template
 from templates.stack import Placed, Placement, Stack
+from tests.templates.reading import findings, flows, nodes_by_id, written_and_scanned
 
 ACCOUNT, REGION = "123456789012", "eu-west-1"
 PLACEMENT = Placement(account=ACCOUNT, region=REGION)
@@ -163,21 +164,7 @@ Resources:
 
 
 def scanned(tmp_path: Path, body: str, placement: Placement = PLACEMENT, name: str = "etl.yaml") -> Scan:
-    path = tmp_path / name
-    path.write_text(body)
-    return scan_templates(read_templates([path]), placement).scan
-
-
-def nodes_of(scan: Scan) -> dict[str, Node]:
-    return {node.id: node for node in scan.nodes}
-
-
-def flows(scan: Scan) -> set[tuple[str, str, str]]:
-    return {(edge.source, edge.kind.value, edge.target) for edge in scan.edges}
-
-
-def findings(scan: Scan) -> set[tuple[str, str]]:
-    return {(finding.rule, finding.node) for finding in scan.findings}
+    return written_and_scanned(tmp_path / name, body, placement)
 
 
 # --- the catalog ----------------------------------------------------------------------------------
@@ -185,7 +172,7 @@ def findings(scan: Scan) -> set[tuple[str, str]]:
 
 def test_a_table_is_read_as_the_catalog_gives_it_back(tmp_path: Path) -> None:
     scan = scanned(tmp_path, ETL)
-    nodes = nodes_of(scan)
+    nodes = nodes_by_id(scan)
     table, database = nodes[ORDERS], nodes[DATABASE]
     # Glue folds database and table names to lower case: `Sales_prod.Orders` is `sales_prod.orders`.
     assert (table.kind, table.name, table.observed) == ("glue.table", "sales_prod.orders", True)
@@ -233,7 +220,7 @@ Resources:
           Location: s3://acme-lake/sessions/
 """
     scan = scanned(tmp_path, body)
-    nodes = nodes_of(scan)
+    nodes = nodes_by_id(scan)
     sessions = nodes[glue_id("table", "analytics/sessions")]
     assert sessions.observed and sessions.attributes["format"] == "json"
     assert sessions.attributes["template"]["logical_id"] == "Sessions"
@@ -252,7 +239,7 @@ Resources:
 
 def test_a_job_runs_its_script_on_what_its_arguments_name(tmp_path: Path) -> None:
     scan = scanned(tmp_path, ETL)
-    job = nodes_of(scan)[CURATE]
+    job = nodes_by_id(scan)[CURATE]
     assert (job.kind, job.name) == ("glue.job", "curate-orders-prod")
     assert job.attributes["command"] == "glueetl"
     assert job.attributes["script"] == "s3://acme-raw-prod/scripts/curate_orders.py"
@@ -278,7 +265,7 @@ def test_a_job_runs_its_script_on_what_its_arguments_name(tmp_path: Path) -> Non
 
 def test_a_crawler_reads_its_paths_and_writes_the_tables_of_its_database(tmp_path: Path) -> None:
     scan = scanned(tmp_path, ETL)
-    crawler = nodes_of(scan)[CRAWLER]
+    crawler = nodes_by_id(scan)[CRAWLER]
     assert crawler.attributes["database"] == "sales_prod"
     assert crawler.attributes["schedule"] == "cron(0 1 * * ? *)"
     assert crawler.attributes["targets"] == {"S3Targets": 1}
@@ -292,7 +279,7 @@ def test_a_crawler_reads_its_paths_and_writes_the_tables_of_its_database(tmp_pat
 def test_a_trigger_chains_what_finished_to_what_starts_next(tmp_path: Path) -> None:
     scan = scanned(tmp_path, ETL)
     publish = "cfn:etl#PublishJob"  # its name is chosen at deployment
-    nodes = nodes_of(scan)
+    nodes = nodes_by_id(scan)
     assert nodes[publish].kind == "glue.job" and nodes[publish].attributes["template"]["name_chosen_at_deployment"]
     found = flows(scan)
     assert (CURATE, "triggers", publish) in found
@@ -311,7 +298,7 @@ def test_findings_judge_security_configurations_and_not_a_catalog_the_template_l
     # The catalog's settings are the account's: unread, so neither assumed DISABLED nor judged.
     assert not any(rule.startswith("glue.catalog") or rule == "glue.connection_passwords_not_encrypted"
                    for rule, _ in found)
-    assert not nodes_of(scan)[CATALOG].observed
+    assert not nodes_by_id(scan)[CATALOG].observed
 
 
 CATALOG_SETTINGS = """\
@@ -349,7 +336,7 @@ Resources:
 def test_catalog_settings_a_template_defines_are_judged(tmp_path: Path, mode: str, key: str, passwords: str,
                                                         expected: set[str]) -> None:
     scan = scanned(tmp_path, CATALOG_SETTINGS.format(mode=mode, key=key, passwords=passwords))
-    catalog = nodes_of(scan)[CATALOG]
+    catalog = nodes_by_id(scan)[CATALOG]
     assert catalog.observed and catalog.kind == "glue.catalog"
     assert catalog.attributes["encryption_at_rest"] == mode
     assert catalog.attributes["template"]["logical_id"] == "CatalogSettings"
@@ -412,7 +399,7 @@ Resources:
 
 def test_workgroups_and_their_saved_queries(tmp_path: Path) -> None:
     scan = scanned(tmp_path, ATHENA, name="athena.yaml")
-    nodes = nodes_of(scan)
+    nodes = nodes_by_id(scan)
     reports, secure = nodes[REPORTS], nodes[SECURE]
     assert reports.attributes["output_location"] == "s3://acme-athena-results/reports/"
     assert reports.attributes["enforce_configuration"] is False  # the parameter's "false" is false
@@ -441,7 +428,6 @@ def test_workgroups_and_their_saved_queries(tmp_path: Path) -> None:
     assert ("athena.results_not_encrypted", SECURE) not in findings(scan)
 
 
-
 def test_a_saved_query_that_cannot_be_parsed_in_a_workgroup_of_the_account_is_a_warning(tmp_path: Path) -> None:
     body = """\
 Resources:
@@ -453,7 +439,7 @@ Resources:
       QueryString: SELEC oops (((
 """
     scan = scanned(tmp_path, body, name="broken.yaml")
-    assert "cfn:broken#Broken" in nodes_of(scan)
+    assert "cfn:broken#Broken" in nodes_by_id(scan)
     assert any("broken" in gap.error and gap.service == "cloudformation" for gap in scan.coverage_gaps)
 
 
@@ -511,7 +497,7 @@ LF_TAGS = ETL + """\
 
 def test_lf_tags_of_a_template_label_its_tables_and_columns(tmp_path: Path) -> None:
     scan = scanned(tmp_path, LF_TAGS)
-    nodes = nodes_of(scan)
+    nodes = nodes_by_id(scan)
     table, database = nodes[ORDERS], nodes[DATABASE]
     assert database.attributes["lf_tags"] == {"classification": ["internal"]}
     # The table's own value overrides its database's for the key; a column inherits the table's.
@@ -527,10 +513,10 @@ def test_lf_tags_of_a_template_label_its_tables_and_columns(tmp_path: Path) -> N
 
 def test_lf_tags_land_on_the_tables_when_the_account_is_not_known(tmp_path: Path) -> None:
     scan = scanned(tmp_path, LF_TAGS, Placement())
-    table = nodes_of(scan)["arn:aws:glue:::table/sales_prod/orders"]  # the ids a template gives without an account
+    table = nodes_by_id(scan)["arn:aws:glue:::table/sales_prod/orders"]  # the ids a template gives without an account
     assert table.observed and table.account == ""
     assert table.attributes["lf_tags"] == {"classification": ["confidential"]}
-    assert nodes_of(scan)["arn:aws:glue:::database/sales_prod"].attributes["lf_tags"] == {
+    assert nodes_by_id(scan)["arn:aws:glue:::database/sales_prod"].attributes["lf_tags"] == {
         "classification": ["internal"]}
 
 
@@ -547,7 +533,7 @@ def test_a_table_wildcard_tags_every_table_the_template_puts_in_the_database(tmp
       LFTags:
         - {CatalogId: !Ref AWS::AccountId, TagKey: pii, TagValues: [email]}
 """
-    table = nodes_of(scanned(tmp_path, body))[ORDERS]
+    table = nodes_by_id(scanned(tmp_path, body))[ORDERS]
     assert table.attributes["lf_tags"] == {"pii": ["email"]}
 
 
@@ -715,7 +701,7 @@ Resources:
       LFTags: [{TagKey: pii, TagValues: [email]}]
 """
     scan = scanned(tmp_path, body, name="odd.yaml")
-    nodes = nodes_of(scan)
+    nodes = nodes_by_id(scan)
     assert nodes[glue_id("table", "lake/good")].attributes["location"] == "s3://acme-lake/good/"
     assert nodes[arns.athena_workgroup_arn(REGION, ACCOUNT, "odd")].observed
     assert glue_id("job", "odd") not in nodes

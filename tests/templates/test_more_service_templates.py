@@ -16,8 +16,7 @@ from moto import mock_aws
 from collectors import apigateway, appsync, bedrock, emr, emrserverless, quicksight, sagemaker
 from collectors.context import AwsContext
 from lineage import arn as arns
-from lineage.model import Facts, Node, Scan
-from lineage.template_scan import read_templates, scan_templates
+from lineage.model import Facts, Scan
 from templates.document import read_template
 from templates.naming import stand_in_name
 from templates.services import apigateway as apigateway_template
@@ -28,6 +27,7 @@ from templates.services import emrserverless as emrserverless_template
 from templates.services import quicksight as quicksight_template
 from templates.services import sagemaker as sagemaker_template
 from templates.stack import Placement, Stack
+from tests.templates.reading import findings, flows, nodes_by_id, written_and_scanned
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 PLACEMENT = Placement(account=ACCOUNT, region=REGION)
@@ -35,21 +35,7 @@ ROLE = f"arn:aws:iam::{ACCOUNT}:role/learning-platform-role"
 
 
 def read(tmp_path: Path, text: str, name: str, placement: Placement = PLACEMENT) -> Scan:
-    path = tmp_path / name
-    path.write_text(text)
-    return scan_templates(read_templates([path]), placement).scan
-
-
-def nodes(scan: Scan) -> dict[str, Node]:
-    return {node.id: node for node in scan.nodes}
-
-
-def flows(scan: Scan | Facts) -> set[tuple[str, str, str]]:
-    return {(edge.source, edge.kind.value, edge.target) for edge in scan.edges}
-
-
-def findings(scan: Scan) -> set[tuple[str, str]]:
-    return {(finding.rule, finding.node) for finding in scan.findings}
+    return written_and_scanned(tmp_path / name, text, placement)
 
 
 def function(name: str) -> str:
@@ -243,7 +229,7 @@ PLATFORM_API, EVENTS_API = "cfn:api#PlatformApi", "cfn:api#EventsApi"
 
 def test_rest_methods_are_routes_into_the_function_and_out_of_the_table(tmp_path: Path) -> None:
     scan = read(tmp_path, REST_AND_HTTP, "api.yaml")
-    found = nodes(scan)
+    found = nodes_by_id(scan)
     api = found[PLATFORM_API]
     assert (api.kind, api.name, api.observed) == ("apigateway.api", "learning-platform-api", True)
     assert api.attributes["endpoint_types"] == ["REGIONAL"] and "aws_defaults" not in api.attributes
@@ -275,7 +261,7 @@ def test_rest_methods_are_routes_into_the_function_and_out_of_the_table(tmp_path
 
 def test_an_http_route_puts_on_its_stream_behind_its_authoriser_at_its_domain(tmp_path: Path) -> None:
     scan = read(tmp_path, REST_AND_HTTP, "api.yaml")
-    api, route = nodes(scan)[EVENTS_API], nodes(scan)[f"{EVENTS_API}/*/POST/clicks"]
+    api, route = nodes_by_id(scan)[EVENTS_API], nodes_by_id(scan)[f"{EVENTS_API}/*/POST/clicks"]
     assert api.attributes["protocol"] == "HTTP" and api.attributes["tags"] == {"team": "web"}
     assert api.attributes["custom_domains"] == [{"name": "api.learning.example.edu", "endpoint_types": ["REGIONAL"],
                                                  "security_policy": "TLS_1_2", "mutual_tls": False,
@@ -289,7 +275,7 @@ def test_an_http_route_puts_on_its_stream_behind_its_authoriser_at_its_domain(tm
 
 def test_a_rest_api_that_names_no_endpoint_type_is_edge_as_aws_makes_it(tmp_path: Path) -> None:
     body = REST_AND_HTTP.replace("      EndpointConfiguration: {Types: [REGIONAL]}\n", "")
-    api = nodes(read(tmp_path, body, "api.yaml"))[PLATFORM_API]
+    api = nodes_by_id(read(tmp_path, body, "api.yaml"))[PLATFORM_API]
     assert api.attributes["endpoint_types"] == ["EDGE"]
     assert api.attributes["aws_defaults"] == ["endpoint_types"]
 
@@ -303,7 +289,7 @@ def test_a_web_acl_associated_with_the_stage_is_read(tmp_path: Path) -> None:
       WebACLArn: arn:aws:wafv2:us-east-1:123456789012:regional/webacl/lp-api/8a1f3c2e
 """
     scan = read(tmp_path, body, "api.yaml")
-    [prod] = nodes(scan)[PLATFORM_API].attributes["stages"]
+    [prod] = nodes_by_id(scan)[PLATFORM_API].attributes["stages"]
     assert prod["web_acl"] == "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/lp-api/8a1f3c2e"
     assert ("apigateway.stage_without_waf", PLATFORM_API) not in findings(scan)
 
@@ -355,7 +341,7 @@ Resources:
 
 def test_sam_api_events_are_routes_as_api_gateway_imports_the_definition(tmp_path: Path) -> None:
     scan = read(tmp_path, SAM_API, "sam.yaml")
-    api = nodes(scan)["cfn:sam#PlatformApi"]
+    api = nodes_by_id(scan)["cfn:sam#PlatformApi"]
     assert api.attributes["template"]["format"] == "sam"
     assert api.attributes["endpoint_types"] == ["REGIONAL"]
     # SAM's deployment makes a stage called `Stage` beside the one asked for, as it does when deployed.
@@ -388,10 +374,10 @@ Resources:
       Target: arn:aws:lambda:us-east-1:123456789012:function:payments-webhook
 """
     scan = read(tmp_path, body, "hook.yaml")
-    route = nodes(scan)["cfn:hook#Webhook/*/$default"]
+    route = nodes_by_id(scan)["cfn:hook#Webhook/*/$default"]
     assert route.attributes["integration"]["type"] == "AWS_PROXY"
     assert (route.id, "invokes", function("payments-webhook")) in flows(scan)
-    assert [s["name"] for s in nodes(scan)["cfn:hook#Webhook"].attributes["stages"]] == ["$default"]
+    assert [s["name"] for s in nodes_by_id(scan)["cfn:hook#Webhook"].attributes["stages"]] == ["$default"]
 
 
 def test_methods_of_an_api_the_template_does_not_define_are_a_warning(tmp_path: Path) -> None:
@@ -415,7 +401,7 @@ Resources:
     errors = [gap.error for gap in scan.coverage_gaps]
     assert any("Orphan" in error and "not one this template defines" in error for error in errors)
     assert any("resource Loop" in error for error in errors)
-    assert nodes(scan)["cfn:odd#Api"].attributes["routes"] == 0
+    assert nodes_by_id(scan)["cfn:odd#Api"].attributes["routes"] == 0
 
 
 # --- SageMaker and Bedrock ------------------------------------------------------------------------------------
@@ -551,7 +537,7 @@ KNOWLEDGE_BASE, AGENT, GUARDRAIL = "cfn:models#AssistantKnowledge", "cfn:models#
 
 def test_an_endpoint_serves_its_model_which_loads_the_artefact_and_captures_to_the_bucket(tmp_path: Path) -> None:
     scan = read(tmp_path, MODELS, "models.yaml")
-    found = nodes(scan)
+    found = nodes_by_id(scan)
     endpoint, model = found[ENDPOINT], found[MODEL]
     assert (endpoint.kind, endpoint.name, model.kind) == ("sagemaker.endpoint", "course-recommender",
                                                           "sagemaker.model")
@@ -579,14 +565,14 @@ def test_capture_under_a_customer_key_to_an_expiring_prefix_is_not_found(tmp_pat
           - {Id: expire-capture, Status: Enabled, Prefix: capture/, ExpirationInDays: 30}
           - {Id: expire-recommendations,""")
     scan = read(tmp_path, body, "models.yaml")
-    key = nodes(scan)[ENDPOINT].attributes["data_capture"]["kms_key"]
+    key = nodes_by_id(scan)[ENDPOINT].attributes["data_capture"]["kms_key"]
     assert key == "arn:aws:kms:us-east-1:123456789012:key/2f5c8e1d-7b11-4c1e-9a43-0d6e2b7a1c2f"
     assert not {rule for rule, node in findings(scan) if node == ENDPOINT}
 
 
 def test_a_knowledge_base_reads_its_sources_and_writes_its_collection(tmp_path: Path) -> None:
     scan = read(tmp_path, MODELS, "models.yaml")
-    knowledge_base = nodes(scan)[KNOWLEDGE_BASE]
+    knowledge_base = nodes_by_id(scan)[KNOWLEDGE_BASE]
     assert (knowledge_base.kind, knowledge_base.name) == ("bedrock.knowledge_base", "course-assistant-kb")
     assert knowledge_base.attributes["vector_store"] == {"type": "OPENSEARCH_SERVERLESS", "id": COLLECTION,
                                                          "index": "course-assistant"}
@@ -599,7 +585,7 @@ def test_a_knowledge_base_reads_its_sources_and_writes_its_collection(tmp_path: 
 
 def test_an_agent_calls_its_model_and_function_and_queries_its_knowledge_base(tmp_path: Path) -> None:
     scan = read(tmp_path, MODELS, "models.yaml")
-    agent, guardrail = nodes(scan)[AGENT], nodes(scan)[GUARDRAIL]
+    agent, guardrail = nodes_by_id(scan)[AGENT], nodes_by_id(scan)[GUARDRAIL]
     assert agent.attributes["guardrail"] is None  # left open: the guardrail below is attached to nothing
     assert agent.attributes["action_groups"] == [{"name": "enrollments", "state": "ENABLED",
                                                   "function": function("course-assistant-actions")}]
@@ -617,7 +603,7 @@ def test_an_agent_with_its_guardrail_says_which(tmp_path: Path) -> None:
         GuardrailIdentifier: !GetAtt StudentPii.GuardrailId
         GuardrailVersion: DRAFT
 """)
-    agent = nodes(read(tmp_path, body, "models.yaml"))[AGENT]
+    agent = nodes_by_id(read(tmp_path, body, "models.yaml"))[AGENT]
     assert agent.attributes["guardrail"] == {"identifier": "${StudentPii}", "version": "DRAFT"}
 
 
@@ -817,7 +803,7 @@ ATHENA_SOURCE, CATALOG_SOURCE = quicksight_id("datasource", "lp-athena-analytics
 
 def test_a_dashboard_shows_a_dataset_that_reads_the_catalog_table(tmp_path: Path) -> None:
     scan = read(tmp_path, ANALYTICS, "analytics.yaml")
-    found = nodes(scan)
+    found = nodes_by_id(scan)
     assert {(ENROLLMENTS_GLUE, "reads", WEEKLY), (WEEKLY, "reads", OVERVIEW), (ATHENA_SOURCE, "reads", WEEKLY),
             (arns.athena_workgroup_arn(REGION, ACCOUNT, "analytics"), "reads", ATHENA_SOURCE),
             (ENROLLMENTS_GLUE, "reads", COMPLETIONS),
@@ -837,7 +823,7 @@ def test_quicksight_read_without_an_account_keeps_its_ids_without_one(tmp_path: 
     scan = read(tmp_path, ANALYTICS, "analytics.yaml", Placement(region=REGION))
     weekly, table = quicksight_id("dataset", "weekly-enrollments", ""), arns.glue_table_arn(REGION, "", "curated",
                                                                                             "enrollments")
-    assert nodes(scan)[weekly].account == ""
+    assert nodes_by_id(scan)[weekly].account == ""
     assert {(table, "reads", weekly), (weekly, "reads", quicksight_id("dashboard", "enrollment-overview", ""))
             } <= flows(scan)
     assert not [n for n in scan.nodes if "000000000000" in n.id]
@@ -845,7 +831,7 @@ def test_quicksight_read_without_an_account_keeps_its_ids_without_one(tmp_path: 
 
 def test_clusters_read_and_write_what_their_steps_name(tmp_path: Path) -> None:
     scan = read(tmp_path, ANALYTICS, "analytics.yaml")
-    found = nodes(scan)
+    found = nodes_by_id(scan)
     recommendations, aggregates = found["cfn:analytics#Recommendations"], found["cfn:analytics#Aggregates"]
     assert (recommendations.kind, recommendations.name) == ("emr.cluster", "course-recommendations")
     assert recommendations.attributes["state"] == "WAITING"
@@ -868,7 +854,7 @@ def test_clusters_read_and_write_what_their_steps_name(tmp_path: Path) -> None:
 
 def test_a_serverless_application_has_no_runs_until_one_is_started(tmp_path: Path) -> None:
     scan = read(tmp_path, ANALYTICS, "analytics.yaml")
-    application = nodes(scan)["cfn:analytics#EngagementScoring"]
+    application = nodes_by_id(scan)["cfn:analytics#EngagementScoring"]
     assert (application.kind, application.name) == ("emr_serverless.application", "engagement-scoring")
     assert (application.attributes["state"], application.attributes["recent_runs"]) == ("CREATED", [])
     assert not [edge for edge in scan.edges if application.id in (edge.source, edge.target)]
@@ -876,7 +862,7 @@ def test_a_serverless_application_has_no_runs_until_one_is_started(tmp_path: Pat
 
 def test_a_graphql_api_reaches_its_table_and_is_open_to_any_key(tmp_path: Path) -> None:
     scan = read(tmp_path, ANALYTICS, "analytics.yaml")
-    api = nodes(scan)["cfn:analytics#CourseCatalogApi"]
+    api = nodes_by_id(scan)["cfn:analytics#CourseCatalogApi"]
     assert (api.kind, api.attributes["authentication"], api.attributes["visibility"]) == (
         "appsync.api", ["API_KEY"], "GLOBAL")
     assert (api.id, "references", ENROLLMENTS_TABLE) in flows(scan)
@@ -913,7 +899,7 @@ Resources:
     Properties: {Status: ENABLED}
 """
     scan = read(tmp_path, body, "odd.yaml")
-    found = nodes(scan)
+    found = nodes_by_id(scan)
     assert (arns.s3_location_id("lp-ml-artifacts", "good.tar.gz"), "reads", sagemaker_id("model", "good")) in flows(
         scan)
     assert found["cfn:odd#OddCluster"].kind == "emr.cluster"  # read with what could be read of it

@@ -14,31 +14,18 @@ import pytest
 from moto import mock_aws
 
 from lineage import arn as arns
-from lineage.model import Node, Scan
-from lineage.template_scan import read_templates, scan_templates
+from lineage.model import Scan
+from lineage.template_scan import scan_templates
 from templates.document import read_template
 from templates.stack import Placed, Placement, Stack
+from tests.templates.reading import findings, flows, nodes_by_id, written_and_scanned
 
 ACCOUNT, REGION = "123456789012", "eu-west-1"
 PLACEMENT = Placement(account=ACCOUNT, region=REGION)
 
 
 def read(tmp_path: Path, text: str, name: str = "app.yaml", placement: Placement = PLACEMENT) -> Scan:
-    path = tmp_path / name
-    path.write_text(text)
-    return scan_templates(read_templates([path]), placement).scan
-
-
-def nodes(scan: Scan) -> dict[str, Node]:
-    return {node.id: node for node in scan.nodes}
-
-
-def flows(scan: Scan) -> set[tuple[str, str, str]]:
-    return {(edge.source, edge.kind.value, edge.target) for edge in scan.edges}
-
-
-def findings(scan: Scan) -> set[tuple[str, str]]:
-    return {(finding.rule, finding.node) for finding in scan.findings}
+    return written_and_scanned(tmp_path / name, text, placement)
 
 
 def queue(name: str, account: str = ACCOUNT) -> str:
@@ -125,7 +112,7 @@ Resources:
 
 def test_queues_get_the_encryption_and_retention_sqs_gives_and_their_dead_letter_flow(tmp_path: Path) -> None:
     scan = read(tmp_path, QUEUES)
-    read_nodes = nodes(scan)
+    read_nodes = nodes_by_id(scan)
     orders, dlq, legacy = queue("orders-prod"), queue("orders-prod-dlq"), queue("legacy-events.fifo")
     assert read_nodes[orders].kind == "sqs.queue" and read_nodes[orders].observed
     # `!Ref` of a key gives its id, which is read as the customer's key (shown as its logical id).
@@ -223,7 +210,7 @@ def test_a_sam_function_reads_its_queue_and_table_stream_and_names_what_its_envi
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "app.py").write_text("def handler(event, context):\n    return event\n")
     scan = read(tmp_path, SAM_APP)
-    read_nodes, found = nodes(scan), flows(scan)
+    read_nodes, found = nodes_by_id(scan), flows(scan)
     ingest, projector = function("ingest-orders"), "cfn:app#Projector"
     orders_table = "cfn:app#OrdersTable"
     assert read_nodes[ingest].kind == "lambda.function"
@@ -309,7 +296,7 @@ Resources:
 
 def test_topics_deliver_to_their_subscribers_and_never_keep_an_address(tmp_path: Path) -> None:
     scan = read(tmp_path, TOPICS)
-    read_nodes, found = nodes(scan), flows(scan)
+    read_nodes, found = nodes_by_id(scan), flows(scan)
     alerts, events = topic("order-alerts"), topic("order-events.fifo")
     assert read_nodes[alerts].attributes["encryption"]["type"] == "none"
     assert read_nodes[alerts].attributes["aws_defaults"] == ["encryption"]
@@ -388,7 +375,7 @@ Resources:
 
 def test_tables_with_their_encryption_ttl_recovery_and_where_their_changes_go(tmp_path: Path) -> None:
     scan = read(tmp_path, TABLES)
-    read_nodes, found = nodes(scan), flows(scan)
+    read_nodes, found = nodes_by_id(scan), flows(scan)
     orders, sessions, customers = table("orders"), table("sessions"), table("customers")
     assert read_nodes[orders].attributes["encryption"] == {"type": "kms", "kms_key": "cfn:app#TableKey"}
     assert read_nodes[orders].attributes["ttl"] == {"status": "ENABLED", "attribute": "expires_at"}
@@ -467,7 +454,7 @@ Resources:
 
 def test_log_groups_keep_events_for_ever_unless_told_and_their_filters_are_flows(tmp_path: Path) -> None:
     scan = read(tmp_path, LOGS)
-    read_nodes, found = nodes(scan), flows(scan)
+    read_nodes, found = nodes_by_id(scan), flows(scan)
     app, debug, audit = log_group("/app/orders"), log_group("/app/debug"), log_group("/app/audit")
     assert read_nodes[app].attributes["retention_days"] == 30
     assert read_nodes[app].attributes["encryption"]["type"] == "kms"
@@ -567,7 +554,7 @@ Resources:
 
 def test_streams_and_delivery_streams_with_their_sources_destinations_and_encryption(tmp_path: Path) -> None:
     scan = read(tmp_path, STREAMS)
-    read_nodes, found = nodes(scan), flows(scan)
+    read_nodes, found = nodes_by_id(scan), flows(scan)
     clicks, raw = stream("clicks"), stream("raw-events")
     to_lake = arns.build_arn("firehose", REGION, ACCOUNT, "deliverystream/clicks-to-lake")
     direct = arns.build_arn("firehose", REGION, ACCOUNT, "deliverystream/direct-to-partner")
@@ -684,7 +671,7 @@ Resources:
 
 def test_keys_by_alias_schedules_and_pipes(tmp_path: Path) -> None:
     scan = read(tmp_path, ORCHESTRATION)
-    read_nodes, found = nodes(scan), flows(scan)
+    read_nodes, found = nodes_by_id(scan), flows(scan)
     jobs, worker = queue("nightly-jobs"), function("job-worker")
     key = read_nodes["cfn:app#QueueKey"]
     assert f"arn:aws:kms:{REGION}:{ACCOUNT}:alias/orders" in key.attributes["named_as"]
@@ -763,7 +750,7 @@ Resources:
 def test_what_a_template_leaves_to_deployment_is_unknown_and_a_broken_resource_costs_only_itself(
         tmp_path: Path) -> None:
     scan = read(tmp_path, UNDETERMINED)
-    read_nodes = nodes(scan)
+    read_nodes = nodes_by_id(scan)
     # Neither guessed nor judged: encryption, time to live and rotation wait for parameters nobody gave.
     assert "encryption" not in read_nodes[queue("events")].attributes
     assert "encryption" not in read_nodes[stream("events")].attributes
@@ -780,7 +767,7 @@ def test_what_a_template_leaves_to_deployment_is_unknown_and_a_broken_resource_c
 
 def test_without_account_or_region_the_ids_keep_those_fields_empty_and_nothing_breaks(tmp_path: Path) -> None:
     scan = read(tmp_path, QUEUES, placement=Placement())
-    read_nodes = nodes(scan)
+    read_nodes = nodes_by_id(scan)
     assert "arn:aws:sqs:::orders-prod" in read_nodes
     assert read_nodes["arn:aws:sqs:::orders-prod"].attributes["encryption"]["type"] == "kms"
     assert not [gap for gap in scan.coverage_gaps if "Error" in gap.error]
@@ -1000,7 +987,7 @@ def test_the_template_gives_the_facts_a_scan_of_the_deployed_stack_gives(tmp_pat
         assert attributes == from_account[node_id], node_id
     # The key is named at deployment: the template's `cfn:` id is the key CloudFormation made.
     key_id = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{physical['OrdersKey']}"
-    read_key, deployed_key = nodes(read_scan)["cfn:orders#OrdersKey"], nodes(deployed)[key_id]
+    read_key, deployed_key = nodes_by_id(read_scan)["cfn:orders#OrdersKey"], nodes_by_id(deployed)[key_id]
     for attribute in ("customer_key", "rotation", "spec", "origin", "state"):
         assert read_key.attributes[attribute] == deployed_key.attributes[attribute], attribute
 

@@ -14,6 +14,8 @@ from templates.document import TemplateError
 from templates.naming import STAND_IN_MARK
 from templates.stack import Placement
 from tests.conftest import corpus_files
+from tests.templates import reading
+from tests.templates.reading import nodes_by_id
 from viz.export import dumps, scan_document
 
 ACCOUNT = "123456789012"
@@ -115,16 +117,12 @@ def pipeline(tmp_path: Path) -> Path:
 
 
 def scanned(path: Path, placement: Placement = HERE) -> Scan:
-    return scan_templates(read_templates([path]), placement).scan
-
-
-def nodes_of(scan: Scan) -> dict[str, object]:
-    return {n.id: n for n in scan.nodes}
+    return reading.scanned(path, placement=placement)
 
 
 def test_named_resources_get_the_arn_they_will_have_and_the_others_a_cfn_id(pipeline: Path) -> None:
     scan = scanned(pipeline, Placement(ACCOUNT, REGION, parameters={"Retention": "30"}))
-    nodes = nodes_of(scan)
+    nodes = nodes_by_id(scan)
     landing = nodes[f"arn:aws:s3:::dev-landing-{ACCOUNT}"]
     loader = nodes[f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:dev-loader"]
     assert nodes["cfn:pipeline#Curated"].kind == "s3.bucket"
@@ -159,14 +157,14 @@ def test_no_stand_in_name_is_left_anywhere(pipeline: Path) -> None:
 
 
 def test_without_account_and_region_arns_have_empty_fields(pipeline: Path) -> None:
-    nodes = nodes_of(scanned(pipeline, Placement()))
+    nodes = nodes_by_id(scanned(pipeline, Placement()))
     # `${AWS::AccountId}` in the bucket's name is not known: the name is not, and CloudFormation's id is used.
     assert "cfn:pipeline#Landing" in nodes
     assert "arn:aws:states:::stateMachine:dev-loader" in nodes
 
 
 def test_a_parameter_without_a_value_keeps_the_lifecycle_unjudged(pipeline: Path) -> None:
-    landing = nodes_of(scanned(pipeline))[f"arn:aws:s3:::dev-landing-{ACCOUNT}"]
+    landing = nodes_by_id(scanned(pipeline))[f"arn:aws:s3:::dev-landing-{ACCOUNT}"]
     # `ExpirationInDays: !Ref Retention` with no value: the lifecycle is unread, never guessed as absent.
     assert "lifecycle" in landing.attributes["unread"]
     scan = scanned(pipeline)
@@ -175,7 +173,7 @@ def test_a_parameter_without_a_value_keeps_the_lifecycle_unjudged(pipeline: Path
 
 
 def test_conditions_follow_the_parameters_given(pipeline: Path) -> None:
-    nodes = nodes_of(scanned(pipeline, Placement(ACCOUNT, REGION, parameters={"CreateArchive": "yes"})))
+    nodes = nodes_by_id(scanned(pipeline, Placement(ACCOUNT, REGION, parameters={"CreateArchive": "yes"})))
     assert "cfn:pipeline#Archive" in nodes
 
 
@@ -184,7 +182,7 @@ def test_a_definition_not_beside_the_template_is_a_warning_on_that_machine(pipel
     scan = scanned(pipeline)
     assert [g.error for g in scan.coverage_gaps if "Loader" in g.error] == [
         "state machine Loader: its definition file statemachine/loader.asl.json is not beside the template"]
-    loader = nodes_of(scan)[f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:dev-loader"]
+    loader = nodes_by_id(scan)[f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:dev-loader"]
     assert loader.attributes["warnings"]
 
 
@@ -192,7 +190,7 @@ def test_json_templates_keep_their_lines_too(tmp_path: Path) -> None:
     path = tmp_path / "queue.template.json"
     path.write_text(json.dumps({"Resources": {
         "Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "orders-archive"}}}}, indent=2))
-    node = nodes_of(scanned(path))["arn:aws:s3:::orders-archive"]
+    node = nodes_by_id(scanned(path))["arn:aws:s3:::orders-archive"]
     assert node.attributes["template"]["line"] == 3
     assert node.attributes["template"]["file"] == str(path)
 
@@ -238,7 +236,7 @@ def test_sam_resources_are_read_as_the_cloudformation_they_deploy_as(tmp_path: P
     path = tmp_path / "template.yaml"
     path.write_text(SAM)
     scan = scanned(path)
-    nodes = nodes_of(scan)
+    nodes = nodes_by_id(scan)
     machine = nodes[f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:sam-workflow"]
     assert machine.attributes["template"]["format"] == "sam"
     rule = nodes["cfn:template#WorkflowUpload"]
@@ -320,7 +318,7 @@ def test_a_cdk_cloud_assembly_reads_each_stack_in_its_environment(tmp_path: Path
         ("DataStack", "data-prod", "123456789012", "eu-west-1", "cdk"),
         ("DataStackInner.nested", "", "123456789012", "eu-west-1", "cdk"),
         ("Api", "Stage-Api", "", "", "cdk")]
-    nodes = nodes_of(scan_templates(templates).scan)
+    nodes = nodes_by_id(scan_templates(templates).scan)
     raw = nodes["arn:aws:s3:::data-prod-raw"]  # `AWS::StackName` is the stack's name in the manifest
     assert raw.attributes["template"]["construct_path"] == "DataStack/Raw/Resource"
     assert raw.attributes["lifecycle_rules"][0]["expiration_days"] == 14  # the value CDK passes
@@ -349,13 +347,13 @@ def test_what_only_deployment_knows_is_never_taken_as_absent(tmp_path: Path) -> 
               PolicyDocument: !Ref PolicyJson
         """))
     scan = scanned(path)
-    bucket = nodes_of(scan)["arn:aws:s3:::shared-drop"]
+    bucket = nodes_by_id(scan)["arn:aws:s3:::shared-drop"]
     assert "policy" in bucket.attributes["unread"]
     assert not [f for f in scan.findings if f.rule == "s3.no_tls_only_policy"]
     place = "dynamic:arn:aws:s3:::shared-drop#NotificationConfiguration.QueueConfigurations[0].Queue"
     edge = next(e for e in scan.edges if e.target == place)
     assert edge.evidence[-1].excerpt == "${Fn::ImportValue audit-queue-arn}" and edge.evidence[-1].dynamic
-    assert nodes_of(scan)[place].attributes["dynamic"] is True
+    assert nodes_by_id(scan)[place].attributes["dynamic"] is True
 
 
 def test_a_name_made_of_a_name_cloudformation_chooses_is_not_known_either(tmp_path: Path) -> None:
@@ -374,7 +372,7 @@ def test_a_name_made_of_a_name_cloudformation_chooses_is_not_known_either(tmp_pa
               Code: {ZipFile: "def handler(event, context): return event"}
               Environment: {Variables: {TARGET: !Ref Copy}}
         """))
-    nodes = nodes_of(scanned(path))
+    nodes = nodes_by_id(scanned(path))
     # Each is its own resource, named by CloudFormation at deployment: never `Raw-copy`, never a queue named `Raw`.
     assert {(i, n.name) for i, n in nodes.items() if i.startswith("cfn:")} == {
         ("cfn:derived#Raw", "Raw"), ("cfn:derived#Copy", "Copy"), ("cfn:derived#Dlq", "Dlq"), ("cfn:derived#Fn", "Fn")}
@@ -419,7 +417,7 @@ def test_an_and_with_a_false_part_is_false_whatever_the_rest(tmp_path: Path) -> 
                 RestrictPublicBuckets: !If [StrictOn, true, false]
         """))
     scan = scanned(path)
-    nodes = nodes_of(scan)
+    nodes = nodes_by_id(scan)
     assert "cfn:conditions#OnlyInStrictProd" not in nodes and "cfn:conditions#OutsideProd" in nodes
     # A setting only deployment decides is unread: never judged as off.
     assert "public_access_block" in nodes["cfn:conditions#Guarded"].attributes["unread"]

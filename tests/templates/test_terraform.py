@@ -22,6 +22,7 @@ from templates.stack import Placement
 from templates.terraform import is_terraform_plan, read_terraform, terraform_kind
 from tests.e2e.conftest import lineage
 from tests.e2e.test_template_cli import sarif_schema
+from tests.templates.reading import scanned
 from viz.export import dumps, scan_document
 
 ACCOUNT = "123456789012"
@@ -622,10 +623,6 @@ def write(folder: Path, name: str, document: Mapping[str, Any], indent: int | No
     path = folder / name
     path.write_text(json.dumps(document, indent=indent))
     return path
-
-
-def scanned(*paths: Path, placement: Placement | None = None) -> Scan:
-    return scan_templates(read_templates(list(paths)), placement).scan
 
 
 def facts_of(scan: Scan, template: str, same: Mapping[str, str]) -> tuple[dict[str, Any], set[Any], set[Any]]:
