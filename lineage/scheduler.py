@@ -39,6 +39,7 @@ from lineage.isolation import Problems, describe_error
 from lineage.model import Scan, ScanStatus
 from lineage.organization import AccountSelection
 from lineage.scan import ScanOptions, failure_reason, scan_and_store, target_key
+from lineage.tag_policy import TagPolicyError, load_tag_policy
 from store.repository import StoreError, acquire_lock, latest_scan_ids, load_scan, open_store, release_lock
 from store.schedules import StoredSchedule, last_scan_started, load_schedule, save_schedule
 from viz.html import render_html
@@ -89,11 +90,12 @@ class ScheduledScan:
     selection: AccountSelection = AccountSelection()
     executor: CeleryOptions | None = None  # the runs enqueue on Celery workers when set
     max_per_account: int = 0
+    tag_policy: str | None = None  # a tag policy file, read again for each run like the rules file
 
     def options(self) -> ScanOptions:
         return ScanOptions(self.profile, self.regions, self.endpoint_url, self.workers,
                            load_classification(self.classification), self.selection, self.max_per_account,
-                           self.executor)
+                           self.executor, load_tag_policy(self.tag_policy) if self.tag_policy else None)
 
     def across(self) -> dict[str, Any]:
         """What the store keeps of the accounts and the executor: no external id, no broker password."""
@@ -124,6 +126,7 @@ class Schedule:
     html_dir: str | None
     classification: str | None = None
     across: dict[str, Any] = field(default_factory=dict)  # accounts and executor, when not the caller's on threads
+    tag_policy: str | None = None
 
     def trigger(self) -> Trigger:
         return make_trigger(self.every, self.cron)
@@ -137,6 +140,8 @@ class Schedule:
                    "workers": self.workers, "html_dir": self.html_dir, "classification": self.classification}
         if self.across:  # a schedule of the caller's account on threads reads as it did before organizations
             options["across"] = dict(self.across)
+        if self.tag_policy:  # likewise a schedule without a tag policy reads as it did before there were any
+            options["tag_policy"] = self.tag_policy
         return options
 
     def to_json(self) -> dict[str, Any]:
@@ -151,7 +156,7 @@ def public_endpoint(url: str | None) -> str | None:
 
 def schedule_of(job: ScheduledScan, every: str | None, cron: str | None) -> Schedule:
     return Schedule(every, cron, job.profile, tuple(job.regions), public_endpoint(job.endpoint_url), job.workers,
-                    job.html_dir, job.classification, job.across())
+                    job.html_dir, job.classification, job.across(), job.tag_policy)
 
 
 def read_schedule(definition: object) -> Schedule | None:
@@ -181,7 +186,7 @@ def _schedule_from(data: Any) -> Schedule:
         raise ValueError("across")
     return Schedule(_text(trigger.get("every")), _text(trigger.get("cron")), _text(scan["profile"]),
                     tuple(regions), _text(scan["endpoint_url"]), scan["workers"], _text(scan["html_dir"]),
-                    _text(scan.get("classification")), across)
+                    _text(scan.get("classification")), across, _text(scan.get("tag_policy")))
 
 
 def _text(value: object) -> str | None:
@@ -250,7 +255,7 @@ def _run_once(job: ScheduledScan) -> str:
         return _run_log_line(f"scan not run: {error}")
     try:
         options = job.options()
-    except ClassificationError as error:  # the rules file was broken since the schedule started
+    except (ClassificationError, TagPolicyError) as error:  # a file broken since the schedule started
         return _run_log_line(f"scan not run: {error}")
     target = target_key(options, session)
     holder = acquire_lock(engine, target)

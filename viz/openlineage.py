@@ -263,11 +263,9 @@ def _facet(facet: str, made_by: str, fields: Mapping[str, Any]) -> dict[str, Any
 
 def _job_facets(scan: Scan, job: Node, made_by: str) -> dict[str, Any]:
     service, _, resource = job.kind.partition(".")
-    # The tracker reads configuration, not runs: it cannot tell a job that runs continuously from one that
-    # ends, and each event is the whole of one scan, so every job is a BATCH one.
     facets: dict[str, Any] = {
         "jobType": _facet("JobTypeJobFacet", made_by, {
-            "processingType": "BATCH",
+            "processingType": processing_type(job),
             "integration": f"AWS_{service.upper()}",
             "jobType": (resource or service).upper(),
         }),
@@ -282,6 +280,22 @@ def _job_facets(scan: Scan, job: Node, made_by: str) -> dict[str, Any]:
             "tags": [{"key": str(k), "value": str(v), "source": "AWS"} for k, v in sorted(tags.items())],
         })
     return facets
+
+
+# What runs without end by its nature: a delivery stream, a pipe polling its source, a Glue streaming job.
+_STREAMING_KINDS = frozenset({"firehose.delivery_stream", "pipes.pipe"})
+_STREAMING_GLUE_COMMAND = "gluestreaming"
+
+
+def processing_type(job: Node) -> str:
+    """STREAMING for a job whose configuration makes it run continuously, BATCH for one that runs and ends.
+
+    The configuration decides it, not a run watched: a function fed by a stream still runs and ends per batch."""
+    if job.kind in _STREAMING_KINDS:
+        return "STREAMING"
+    if job.kind == "glue.job" and job.attributes.get("command") == _STREAMING_GLUE_COMMAND:
+        return "STREAMING"
+    return "BATCH"
 
 
 def _description(scan: Scan, job: Node) -> str:

@@ -184,10 +184,11 @@ def scan(profile: str | None, regions: tuple[str, ...], endpoint_url: str | None
 @click.option("--workers", default=8, show_default=True, type=click.IntRange(1, 64))
 @click.option("--now", "run_now", is_flag=True, help="Also scan once right away.")
 @classification_option
+@tag_policy_option
 @across_accounts_options
 def schedule(every: str | None, cron: str | None, profile: str | None, regions: tuple[str, ...],
              endpoint_url: str | None, db: str, html_dir: str | None, workers: int, run_now: bool,
-             classification: Path | None, **across_options: Any) -> None:
+             classification: Path | None, tag_policy_file: Path | None, **across_options: Any) -> None:
     """Scan periodically until stopped (SIGTERM or Ctrl-C stop it between scans)."""
     import logging
 
@@ -201,13 +202,15 @@ def schedule(every: str | None, cron: str | None, profile: str | None, regions: 
     check_regions(regions)
     across = across_accounts(**across_options)
     read_classification(classification)  # a broken file is said now, not at the first run
+    read_tag_policy(tag_policy_file)
     open_engine(db)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
     for noisy in ("apscheduler", "alembic", "botocore", "boto3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     job = ScheduledScan(db=db, profile=profile, regions=regions, endpoint_url=endpoint_url, workers=workers,
                         html_dir=html_dir, classification=str(classification.resolve()) if classification else None,
-                        selection=across.selection, executor=across.executor, max_per_account=across.max_per_account)
+                        selection=across.selection, executor=across.executor, max_per_account=across.max_per_account,
+                        tag_policy=str(tag_policy_file.resolve()) if tag_policy_file else None)
     try:
         serve(job, every, cron, run_now=run_now)
     except ScheduleError as error:

@@ -231,6 +231,8 @@ def test_reading_commands_work_on_the_demo_database(demo_output: Path) -> None:
         (["scan", "--classification", "{tmp}/not-a-definition.json", "--db", "{tmp}/c.db"], "not valid TOML"),
         (["schedule", "--every", "1h", "--classification", "{tmp}/missing.toml", "--db", "{tmp}/c.db"],
          "--classification"),
+        (["schedule", "--every", "1h", "--tag-policy", "{tmp}/missing.yaml", "--db", "{tmp}/c.db"],
+         "--tag-policy"),
     ],
 )
 def test_user_errors_are_one_line_and_exit_2(args, message, tmp_path, demo_output) -> None:

@@ -44,6 +44,7 @@ from viz.openlineage import (
     json_lines,
     lineage_endpoint,
     post_events,
+    processing_type,
     producer,
     run_events,
 )
@@ -204,6 +205,18 @@ def test_a_glue_job_reading_a_table_and_writing_s3_has_exactly_those_datasets(sc
                                       {"key": "team", "value": "data-platform", "source": "AWS"}]
     assert "glue.job export-enrollments" in facets["documentation"]["description"]
     assert "facets" not in event["run"]  # everything it moves has a name
+
+
+def test_what_runs_without_end_is_a_streaming_job_and_the_rest_batch(scan: Scan, events: list[dict[str, Any]]) -> None:
+    kinds = {node.id: node.kind for node in scan.nodes}
+    types = {event["job"]["name"]: event["job"]["facets"]["jobType"]["processingType"] for event in events}
+    streaming = {job for job, processing in types.items() if processing == "STREAMING"}
+    assert streaming == {job for job in types if kinds[job] in ("firehose.delivery_stream", "pipes.pipe")}
+    assert {kinds[job] for job in streaming} == {"pipes.pipe"}  # the demo's one; its delivery stream is storage
+    glue_job = next(node for node in scan.nodes if node.kind == "glue.job")
+    assert processing_type(glue_job) == "BATCH"
+    streaming_job = replace(glue_job, attributes={**glue_job.attributes, "command": "gluestreaming"})
+    assert processing_type(streaming_job) == "STREAMING"
 
 
 def test_a_location_holding_a_catalogue_table_names_the_table_as_its_symlink(events: list[dict[str, Any]]) -> None:
