@@ -226,8 +226,10 @@ def _event(scan: Scan, flows: _Flows, job: Node, namespace: str, made_by: str) -
         del unresolved[place_id]
     if not inputs and not outputs and not unresolved:
         return None
+    # A batch job's event closes the run the scan saw; a streaming job has no end, so its event says it runs.
+    streaming = processing_type(job) == "STREAMING"
     event: dict[str, Any] = {
-        "eventType": "COMPLETE",
+        "eventType": "RUNNING" if streaming else "COMPLETE",
         "eventTime": scan.finished_at or scan.started_at,
         "run": {"runId": run_id(scan.id, job.id)},
         "job": {"namespace": namespace, "name": job.id, "facets": _job_facets(scan, job, made_by)},
@@ -283,6 +285,7 @@ def _job_facets(scan: Scan, job: Node, made_by: str) -> dict[str, Any]:
 
 
 # What runs without end by its nature: a delivery stream, a pipe polling its source, a Glue streaming job.
+# A delivery stream is a place where data rests (storage) and gets a job only when its tags make it processing.
 _STREAMING_KINDS = frozenset({"firehose.delivery_stream", "pipes.pipe"})
 _STREAMING_GLUE_COMMAND = "gluestreaming"
 

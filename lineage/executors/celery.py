@@ -71,7 +71,10 @@ def make_app(broker: str, result_backend: str = "", redeliver_after: int = DEFAU
         broker_transport_options={"visibility_timeout": redeliver_after,
                                   # look for lost tasks about five times per timeout, not once per 100 s
                                   "unacked_restore_interval": max(1, min(10, redeliver_after // 5)),
-                                  "unacked_restore_throttle": 1},
+                                  "unacked_restore_throttle": 1,
+                                  # the lock a worker takes to look, which a killed worker leaves held until it
+                                  # expires: never longer than a task is left before it is delivered again
+                                  "unacked_mutex_expire": max(1, min(300, redeliver_after))},
     )
     app.task(name=TASK_NAME, bind=True)(worker.read)
     return app

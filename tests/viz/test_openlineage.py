@@ -211,6 +211,9 @@ def test_what_runs_without_end_is_a_streaming_job_and_the_rest_batch(scan: Scan,
     kinds = {node.id: node.kind for node in scan.nodes}
     types = {event["job"]["name"]: event["job"]["facets"]["jobType"]["processingType"] for event in events}
     streaming = {job for job, processing in types.items() if processing == "STREAMING"}
+    # A stream has no end: its event says it runs; a batch job's closes the run the scan saw.
+    assert {e["job"]["name"] for e in events if e["eventType"] == "RUNNING"} == streaming
+    assert {e["eventType"] for e in events if e["job"]["name"] not in streaming} == {"COMPLETE"}
     assert streaming == {job for job in types if kinds[job] in ("firehose.delivery_stream", "pipes.pipe")}
     assert {kinds[job] for job in streaming} == {"pipes.pipe"}  # the demo's one; its delivery stream is storage
     glue_job = next(node for node in scan.nodes if node.kind == "glue.job")
