@@ -31,9 +31,13 @@ import yaml
 from collectors import apigateway
 from lineage.model import Facts, Node
 from templates.document import definition_beside
+from templates.intrinsics import is_determined
 from templates.naming import stand_in_name
 from templates.services.common import is_true, list_of, mapping_of
 from templates.stack import Placed, Stack
+
+# A route as its node's attributes say it: (protocol family, API id, method or route key, path).
+RouteKey = tuple[str, str, str, str]
 
 REST_API, HTTP_API = "AWS::ApiGateway::RestApi", "AWS::ApiGatewayV2::Api"
 TYPES = frozenset({
@@ -204,6 +208,7 @@ class _RestApi:
         self.resources: dict[str, dict[str, Any]] = {root: {"id": root, "path": "/", "resourceMethods": {}}}
         self.authorizers: dict[str, dict[str, Any]] = {}
         self.stages: dict[str, dict[str, Any]] = {}
+        self.undecided: set[RouteKey] = set()  # methods whose authorisation only deployment decides
         if self.document is not None:
             self._imported(self.document)
 
@@ -315,8 +320,9 @@ def _rest_path(resource: Placed, stack: Stack, ids: _Ids, seen: frozenset[str] =
     return None if above is None else f"{above.rstrip('/')}/{part}"
 
 
-def rest_records(stack: Stack) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
-    """(each REST API's record as the collector's get builds it, the defaults each API's node was given)."""
+def rest_records(stack: Stack) -> tuple[list[dict[str, Any]], dict[str, list[str]], set[RouteKey]]:
+    """(each REST API's record as the collector's get builds it, the defaults each API's node was given, the
+    methods whose authorisation only deployment decides)."""
     ids = _Ids(stack)
     apis = {p.name: _RestApi(p, stack) for p in stack.placed.values() if p.type == REST_API}
 
@@ -358,8 +364,9 @@ def rest_records(stack: Stack) -> tuple[list[dict[str, Any]], dict[str, list[str
         for name, stage in api.stages.items():
             if (api.placed.name, name) in acls:
                 stage["webAclArn"] = acls[(api.placed.name, name)]
-    return [api.record() for api in apis.values()], {api.placed.id: api.defaults for api in apis.values()
-                                                    if api.defaults}
+    return ([api.record() for api in apis.values()],
+            {api.placed.id: api.defaults for api in apis.values() if api.defaults},
+            {key for api in apis.values() for key in api.undecided})
 
 
 def _read_method(placed: Placed, api: _RestApi, resources: Mapping[str, str], ids: _Ids, stack: Stack) -> None:
@@ -375,6 +382,8 @@ def _read_method(placed: Placed, api: _RestApi, resources: Mapping[str, str], id
                    authorizerId=ids.of(p.get("AuthorizerId")),
                    authorizationScopes=list_of(p.get("AuthorizationScopes")))
     method["apiKeyRequired"] = is_true(p.get("ApiKeyRequired"))
+    if _authorisation_undecided(p):
+        api.undecided.add(("REST", str(api.api.get("id")), verb, path))
     if isinstance(p.get("Integration"), Mapping):
         method["methodIntegration"] = _rest_integration(p["Integration"], openapi=False)
     api.resource_at(path)["resourceMethods"][verb] = method
@@ -399,6 +408,7 @@ class _HttpApi:
         if is_true(properties.get("DisableExecuteApiEndpoint")):
             self.api["DisableExecuteApiEndpoint"] = True
         self.routes: list[dict[str, Any]] = []
+        self.undecided: set[RouteKey] = set()  # routes whose authorisation only deployment decides
         self.integrations: dict[str, dict[str, Any]] = {}
         self.authorizers: dict[str, dict[str, Any]] = {}
         self.stages: dict[str, dict[str, Any]] = {}
@@ -477,8 +487,9 @@ def _http_stage(placed: Placed) -> dict[str, Any]:
                                             ThrottlingRateLimit=defaults.get("ThrottlingRateLimit")))
 
 
-def http_records(stack: Stack) -> list[dict[str, Any]]:
-    """Each HTTP or WebSocket API's record as the collector's get builds it."""
+def http_records(stack: Stack) -> tuple[list[dict[str, Any]], set[RouteKey]]:
+    """(each HTTP or WebSocket API's record as the collector's get builds it, the routes whose authorisation only
+    deployment decides)."""
     ids = _Ids(stack)
     apis = {p.name: _HttpApi(p, stack) for p in stack.placed.values() if p.type == HTTP_API}
 
@@ -520,7 +531,9 @@ def http_records(stack: Stack) -> list[dict[str, Any]]:
                                     AuthorizerId=ids.of(p.get("AuthorizerId")),
                                     ApiKeyRequired=is_true(p.get("ApiKeyRequired")) or None,
                                     AuthorizationScopes=list_of(p.get("AuthorizationScopes")), Target=target))
-    return [api.record() for api in apis.values()]
+            if _authorisation_undecided(p):
+                api.undecided.add(("HTTP", str(api.api.get("ApiId")), str(p.get("RouteKey")), ""))
+    return [api.record() for api in apis.values()], {key for api in apis.values() for key in api.undecided}
 
 
 # --- custom domain names ---------------------------------------------------------------------------------------
@@ -576,10 +589,36 @@ def _with_defaults(node: Node, defaults: Mapping[str, list[str]]) -> Node:
     return replace(node, attributes={**node.attributes, "aws_defaults": sorted(defaults[node.id])})
 
 
+def _authorisation_undecided(properties: Mapping[str, Any]) -> bool:
+    """Whether a method's or route's authorisation is left to a value only deployment knows (an `!If` on a
+    condition nobody can decide, a parameter nobody gave)."""
+    return any(key in properties and not is_determined(properties[key])
+               for key in ("AuthorizationType", "ApiKeyRequired"))
+
+
+def _route_key(node: Node) -> RouteKey:
+    attributes = node.attributes
+    if attributes.get("protocol") == "REST":
+        return ("REST", str(attributes.get("api_id")), str(attributes.get("method")), str(attributes.get("path")))
+    return ("HTTP", str(attributes.get("api_id")), str(attributes.get("route_key")), "")
+
+
+def _authorisation_unread(node: Node, undecided: set[RouteKey]) -> Node:
+    """A route whose authorisation only deployment decides: unread, so that no rule judges a guess."""
+    if not undecided or _route_key(node) not in undecided:
+        return node
+    attributes = {k: v for k, v in node.attributes.items() if k not in ("auth_type", "api_key_required")}
+    attributes["unread"] = sorted({*node.attributes.get("unread", ()), "authorization"})
+    return replace(node, attributes=attributes)
+
+
 def facts(stack: Stack) -> Facts:
     if not any(p.type in TYPES for p in stack.placed.values()):
         return Facts()
-    rest, defaults = rest_records(stack)
-    raw = {"RestApis": rest, "HttpApis": http_records(stack), "Domains": domain_records(stack)}
+    rest, defaults, rest_undecided = rest_records(stack)
+    http, http_undecided = http_records(stack)
+    raw = {"RestApis": rest, "HttpApis": http, "Domains": domain_records(stack)}
     found = apigateway.transform_apigateway(raw, stack.account, stack.region)
-    return Facts(tuple(_with_defaults(node, defaults) for node in found.nodes), found.edges, found.gaps)
+    undecided = rest_undecided | http_undecided
+    return Facts(tuple(_authorisation_unread(_with_defaults(node, defaults), undecided) for node in found.nodes),
+                 found.edges, found.gaps)

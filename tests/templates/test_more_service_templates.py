@@ -273,6 +273,40 @@ def test_an_http_route_puts_on_its_stream_behind_its_authoriser_at_its_domain(tm
     assert ("apigateway.route_without_authorization", route.id) not in findings(scan)
 
 
+# The course list's key and the click route's authoriser left to a parameter: `yes`, `no`, or nobody says.
+UNDECIDED_AUTHORISATION = REST_AND_HTTP.replace(
+    "Resources:\n", "  KeyForCourses: {Type: String}\n"
+    "Conditions:\n  CoursesNeedKey: !Equals [!Ref KeyForCourses, \"yes\"]\nResources:\n", 1).replace(
+    "      HttpMethod: GET\n      AuthorizationType: NONE\n",
+    "      HttpMethod: GET\n      AuthorizationType: NONE\n      ApiKeyRequired: !If [CoursesNeedKey, true, false]\n",
+    1).replace("      AuthorizationType: JWT\n      AuthorizerId: !Ref StudentsTokens\n",
+               "      AuthorizationType: !If [CoursesNeedKey, JWT, NONE]\n      AuthorizerId: !Ref StudentsTokens\n", 1)
+
+
+def test_authorisation_only_deployment_decides_is_unread_never_judged(tmp_path: Path) -> None:
+    assert UNDECIDED_AUTHORISATION.count("CoursesNeedKey") == 3  # every edit above took
+    courses, clicks = f"{PLATFORM_API}/*/GET/courses", f"{EVENTS_API}/*/POST/clicks"
+    open_route = "apigateway.route_without_authorization"
+
+    undecided = read(tmp_path, UNDECIDED_AUTHORISATION, "api.yaml")
+    for route in (courses, clicks):
+        attributes = nodes_by_id(undecided)[route].attributes
+        assert "authorization" in attributes["unread"] and "auth_type" not in attributes
+        assert (open_route, route) not in findings(undecided)
+    assert (open_route, f"{PLATFORM_API}/*/OPTIONS/courses") not in findings(undecided)  # decided, as before
+
+    def given(answer: str) -> Placement:
+        return Placement(ACCOUNT, REGION, parameters={"KeyForCourses": answer})
+
+    keyless = read(tmp_path, UNDECIDED_AUTHORISATION, "api.yaml", given("no"))
+    assert nodes_by_id(keyless)[courses].attributes["api_key_required"] is False
+    assert {(open_route, courses), (open_route, clicks)} <= findings(keyless)
+    keyed = read(tmp_path, UNDECIDED_AUTHORISATION, "api.yaml", given("yes"))
+    assert nodes_by_id(keyed)[courses].attributes["api_key_required"] is True
+    assert nodes_by_id(keyed)[clicks].attributes["auth_type"] == "JWT"
+    assert not {(open_route, courses), (open_route, clicks)} & findings(keyed)
+
+
 def test_a_rest_api_that_names_no_endpoint_type_is_edge_as_aws_makes_it(tmp_path: Path) -> None:
     body = REST_AND_HTTP.replace("      EndpointConfiguration: {Types: [REGIONAL]}\n", "")
     api = nodes_by_id(read(tmp_path, body, "api.yaml"))[PLATFORM_API]
