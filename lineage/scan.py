@@ -69,11 +69,14 @@ class ScanOptions:
 
 
 def new_scan_id(now: datetime) -> str:
-    """Sortable by time, unique without coordination."""
-    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+    """Sortable by time, to the microsecond, and unique without coordination: the second, then the microsecond in
+    five hex digits and one random one. Stores order scans by their start, kept to the second, then by id: two
+    scans started within one second keep the order they started in."""
+    return f"{now:%Y%m%dT%H%M%SZ}-{now.microsecond:05x}{secrets.token_hex(1)[0]}"
 
 
 def now_utc() -> datetime:
+    """Now, to the second: the precision a scan's times are kept and shown in."""
     return datetime.now(UTC).replace(microsecond=0)
 
 
@@ -333,8 +336,9 @@ def _close(executor: Executor) -> None:
 
 def run_scan(options: ScanOptions, progress: Progress | None = None, session: Any | None = None,
              scan_id: str | None = None, started: datetime | None = None) -> tuple[Scan, Graph]:
-    started = started or now_utc()
-    scan_id = scan_id or new_scan_id(started)
+    moment = started or datetime.now(UTC)
+    started = moment.replace(microsecond=0)
+    scan_id = scan_id or new_scan_id(moment)
     session = session or boto3.Session(profile_name=options.profile)
     # On Celery the workers bound their own calls; here, a semaphore per account and region bounds this process's.
     limiter = ThreadLimiter(options.max_per_account) if options.max_per_account and options.executor is None else None
@@ -400,8 +404,9 @@ def scan_and_store(options: ScanOptions, engine: Any, progress: Progress | None 
     """Record the scan as running, run it, and write it whole; whatever stops it, it ends `failed`,
     with the reason and where it arose kept in its record."""
     session = session or boto3.Session(profile_name=options.profile)
-    started = now_utc()
-    scan_id = new_scan_id(started)
+    moment = datetime.now(UTC)
+    started = moment.replace(microsecond=0)
+    scan_id = new_scan_id(moment)
     target = target_key(options, session)
     try:
         begin_scan(engine, scan_id, started.isoformat(), target)

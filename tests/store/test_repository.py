@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lineage.model import (
     Category,
@@ -17,7 +21,8 @@ from lineage.model import (
     Severity,
     Stage,
 )
-from store.repository import StoreError, delete_scans, list_scans, load_scan, open_store, save_scan
+from lineage.scan import new_scan_id
+from store.repository import StoreError, delete_scans, latest_scan_ids, list_scans, load_scan, open_store, save_scan
 
 
 def sample_scan(scan_id: str = "20260101T000000Z-aaaaaa", started: str = "2026-01-01T00:00:00+00:00") -> Scan:
@@ -80,3 +85,22 @@ def test_unknown_scan_and_empty_store_and_bad_url_are_store_errors(tmp_path) -> 
         open_store("nosuchdialect://x")
     with pytest.raises(StoreError, match="cannot open database"):
         open_store(f"sqlite:///{tmp_path}/missing-dir/x.db")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 999_999), min_size=2, max_size=6, unique=True))
+def test_ids_of_scans_started_in_one_second_sort_as_they_started(microseconds: list[int]) -> None:
+    second = datetime(2026, 3, 1, 9, 0, 0, tzinfo=UTC)
+    ids = [new_scan_id(second.replace(microsecond=m)) for m in sorted(microseconds)]
+    assert sorted(ids) == ids and len(set(ids)) == len(ids)
+    assert all(i.startswith("20260301T090000Z-") for i in ids)
+
+
+def test_the_latest_of_scans_started_in_one_second_is_the_last_started(database_url) -> None:
+    engine = open_store(database_url)
+    started = datetime(2026, 3, 1, 9, 0, 0, tzinfo=UTC)
+    ids = [new_scan_id(started.replace(microsecond=m)) for m in (5, 40_000, 999_999)]
+    for scan_id in reversed(ids):  # written in another order than they started in
+        save_scan(engine, sample_scan(scan_id, started.isoformat()))
+    assert latest_scan_ids(engine, 3) == list(reversed(ids))
+    assert load_scan(engine).id == ids[-1]
