@@ -51,7 +51,8 @@ _FACET_VERSIONS = {
 }
 
 # Run ids: UUID 5 of the scan and the job under this namespace (uuid5 of the package's name), so that the same
-# scan gives the same ids everywhere and two scans never share one.
+# scan gives the same ids everywhere and two scans never share one — except a streaming job's: its one run goes on
+# from scan to scan, and each scan's event tells how it runs now.
 _RUN_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, f"pkg:pypi/{PACKAGE}")
 
 # What each kind of place is, in the words of the DatasetType facet ("TABLE|VIEW|FILE|TOPIC|STREAM|…"); a kind not
@@ -137,6 +138,10 @@ def job_namespace(node: Node) -> str:
 
 def run_id(scan_id: str, job_id: str) -> str:
     return str(uuid.uuid5(_RUN_NAMESPACE, f"{scan_id}\n{job_id}"))
+
+
+def streaming_run_id(job_id: str) -> str:
+    return str(uuid.uuid5(_RUN_NAMESPACE, f"streaming\n{job_id}"))
 
 
 # --- the events ---------------------------------------------------------------------------------------------
@@ -231,7 +236,7 @@ def _event(scan: Scan, flows: _Flows, job: Node, namespace: str, made_by: str) -
     event: dict[str, Any] = {
         "eventType": "RUNNING" if streaming else "COMPLETE",
         "eventTime": scan.finished_at or scan.started_at,
-        "run": {"runId": run_id(scan.id, job.id)},
+        "run": {"runId": streaming_run_id(job.id) if streaming else run_id(scan.id, job.id)},
         "job": {"namespace": namespace, "name": job.id, "facets": _job_facets(scan, job, made_by)},
         "inputs": [_dataset(flows, named, inputs[named], made_by) for named in sorted(inputs)],
         "outputs": [_dataset(flows, named, outputs[named], made_by) for named in sorted(outputs)],

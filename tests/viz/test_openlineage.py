@@ -214,6 +214,11 @@ def test_what_runs_without_end_is_a_streaming_job_and_the_rest_batch(scan: Scan,
     # A stream has no end: its event says it runs; a batch job's closes the run the scan saw.
     assert {e["job"]["name"] for e in events if e["eventType"] == "RUNNING"} == streaming
     assert {e["eventType"] for e in events if e["job"]["name"] not in streaming} == {"COMPLETE"}
+    # A stream's one run goes on from scan to scan; a batch job's run is the scan's own.
+    later = run_events(replace(scan, id="20990101T000000Z-000000"))
+    runs = {e["job"]["name"]: e["run"]["runId"] for e in events}
+    later_runs = {e["job"]["name"]: e["run"]["runId"] for e in later}
+    assert {job for job in runs if runs[job] == later_runs[job]} == streaming
     assert streaming == {job for job in types if kinds[job] in ("firehose.delivery_stream", "pipes.pipe")}
     assert {kinds[job] for job in streaming} == {"pipes.pipe"}  # the demo's one; its delivery stream is storage
     glue_job = next(node for node in scan.nodes if node.kind == "glue.job")
@@ -307,11 +312,12 @@ def test_the_same_scan_gives_the_same_events_whatever_the_order(scan: Scan, even
     shuffled = replace(scan, nodes=tuple(reversed(scan.nodes)), edges=tuple(reversed(scan.edges)))
     assert json_lines(run_events(shuffled)) == json_lines(events)
     namespace = uuid.uuid5(uuid.NAMESPACE_URL, "pkg:pypi/aws-lineage")
-    for event in events:
+    batch = [e for e in events if e["job"]["facets"]["jobType"]["processingType"] == "BATCH"]
+    for event in batch:
         assert event["run"]["runId"] == str(uuid.uuid5(namespace, f"{scan.id}\n{event['job']['name']}"))
     assert len({e["run"]["runId"] for e in events}) == len(events)
     later = run_events(replace(scan, id="20261201T000000Z-000000"))
-    assert not {e["run"]["runId"] for e in later} & {e["run"]["runId"] for e in events}
+    assert not {e["run"]["runId"] for e in later} & {e["run"]["runId"] for e in batch}
 
 
 def test_a_namespace_given_names_every_job(scan: Scan) -> None:
