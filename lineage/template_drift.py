@@ -281,6 +281,15 @@ def _inside_each_other(ours: Mapping[Flow, set[str]], theirs: Mapping[Flow, set[
     return left, right
 
 
+def where_described(templates: Scan, account: Scan, stacks: Mapping[str, str] | None = None
+                    ) -> dict[str, Mapping[str, Any]]:
+    """Each resource of the account's scan that a template describes → where: the file, line and logical id of the
+    template resource matched to it (as drift matches them)."""
+    ours = defined(templates)
+    matched = match(ours, {n.id: n for n in account.nodes}, stacks or {})
+    return {live: _source(ours[template_id]) for template_id, live in matched.items()}
+
+
 def template_drift(templates: Scan, account: Scan, template_paths: Iterable[str] = (),
                    stacks: Mapping[str, str] | None = None, definable: Iterable[str] = (),
                    read_when_named: Iterable[str] = ()) -> TemplateDrift:

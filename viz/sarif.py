@@ -64,11 +64,14 @@ def _rule_descriptor(rule: Any) -> dict[str, Any]:
     }
 
 
-def template_sources(scan: Scan) -> dict[str, Mapping[str, Any]]:
-    """Where in a template each node is defined: its own `template` attribute; for a place inside a resource, such
-    as an S3 path in a bucket, that of the resource it is part of; for a place the templates only name, that of
-    the first resource (by id) whose flow names it."""
-    own = {n.id: n.attributes["template"] for n in scan.nodes if isinstance(n.attributes.get("template"), Mapping)}
+def template_sources(scan: Scan, described: Mapping[str, Mapping[str, Any]] | None = None
+                     ) -> dict[str, Mapping[str, Any]]:
+    """Where in a template each node is defined: its own `template` attribute, or where `described` says (the
+    resources of a scan of the account that templates describe); for a place inside a resource, such as an S3 path
+    in a bucket, that of the resource it is part of; for a place the templates only name, that of the first
+    resource (by id) whose flow names it."""
+    own = {**(described or {}), **{n.id: n.attributes["template"] for n in scan.nodes
+                                   if isinstance(n.attributes.get("template"), Mapping)}}
     parent = {e.source: e.target for e in scan.edges if e.kind is EdgeKind.PART_OF}
     sources: dict[str, Mapping[str, Any]] = {}
     for node in scan.nodes:
@@ -102,11 +105,13 @@ def _location(finding: Finding, node: Node | None, source: Mapping[str, Any] | N
     return location
 
 
-def sarif_log(scan: Scan, rules: Iterable[Any], findings: Iterable[Finding] | None = None) -> dict[str, Any]:
-    """One SARIF log with one run: the rules that produced findings, and a result per finding."""
+def sarif_log(scan: Scan, rules: Iterable[Any], findings: Iterable[Finding] | None = None,
+              described: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
+    """One SARIF log with one run: the rules that produced findings, and a result per finding; `described` says
+    where templates describe the resources of a scan of the account (`lineage.template_drift.where_described`)."""
     selected = list(scan.findings if findings is None else findings)
     nodes = {node.id: node for node in scan.nodes}
-    sources = template_sources(scan)
+    sources = template_sources(scan, described)
     by_id = {rule.id: rule for rule in rules}
     descriptors: list[dict[str, Any]] = []
     index: dict[str, int] = {}

@@ -10,7 +10,9 @@ rich never parses, with each control character made a visible escape.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.table import Table
@@ -59,12 +61,12 @@ def emit(text: str, output: Path | None, mode: int) -> None:
     say_written(output, replaced)
 
 
-def sarif_text(scan: Scan, findings: list[Finding]) -> str:
+def sarif_text(scan: Scan, findings: list[Finding], described: Mapping[str, Mapping[str, Any]] | None = None) -> str:
     """The findings as a SARIF 2.1.0 log, each rule that found one described beside them."""
     from lineage.rules import all_rules
     from viz.sarif import sarif_log
 
-    return json.dumps(sarif_log(scan, all_rules(), findings), indent=2) + "\n"
+    return json.dumps(sarif_log(scan, all_rules(), findings, described), indent=2) + "\n"
 
 
 def at_or_above(findings: tuple[Finding, ...] | list[Finding], severity: str | None) -> list[Finding]:

@@ -7,9 +7,17 @@ from pathlib import Path
 
 import click
 
-from lineage.cli.app import cli, console, db_option, fail, load_or_fail, node_named, scan_option
+from lineage.cli.app import cli, console, db_option, errors, fail, load_or_fail, node_named, scan_option
 from lineage.cli.printing import add_row, at_or_above, emit, plain, sarif_text, text_table
 from lineage.cli.scanning import read_tag_policy, tag_policy_option
+from lineage.cli.templates import (
+    described_in,
+    findings_report,
+    parameters_option,
+    stack_name_option,
+    template_paths_option,
+    where_defined,
+)
 from lineage.model import Severity
 
 
@@ -25,33 +33,60 @@ from lineage.model import Severity
 @click.option("--fail-on", type=click.Choice([s.value for s in Severity]), metavar="SEVERITY",
               help="Exit with code 1 when the scan has a finding of this severity or above (for CI).")
 @tag_policy_option
+@template_paths_option
+@parameters_option
+@stack_name_option
+@click.option("--described-only", is_flag=True,
+              help="Only the findings on resources a template describes: each has a file, as GitHub's code "
+                   "scanning requires of every result it accepts.")
 def findings(db: str, scan_id: str | None, as_json: bool, fmt: str, output: Path | None, severity: str | None,
-             fail_on: str | None, tag_policy_file: Path | None) -> None:
-    """The findings of a scan, most severe first; with --tag-policy, judged against that policy's tags too."""
+             fail_on: str | None, tag_policy_file: Path | None, template_paths: tuple[Path, ...],
+             parameters_file: Path | None, stack_name: str | None, described_only: bool) -> None:
+    """The findings of a scan, most severe first; with --tag-policy, judged against that policy's tags too; with
+    --template, each pointing at where the templates describe its resource."""
     from lineage.cli.app import stop
     from lineage.files import PRIVATE
+    from viz.sarif import template_sources
 
     if as_json and fmt not in ("text", "json"):
         fail("--json is --format json: give one of them")
     fmt = "json" if as_json else fmt
     if output is not None and fmt == "text":
         fail("--output writes JSON or SARIF: add --format json or --format sarif")
+    if (parameters_file or stack_name) and not template_paths:
+        fail("--parameters and --stack-name are the templates': give --template too")
     policy = read_tag_policy(tag_policy_file)
     result = load_or_fail(db, scan_id)
     if policy is not None:
         from lineage.tag_policy import with_tag_findings
 
         result = with_tag_findings(result, policy)
+    described = described_in(template_paths, parameters_file, stack_name, result) if template_paths else None
+    sources = template_sources(result, described)
     selected = at_or_above(result.findings, severity)
+    if described_only:
+        selected = [f for f in selected if f.node in sources]
     if fmt == "text":
-        listing = text_table(f"Findings of scan {result.id}", ("severity", "rule", "node", "message"))
+        where = ("where",) if sources else ()
+        listing = text_table(f"Findings of scan {result.id}", ("severity", "rule", *where, "node", "message"))
         for finding in selected:
-            add_row(listing, finding.severity.value, finding.rule, finding.node, finding.message)
+            place = (where_defined(sources.get(finding.node)),) if sources else ()
+            add_row(listing, finding.severity.value, finding.rule, *place, finding.node, finding.message)
         console.print(listing)
+    elif sources:
+        emit(findings_report(result, selected, fmt, described), output, PRIVATE)
     else:
         text = sarif_text(result, selected) if fmt == "sarif" else json.dumps(
             [f.to_dict() for f in selected], indent=2) + "\n"
         emit(text, output, PRIVATE)
+    unplaced = sum(f.node not in sources for f in selected)
+    if fmt == "sarif" and unplaced:
+        errors.print(plain(
+            f"warning: {unplaced} of {len(selected)} result(s) name no file, only the resource: GitHub's code scanning "
+            "refuses a SARIF file holding any such result. " + (
+                "--described-only leaves them out." if template_paths else
+                "--template PATH… points those its templates describe at their file and line; --described-only "
+                "leaves the others out.")), soft_wrap=True)
     if fail_on is not None:
         failing = at_or_above(result.findings, fail_on)
         if failing:

@@ -63,14 +63,16 @@ def _where(sources: Mapping[str, Mapping[str, Any]], finding: Finding) -> str:
     return where_defined(sources.get(finding.node))
 
 
-def findings_report(scan: Scan, findings: list[Finding], fmt: str) -> str:
-    """The findings as text for a terminal, JSON, or SARIF."""
+def findings_report(scan: Scan, findings: list[Finding], fmt: str,
+                    described: Mapping[str, Mapping[str, Any]] | None = None) -> str:
+    """The findings as JSON or SARIF, each with the template file and line of its resource where known; `described`
+    says where templates describe the resources of a scan of the account."""
     if fmt == "sarif":
-        return sarif_text(scan, findings)
+        return sarif_text(scan, findings, described)
     if fmt == "json":
         from viz.sarif import template_sources
 
-        sources = template_sources(scan)
+        sources = template_sources(scan, described)
         return json.dumps([{**f.to_dict(), "location": _where(sources, f)} for f in findings], indent=2) + "\n"
     raise ValueError(fmt)
 
@@ -170,15 +172,58 @@ def _print_text(scan: Scan, findings: list[Finding], templates: int) -> None:
     console.print(table)
 
 
+def placed_templates(paths: tuple[Path, ...], parameters_file: Path | None, stack_name: str | None,
+                     account_scan: Scan) -> tuple[Scan, list[str], dict[str, str]]:
+    """The templates read as a scan placed in the account and region `account_scan` read (the first of each), the
+    paths they were read from, and the stack each was deployed as, where known. A template that cannot be read is
+    one line and exit 2."""
+    from lineage.template_scan import read_templates, scan_templates
+    from templates.document import TemplateError
+    from templates.stack import Placement
+
+    parameters = read_parameters(parameters_file) if parameters_file else {}
+    try:
+        templates = read_templates(paths)
+    except TemplateError as error:
+        fail(str(error))
+    if len(account_scan.accounts) > 1 or len(account_scan.regions) > 1:
+        errors.print(plain(f"warning: scan {account_scan.id} read {len(account_scan.accounts)} account(s) and "
+                           f"{len(account_scan.regions)} region(s); the templates are placed in the first of each"))
+    placement = Placement(account_scan.accounts[0] if account_scan.accounts else "",
+                          account_scan.regions[0] if account_scan.regions else "", stack_name or "", parameters)
+    defined = scan_templates(templates, placement).scan
+    stacks = {t.name: (stack_name or t.stack) for t in templates if stack_name or t.stack}
+    return defined, [t.path for t in templates], stacks
+
+
+def described_in(paths: tuple[Path, ...], parameters_file: Path | None, stack_name: str | None,
+                 account_scan: Scan) -> dict[str, Mapping[str, Any]]:
+    """Each resource of `account_scan` the templates describe → where (file, line, logical id)."""
+    from lineage.template_drift import where_described
+
+    defined, _, stacks = placed_templates(paths, parameters_file, stack_name, account_scan)
+    return where_described(defined, account_scan, stacks)
+
+
+template_paths_option = click.option(
+    "--template", "template_paths", multiple=True, type=click.Path(path_type=Path), metavar="PATH",
+    help="The templates the scanned resources were deployed from (a file, a folder or a CDK cloud assembly; "
+         "repeat for more): each finding on a resource they describe points at its file and line.")
+parameters_option = click.option(
+    "--parameters", "parameters_file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+    help="Parameter values the templates were deployed with.")
+stack_name_option = click.option(
+    "--stack-name", metavar="NAME", help="The stack the templates were deployed as: matches the names "
+                                         "CloudFormation chose for resources the templates leave unnamed.")
+
+
 @cli.command()
 @click.option("--template", "paths", multiple=True, required=True, type=click.Path(path_type=Path), metavar="PATH",
               help="A template, a folder of templates or a CDK cloud assembly; repeat for more.")
 @db_option
 @scan_option
-@click.option("--parameters", "parameters_file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="Parameter values the templates were deployed with.")
-@click.option("--stack-name", metavar="NAME", help="The stack the templates were deployed as: matches the names "
-                                                   "CloudFormation chose for resources the templates leave unnamed.")
+@parameters_option
+@stack_name_option
 @click.option("--json", "as_json", is_flag=True, help="Print the drift as JSON.")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), metavar="SEVERITY",
               help="Exit 1 when drift of this severity or above is found: high for protection weaker in the "
@@ -189,31 +234,17 @@ def drift(paths: tuple[Path, ...], db: str, scan_id: str | None, parameters_file
     what differs where it matters, against a stored scan (the latest by default)."""
     from collectors import iam, kms
     from lineage.template_drift import template_drift
-    from lineage.template_scan import read_templates, scan_templates
-    from templates.document import TemplateError
     from templates.naming import SHAPES
-    from templates.stack import Placement
 
-    parameters = read_parameters(parameters_file) if parameters_file else {}
-    try:
-        templates = read_templates(paths)
-    except TemplateError as error:
-        fail(str(error))
     account_scan = load_or_fail(db, scan_id)
-    if len(account_scan.accounts) > 1 or len(account_scan.regions) > 1:
-        errors.print(plain(f"warning: scan {account_scan.id} read {len(account_scan.accounts)} account(s) and "
-                           f"{len(account_scan.regions)} region(s); the templates are placed in the first of each"))
-    placement = Placement(account_scan.accounts[0] if account_scan.accounts else "",
-                          account_scan.regions[0] if account_scan.regions else "", stack_name or "", parameters)
-    defined = scan_templates(templates, placement).scan
-    stacks = {t.name: (stack_name or t.stack) for t in templates if stack_name or t.stack}
+    defined, template_paths, stacks = placed_templates(paths, parameters_file, stack_name, account_scan)
     # KMS keys and IAM roles are listed by no collector: a scan reads those other resources name.
-    result = template_drift(defined, account_scan, [t.path for t in templates], stacks,
+    result = template_drift(defined, account_scan, template_paths, stacks,
                             {shape.kind for shape in SHAPES.values()}, {kms.KIND, iam.KIND})
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, default=str))
     else:
-        _print_drift(result, len(templates))
+        _print_drift(result, len(template_paths))
     if fail_on is not None and result.at_least(Severity(fail_on)):
         stop(f"{len(result.at_least(Severity(fail_on)))} drift item(s) of severity {fail_on} or above")
 
