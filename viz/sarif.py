@@ -68,8 +68,9 @@ def template_sources(scan: Scan, described: Mapping[str, Mapping[str, Any]] | No
                      ) -> dict[str, Mapping[str, Any]]:
     """Where in a template each node is defined: its own `template` attribute, or where `described` says (the
     resources of a scan of the account that templates describe); for a place inside a resource, such as an S3 path
-    in a bucket, that of the resource it is part of; for a place the templates only name, that of the first
-    resource (by id) whose flow names it."""
+    in a bucket, that of the resource it is part of; for a place the templates only name (one no scan read), that
+    of the first resource (by id) whose flow names it. A resource the scan read that no template describes (made by
+    hand) has none: pointing it at another resource's line would send its fix to the wrong place."""
     own = {**(described or {}), **{n.id: n.attributes["template"] for n in scan.nodes
                                    if isinstance(n.attributes.get("template"), Mapping)}}
     parent = {e.source: e.target for e in scan.edges if e.kind is EdgeKind.PART_OF}
@@ -82,11 +83,12 @@ def template_sources(scan: Scan, described: Mapping[str, Mapping[str, Any]] | No
             current = parent.get(current)
         if current is not None and current in own:
             sources[node.id] = own[current]
+    read = {n.id for n in scan.nodes if n.observed}
     named_by: dict[str, str] = {}
     for edge in sorted(scan.edges, key=lambda e: (e.source, e.target)):
         if edge.kind.is_flow:
             for end, other in ((edge.target, edge.source), (edge.source, edge.target)):
-                if end not in sources and other in sources:
+                if end not in sources and end not in read and other in sources:
                     named_by.setdefault(end, other)
     return {**sources, **{node: sources[other] for node, other in named_by.items()}}
 

@@ -31,7 +31,8 @@ from lineage.model import Severity
               help="Write the findings (JSON or SARIF) to this file instead of standard output.")
 @click.option("--severity", type=click.Choice([s.value for s in Severity]), help="Only this severity and above.")
 @click.option("--fail-on", type=click.Choice([s.value for s in Severity]), metavar="SEVERITY",
-              help="Exit with code 1 when the scan has a finding of this severity or above (for CI).")
+              help="Exit with code 1 when the scan has a finding of this severity or above (for CI), whether or "
+                   "not --severity or --described-only leave it out of the output.")
 @tag_policy_option
 @template_paths_option
 @parameters_option
@@ -63,6 +64,14 @@ def findings(db: str, scan_id: str | None, as_json: bool, fmt: str, output: Path
         result = with_tag_findings(result, policy)
     described = described_in(template_paths, parameters_file, stack_name, result) if template_paths else None
     sources = template_sources(result, described)
+    if described_only and not sources:
+        # An empty output would read as "every alert fixed" to a code-scanning tool: refused, not written.
+        fail("--described-only keeps the findings on resources a template describes: give --template PATH…"
+             if not template_paths else f"the templates describe no resource of scan {result.id} (check the "
+             "paths, --stack-name and --parameters): --described-only would leave nothing")
+    if template_paths and not described:
+        errors.print(plain(f"warning: the templates describe no resource of scan {result.id} (check the paths, "
+                           "--stack-name and --parameters)"), soft_wrap=True)
     selected = at_or_above(result.findings, severity)
     if described_only:
         selected = [f for f in selected if f.node in sources]
@@ -73,7 +82,7 @@ def findings(db: str, scan_id: str | None, as_json: bool, fmt: str, output: Path
             place = (where_defined(sources.get(finding.node)),) if sources else ()
             add_row(listing, finding.severity.value, finding.rule, *place, finding.node, finding.message)
         console.print(listing)
-    elif sources:
+    elif sources or template_paths:
         emit(findings_report(result, selected, fmt, described), output, PRIVATE)
     else:
         text = sarif_text(result, selected) if fmt == "sarif" else json.dumps(
@@ -90,7 +99,10 @@ def findings(db: str, scan_id: str | None, as_json: bool, fmt: str, output: Path
     if fail_on is not None:
         failing = at_or_above(result.findings, fail_on)
         if failing:
-            stop(f"{len(failing)} finding(s) of severity {fail_on} or above in scan {result.id}")
+            shown = {f.id for f in selected}
+            left_out = sum(f.id not in shown for f in failing)
+            stop(f"{len(failing)} finding(s) of severity {fail_on} or above in scan {result.id}"
+                 + (f", {left_out} of them not in this output" if left_out else ""))
 
 
 @cli.command()

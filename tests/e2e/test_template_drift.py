@@ -178,10 +178,12 @@ def test_findings_of_the_account_point_at_the_templates_that_describe_their_reso
         location for node, location in by_node.items() if node.startswith("arn:aws:s3:::orders-scratch-"))
     assert landing["physicalLocation"] == {"artifactLocation": {"uri": "orders.yaml"}, "region": {"startLine": 2}}
     assert scratch["physicalLocation"]["region"] == {"startLine": 11}  # named by CloudFormation, found all the same
-    # Made by hand, or the account's own (the catalogue's settings): no template describes them.
+    # Made by hand, or the account's own (the catalogue's settings, the default bus): no template describes them —
+    # the bus not even though the templates' rule sits on it, as its fix is not at the rule's line.
     unplaced = [r for r in log["runs"][0]["results"] if "physicalLocation" not in r["locations"][0]]
-    assert {r["properties"]["node"] for r in unplaced} == {"arn:aws:s3:::orders-adhoc-export",
-                                                           f"arn:aws:glue:{REGION}:123456789012:catalog"}
+    assert {r["properties"]["node"] for r in unplaced} == {
+        "arn:aws:s3:::orders-adhoc-export", f"arn:aws:glue:{REGION}:123456789012:catalog",
+        f"arn:aws:events:{REGION}:123456789012:event-bus/default"}
     results = log["runs"][0]["results"]
     assert len(results) > len(unplaced)
     assert f"warning: {len(unplaced)} of {len(results)} result(s) name no file" in " ".join(placed.stderr.split())
@@ -195,5 +197,21 @@ def test_findings_of_the_account_point_at_the_templates_that_describe_their_reso
     as_json = json.loads(lineage("findings", "--db", str(database), "--format", "json", *templates,
                                  cwd=template.parent).stdout)
     assert {f["location"] for f in as_json if f["node"] == "arn:aws:s3:::orders-landing"} == {f"{template}:2"}
+    # Gating on the whole scan, and saying how much of it the output leaves out.
+    gated = lineage("findings", "--db", str(database), "--format", "sarif", "--described-only", "--fail-on", "low",
+                    *templates, cwd=template.parent)
+    assert gated.returncode == 1
+    assert f"{len(unplaced)} of them not in this output" in " ".join(gated.stderr.split())
+    # Nothing a CI step could mistake for "every alert fixed": no templates, or templates that describe nothing.
     refused = lineage("findings", "--db", str(database), "--stack-name", STACK)
     assert refused.returncode == 2 and "give --template too" in refused.stderr
+    alone_only = lineage("findings", "--db", str(database), "--format", "sarif", "--described-only")
+    assert alone_only.returncode == 2 and "--template" in alone_only.stderr and alone_only.stdout == ""
+    other = template.parent / "other.yaml"
+    other.write_text("Resources:\n  Elsewhere:\n    Type: AWS::SQS::Queue\n    Properties: {QueueName: nowhere}\n")
+    nothing = lineage("findings", "--db", str(database), "--format", "sarif", "--described-only", "--template",
+                      str(other))
+    assert nothing.returncode == 2 and "describe no resource" in nothing.stderr and nothing.stdout == ""
+    unmatched = lineage("findings", "--db", str(database), "--format", "json", "--template", str(other))
+    assert unmatched.returncode == 0 and "describe no resource" in unmatched.stderr
+    assert {f["location"] for f in json.loads(unmatched.stdout)} == {""}  # the key is there, with nothing in it
