@@ -71,6 +71,7 @@ class Stack:
         self.warnings: list[str] = list(template.warnings)
         self._by_id = {r.logical_id: r for r in template.resources}
         self._names: dict[str, tuple[str, bool] | None] = {}
+        self._arns_resolving: set[str] = set()  # logical ids whose ARN is being worked out
         self.env = Environment(
             parameters=_parameter_values(template, placement, self.warnings),
             pseudo=_pseudo(template, Placement(self.account, self.region, placement.stack_name)),
@@ -115,7 +116,12 @@ class Stack:
         """The ARN under `name`, from the few properties an ARN needs besides it (a rule's bus, a table's
         database, a role's path, an alias's function)."""
         wanted = {"EventBusName", "DatabaseName", "GroupName", "Path", "FunctionName"}
-        properties = {key: resolve(value, self.env) for key, value in resource.properties.items() if key in wanted}
+        self._arns_resolving.add(resource.logical_id)
+        try:
+            properties = {key: resolve(value, self.env) for key, value in resource.properties.items()
+                          if key in wanted}
+        finally:
+            self._arns_resolving.discard(resource.logical_id)
         return shape.arn(name, self.region, self.account, properties)
 
     def name_of(self, logical_id: str) -> tuple[str, bool]:
@@ -138,7 +144,8 @@ class Stack:
     def _lookup(self, logical_id: str, attribute: str) -> Any:
         resource = self._by_id.get(logical_id)
         shape = SHAPES.get(resource.type) if resource is not None else None
-        if resource is None or shape is None:
+        # An ARN that needs itself (aliases naming each other, a cycle CloudFormation refuses) is not determined.
+        if resource is None or shape is None or logical_id in self._arns_resolving:
             return placeholder(logical_id if not attribute else f"{logical_id}.{attribute}")
         name = self.name_of(logical_id)[0]
         arn = self._arn_of(resource, shape, name)

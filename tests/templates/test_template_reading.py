@@ -422,3 +422,19 @@ def test_an_and_with_a_false_part_is_false_whatever_the_rest(tmp_path: Path) -> 
     # A setting only deployment decides is unread: never judged as off.
     assert "public_access_block" in nodes["cfn:conditions#Guarded"].attributes["unread"]
     assert not [f for f in scan.findings if f.rule == "s3.public_access_not_blocked"]
+
+
+def test_resources_whose_arns_need_each_other_are_read_with_those_arns_unknown(tmp_path: Path) -> None:
+    path = tmp_path / "loop.yaml"
+    path.write_text(dedent("""\
+        Resources:
+          Live:
+            Type: AWS::Lambda::Alias
+            Properties: {FunctionName: !Ref Canary, FunctionVersion: "1", Name: live}
+          Canary:
+            Type: AWS::Lambda::Alias
+            Properties: {FunctionName: !Ref Live, FunctionVersion: "1", Name: canary}
+        """))
+    scan = scanned(path)  # a cycle CloudFormation would refuse: read, never a RecursionError
+    aliases = [n for n in scan.nodes if n.kind == "lambda.alias"]
+    assert len(aliases) == 2 and scan.status.value == "complete"
