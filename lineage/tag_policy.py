@@ -470,9 +470,7 @@ def _matches(value: str, pattern: str) -> bool:
 
 
 def judge(kind: str, tags: Mapping[str, str], policy: TagPolicy) -> Verdict:
-    """What `policy` finds on tags a node of `kind` carries; nothing when the policy does not judge the kind."""
-    if policy.kinds is not None and kind not in policy.kinds:
-        return Verdict()
+    """What `policy` finds on tags a node of `kind` carries, the kind being one it judges (`_verdict` sees to it)."""
     missing: list[TagRule] = []
     not_allowed: list[tuple[TagRule, str, str]] = []
     miscased: list[tuple[TagRule, str]] = []

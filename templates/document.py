@@ -185,17 +185,14 @@ def read_template(path: Path, shown_as: str | None = None, only_if_template: boo
     shown = shown_as or str(path)
     declared = document.get("Resources")
     lines = {str(k): line_of(declared, str(k)) for k in declared} if isinstance(declared, Mapping) else {}
-    warnings: list[str] = []
     kind = "cloudformation"
     if SAM_TRANSFORM in transforms_of(document):
         kind = "sam"
         try:
-            document, sam_warnings = translate_sam(document, path.parent)
+            document = translate_sam(document)
         except TemplateError as error:
             raise TemplateError(f"{path}: {error}") from None
-        warnings.extend(sam_warnings)
-    resources, resource_warnings = resources_of(document, lines, made_by_sam=kind == "sam")
-    warnings.extend(resource_warnings)
+    resources, warnings = resources_of(document, lines, made_by_sam=kind == "sam")
     return Template(shown, template_name(path), kind, tuple(resources),
                     _mapping(document.get("Parameters")), _mapping(document.get("Mappings")),
                     _mapping(document.get("Conditions")), tuple(warnings), document=_plain(document))
@@ -213,18 +210,20 @@ LOCAL_ARTIFACT_BUCKET = "local-artifact"  # stands for a file `sam package` woul
 def local_artifact(relative: str) -> str:
     """A local path as the S3 URI the translator wants; `definition_beside` reads such a key from the folder."""
     return f"s3://{LOCAL_ARTIFACT_BUCKET}/{relative.removeprefix('./') or 'code'}"
+
+
 _CODE_PROPERTIES = {"AWS::Serverless::Function": "CodeUri", "AWS::Serverless::LayerVersion": "ContentUri",
                     "AWS::Serverless::Api": "DefinitionUri", "AWS::Serverless::HttpApi": "DefinitionUri"}
 
 
-def translate_sam(document: Mapping[str, Any], folder: Path) -> tuple[dict[str, Any], list[str]]:
+def translate_sam(document: Mapping[str, Any]) -> dict[str, Any]:
     """The SAM template as the CloudFormation it deploys as, offline; SAM's own refusal is a `TemplateError`."""
     from samtranslator.model.exceptions import InvalidDocumentException, InvalidResourceException
     from samtranslator.parser.parser import Parser
     from samtranslator.translator.translator import Translator
 
     plain = _plain(document)
-    warnings = _prepare_sam(plain, folder)
+    _prepare_sam(plain)
     logging.getLogger("samtranslator").setLevel(logging.CRITICAL)
     translator = Translator(managed_policy_map={}, sam_parser=Parser(), boto_session=_offline_session())
     try:
@@ -236,7 +235,7 @@ def translate_sam(document: Mapping[str, Any], folder: Path) -> tuple[dict[str, 
         raise TemplateError(f"the SAM translator refused it: {error.message}") from None
     except Exception as error:  # noqa: BLE001 - the translator is another project's code: its failure is this file's
         raise TemplateError(f"the SAM translator failed on it: {type(error).__name__}: {error}") from None
-    return translated, warnings
+    return translated
 
 
 def _offline_session() -> Any:
@@ -251,13 +250,13 @@ def _plain(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
-def _prepare_sam(document: dict[str, Any], folder: Path) -> list[str]:
-    """Local files read in, local code paths set aside, applications of the Serverless Application
-    Repository made nested stacks: what `sam package` and SAR would do, without the network."""
-    warnings: list[str] = []
+def _prepare_sam(document: dict[str, Any]) -> None:
+    """Local code paths set aside (a state machine's definition is read from beside the template by its reader),
+    applications of the Serverless Application Repository made nested stacks: what `sam package` and SAR would do,
+    without the network."""
     resources = document.get("Resources")
     if not isinstance(resources, dict):
-        return warnings
+        return
     for logical_id, body in resources.items():
         if not isinstance(body, dict):
             continue
@@ -288,7 +287,6 @@ def _prepare_sam(document: dict[str, Any], folder: Path) -> list[str]:
         uri = globals_["Function"].get("CodeUri")
         if isinstance(uri, str) and not uri.startswith("s3://"):
             globals_["Function"]["CodeUri"] = local_artifact(uri)
-    return warnings
 
 
 def definition_beside(folder: Path, relative: str) -> tuple[Any, str]:

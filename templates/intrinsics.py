@@ -89,13 +89,12 @@ class Environment:
         if name in self._condition_values:
             return self._condition_values[name]
         self._condition_values[name] = None  # a condition that names itself is undetermined, not endless
-        value = _truth(resolve(self.conditions.get(name), self, depth + 1), self, depth + 1) \
-            if name in self.conditions else None
+        value = _truth(resolve(self.conditions.get(name), self, depth + 1)) if name in self.conditions else None
         self._condition_values[name] = value
         return value
 
 
-def _truth(value: Any, env: Environment, depth: int) -> bool | None:
+def _truth(value: Any) -> bool | None:
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.lower() in ("true", "false"):
@@ -260,7 +259,7 @@ def _logic(name: str) -> Callable[[Any, Environment, int], Any]:
     def apply(argument: Any, env: Environment, depth: int) -> Any:
         if not isinstance(argument, list) or not argument:
             return placeholder(f"{name} " + expression_text(argument))
-        values = [_truth(resolve(item, env, depth), env, depth) for item in argument]
+        values = [_truth(resolve(item, env, depth)) for item in argument]
         if name == "Fn::Not":
             return placeholder(f"{name} " + expression_text(argument)) if values[0] is None else not values[0]
         deciding = name == "Fn::Or"  # the value that decides the whole: true for Or, false for And

@@ -45,7 +45,7 @@ from typing import Any
 from lineage import arn as arns
 from templates.document import Resource, Template, TemplateError, template_name
 from templates.intrinsics import placeholder
-from templates.naming import SHAPES
+from templates.naming import SHAPES, Shape
 
 KIND = "terraform"
 UNKNOWN_PREFIX = "Terraform::"  # the CloudFormation-like type of a resource no reader knows
@@ -254,6 +254,20 @@ def _slot_meaning(path: tuple[Any, ...]) -> str | None:
     return "any"
 
 
+def _shape_of(resource_type: str) -> Shape | None:
+    """How CloudFormation names the equivalent of a Terraform type; None for a type without a translation or shape."""
+    translation = _TRANSLATIONS.get(resource_type)
+    return SHAPES.get(translation[0]) if translation is not None else None
+
+
+def _intrinsic(shape: Shape, address: str, gives: str) -> dict[str, Any] | None:
+    """The `Ref` or `Fn::GetAtt` of the resource at `address` that gives `gives` (its name, ARN…); None if none."""
+    if shape.ref == gives:
+        return {"Ref": address}
+    name = next((name for name, what in shape.attributes.items() if what == gives), None)
+    return {"Fn::GetAtt": [address, name]} if name is not None else None
+
+
 class Computed(str):
     """A value the provider computes at apply that no expression gives: left out of the properties."""
 
@@ -382,7 +396,7 @@ class _Plan:
         """A value known only after apply: the intrinsic its one reference means, a rebuilt policy document, or a
         placeholder of its references (see the module's note)."""
         expression, depth = _expression_at(instance.expressions, path)
-        references = [r for r in _list(expression.get("references")) if isinstance(r, str)] if expression else []
+        references = _references(expression)
         if not references:
             return Computed(placeholder(f"{instance.address}.{_dotted(path)}"))
         leading = _leading(references)
@@ -405,18 +419,14 @@ class _Plan:
             return None
         address, attribute = target
         named = self.instances.get(address)
-        translation = _TRANSLATIONS.get(named.type) if named is not None else None
-        shape = SHAPES.get(translation[0]) if translation is not None else None
+        shape = _shape_of(named.type) if named is not None else None
         if named is None or shape is None:
             return None
         gives = _MEANINGS.get(named.type, {}).get(attribute) if attribute else (
             meaning if meaning in ("arn", "url") else None)
         if gives is None or (meaning != "any" and gives != meaning):
             return None
-        if shape.ref == gives:
-            return {"Ref": address}
-        name = next((name for name, what in shape.attributes.items() if what == gives), None)
-        return {"Fn::GetAtt": [address, name]} if name is not None else None
+        return _intrinsic(shape, address, gives)
 
     def _target(self, module: str, leading: list[str], key: Any, depth: int, instance: _Instance | None = None
                 ) -> tuple[str, str | None] | None:
@@ -436,8 +446,7 @@ class _Plan:
         if head == "module" and len(tokens) >= 3:
             child = _prefixed(module, f"module.{tokens[1]}")
             config = self._config_module(child)
-            output = _mapping(_mapping(_mapping((config or {}).get("outputs")).get(tokens[2])).get("expression"))
-            references = [r for r in _list(output.get("references")) if isinstance(r, str)]
+            references = _references(_mapping(_mapping((config or {}).get("outputs")).get(tokens[2])).get("expression"))
             return self._target(child, _leading(references), _key_of(tokens[1]), depth + 1) if references else None
         if head == "each" and len(tokens) >= 2 and tokens[1] == "value":
             found = self._each_value_target(instance) if instance is not None else None
@@ -459,14 +468,14 @@ class _Plan:
         config = self._config_module(parent)
         expression = _mapping(_mapping(_mapping(_mapping(config or {}).get("module_calls")).get(call))
                               .get("expressions")).get(name)
-        references = [r for r in _list(_mapping(expression).get("references")) if isinstance(r, str)]
+        references = _references(expression)
         return self._target(parent, _leading(references), key, depth + 1) if references else None
 
     def target_address(self, instance: _Instance, attribute: str, value: Any) -> str | None:
         """The resource `attribute` of `instance` names: by its expression's reference, or by the intrinsic its
         value became."""
         expression, _ = _expression_at(instance.expressions, (attribute,))
-        references = [r for r in _list((expression or {}).get("references")) if isinstance(r, str)]
+        references = _references(expression)
         target = self._target(instance.module, _leading(references), instance.index, 0, instance) if references \
             else None
         if target is not None:
@@ -478,8 +487,7 @@ class _Plan:
         return None
 
     def _each_value_target(self, instance: _Instance) -> str | None:
-        for_each = _mapping((instance.config or {}).get("for_each_expression"))
-        references = _leading([r for r in _list(for_each.get("references")) if isinstance(r, str)])
+        references = _leading(_references((instance.config or {}).get("for_each_expression")))
         if len(references) != 1 or instance.index is None:
             return None
         tokens = _tokens(references[0])
@@ -493,16 +501,13 @@ class _Plan:
         resource, written as the intrinsic that gives it so it names the resource's node."""
         found: dict[str, Any] = {}
         for instance in self.instances.values():
-            translation = _TRANSLATIONS.get(instance.type)
-            shape = SHAPES.get(translation[0]) if translation is not None else None
+            shape = _shape_of(instance.type)
             if shape is None or shape.name_property is not None:
                 continue
             for attribute, gives in _MEANINGS.get(instance.type, {}).items():
                 value = instance.values.get(attribute)
                 if isinstance(value, str) and value:
-                    intrinsic = ({"Ref": instance.address} if shape.ref == gives else
-                                 next(({"Fn::GetAtt": [instance.address, name]} for name, what in
-                                       shape.attributes.items() if what == gives), None))
+                    intrinsic = _intrinsic(shape, instance.address, gives)
                     if intrinsic is not None:
                         found[value] = intrinsic
         return found
@@ -633,20 +638,23 @@ class _Plan:
 
     def _provider_region(self) -> str:
         providers = _mapping(self.configuration.get("provider_config"))
-        default = _mapping(providers.get("aws"))
-        expression = _mapping(_mapping(default.get("expressions")).get("region"))
+        expression = _region_expression(providers.get("aws"))
         value = expression.get("constant_value")
         if value is None:
             references = _list(expression.get("references"))
             if len(references) == 1 and str(references[0]).startswith("var."):
                 value = self.variables.get(str(references[0])[4:])
-        regions = {str(_mapping(_mapping(p.get("expressions")).get("region")).get("constant_value"))
-                   for p in providers.values() if isinstance(p, Mapping) and p.get("name") == "aws"
-                   and _mapping(_mapping(p.get("expressions")).get("region")).get("constant_value")}
+        regions = {str(region) for p in providers.values() if _mapping(p).get("name") == "aws"
+                   and (region := _region_expression(p).get("constant_value"))}
         if isinstance(value, str) and len(regions - {value}) > 0:
             self.warnings.append(f"providers of more than one region ({', '.join(sorted(regions | {value}))}): every "
                                  f"resource is read as in {value}")
         return value if isinstance(value, str) else ""
+
+
+def _region_expression(provider: Any) -> Mapping[str, Any]:
+    """A provider block's `region` expression."""
+    return _mapping(_mapping(_mapping(provider).get("expressions")).get("region"))
 
 
 def _unreadable(instance: _Instance, error: Exception) -> str:
@@ -741,6 +749,11 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+def _references(expression: Any) -> list[str]:
+    """The references of a configuration expression (none for anything else)."""
+    return [r for r in _list(_mapping(expression).get("references")) if isinstance(r, str)]
+
+
 def _shown(value: Any) -> str:
     return (value if isinstance(value, str) else json.dumps(value, default=str))[:200]
 
@@ -797,6 +810,11 @@ def _json(value: Any) -> Any:
 def _tag_list(values: Mapping[str, Any]) -> list[dict[str, Any]]:
     tags = values.get("tags_all") if isinstance(values.get("tags_all"), Mapping) else values.get("tags")
     return [{"Key": str(k), "Value": v} for k, v in _mapping(tags).items() if _given(v) or v == ""]
+
+
+def _tag_filters(tags: Any) -> list[dict[str, Any]]:
+    """A rule's `tags` map as S3's `TagFilters`."""
+    return [{"Key": k, "Value": v} for k, v in _mapping(tags).items()]
 
 
 def _tag_map(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -875,8 +893,7 @@ def _legacy_lifecycle_rule(rule: Mapping[str, Any]) -> dict[str, Any]:
     written: dict[str, Any] = {"Status": "Enabled" if rule.get("enabled") is True else "Disabled"}
     _put(written, "Id", rule.get("id"))
     _put(written, "Prefix", rule.get("prefix"))
-    tags = [{"Key": k, "Value": val} for k, val in _mapping(rule.get("tags")).items()]
-    _put(written, "TagFilters", tags)
+    _put(written, "TagFilters", _tag_filters(rule.get("tags")))
     expiration = _first(rule, "expiration")
     _put(written, "ExpirationInDays", _number(expiration.get("days")))
     _put(written, "ExpirationDate", expiration.get("date"))
@@ -904,7 +921,7 @@ def _lifecycle_rule(rule: Mapping[str, Any]) -> dict[str, Any]:
     prefix = both.get("prefix") if both else scope.get("prefix") if scope else rule.get("prefix")
     _put(written, "Prefix", prefix)
     if both:
-        _put(written, "TagFilters", [{"Key": k, "Value": val} for k, val in _mapping(both.get("tags")).items()])
+        _put(written, "TagFilters", _tag_filters(both.get("tags")))
         sizes = both
     else:
         tag = _first(scope, "tag")
@@ -999,7 +1016,7 @@ def _replication_filter(scope: Mapping[str, Any]) -> dict[str, Any]:
     both = _first(scope, "and")
     if both:
         return {"And": {**({"Prefix": both["prefix"]} if _given(both.get("prefix")) else {}),
-                        "TagFilters": [{"Key": k, "Value": val} for k, val in _mapping(both.get("tags")).items()]}}
+                        "TagFilters": _tag_filters(both.get("tags"))}}
     tag = _first(scope, "tag")
     if tag:
         return {"TagFilter": {"Key": tag.get("key"), "Value": tag.get("value")}}
@@ -1043,9 +1060,9 @@ def _legacy_replication_rule(rule: Mapping[str, Any]) -> dict[str, Any]:
     written = _cased(rule, {"id": "Id", "priority": "Priority", "status": "Status"})
     scope = _first(rule, "filter")
     if scope:
-        tags = _mapping(scope.get("tags"))
-        written["Filter"] = {"And": {"Prefix": scope.get("prefix") or "", "TagFilters": [
-            {"Key": k, "Value": val} for k, val in tags.items()]}} if tags else {"Prefix": scope.get("prefix") or ""}
+        tags = _tag_filters(scope.get("tags"))
+        written["Filter"] = {"And": {"Prefix": scope.get("prefix") or "", "TagFilters": tags}} if tags else {
+            "Prefix": scope.get("prefix") or ""}
     else:
         _put(written, "Prefix", rule.get("prefix"))
     destination = _first(rule, "destination")

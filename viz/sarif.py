@@ -13,10 +13,10 @@ file's lines move.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path, PureWindowsPath
 from typing import Any
 
+from lineage.evidence import installed_version
 from lineage.model import EdgeKind, Finding, Node, Scan, Severity
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -32,10 +32,8 @@ _SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.M
 
 
 def _tool_version() -> str:
-    try:
-        return version(TOOL_NAME)
-    except PackageNotFoundError:
-        return "0"
+    found = installed_version()
+    return "0" if found == "unknown" else found
 
 
 def artifact_uri(path: str, base: Path | None = None) -> str:

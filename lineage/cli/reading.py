@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from lineage.cli.app import cli, console, db_option, errors, fail, load_or_fail, node_named, scan_option
-from lineage.cli.printing import add_row, at_or_above, emit, plain, sarif_text, text_table
+from lineage.cli.printing import add_row, at_or_above, emit, plain, text_table
 from lineage.cli.scanning import read_tag_policy, tag_policy_option
 from lineage.cli.templates import (
     described_in,
@@ -82,12 +82,10 @@ def findings(db: str, scan_id: str | None, as_json: bool, fmt: str, output: Path
             place = (where_defined(sources.get(finding.node)),) if sources else ()
             add_row(listing, finding.severity.value, finding.rule, *place, finding.node, finding.message)
         console.print(listing)
-    elif sources or template_paths:
-        emit(findings_report(result, selected, fmt, described), output, PRIVATE)
+    elif fmt == "json" and not (sources or template_paths):  # nothing to place: no `location` to give
+        emit(json.dumps([f.to_dict() for f in selected], indent=2) + "\n", output, PRIVATE)
     else:
-        text = sarif_text(result, selected) if fmt == "sarif" else json.dumps(
-            [f.to_dict() for f in selected], indent=2) + "\n"
-        emit(text, output, PRIVATE)
+        emit(findings_report(result, selected, fmt, described), output, PRIVATE)
     unplaced = sum(f.node not in sources for f in selected)
     if fmt == "sarif" and unplaced:
         errors.print(plain(

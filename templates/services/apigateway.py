@@ -33,7 +33,7 @@ from lineage.model import Facts, Node
 from templates.document import definition_beside
 from templates.intrinsics import is_determined
 from templates.naming import stand_in_name
-from templates.services.common import is_true, list_of, mapping_of
+from templates.services.common import finished, is_true, list_of, mapping_of
 from templates.stack import Placed, Stack
 
 # A route as its node's attributes say it: (protocol family, API id, method or route key, path).
@@ -583,12 +583,6 @@ def domain_records(stack: Stack) -> list[dict[str, Any]]:
 # --- facts -----------------------------------------------------------------------------------------------------
 
 
-def _with_defaults(node: Node, defaults: Mapping[str, list[str]]) -> Node:
-    if node.id not in defaults:
-        return node
-    return replace(node, attributes={**node.attributes, "aws_defaults": sorted(defaults[node.id])})
-
-
 def _authorisation_undecided(properties: Mapping[str, Any]) -> bool:
     """Whether a method's or route's authorisation is left to a value only deployment knows (an `!If` on a
     condition nobody can decide, a parameter nobody gave)."""
@@ -618,7 +612,6 @@ def facts(stack: Stack) -> Facts:
     rest, defaults, rest_undecided = rest_records(stack)
     http, http_undecided = http_records(stack)
     raw = {"RestApis": rest, "HttpApis": http, "Domains": domain_records(stack)}
-    found = apigateway.transform_apigateway(raw, stack.account, stack.region)
+    found = finished(apigateway.transform_apigateway(raw, stack.account, stack.region), defaults, {})
     undecided = rest_undecided | http_undecided
-    return Facts(tuple(_authorisation_unread(_with_defaults(node, defaults), undecided) for node in found.nodes),
-                 found.edges, found.gaps)
+    return Facts(tuple(_authorisation_unread(node, undecided) for node in found.nodes), found.edges, found.gaps)

@@ -16,7 +16,7 @@ from typing import Any
 
 from collectors import appsync
 from lineage.model import Facts
-from templates.services.common import is_true
+from templates.services.common import by_owner, is_true
 from templates.stack import Placed, Stack, each_placed
 
 API, DATA_SOURCE = "AWS::AppSync::GraphQLApi", "AWS::AppSync::DataSource"
@@ -74,16 +74,8 @@ def facts(stack: Stack) -> Facts:
     if not any(p.type in TYPES for p in stack.placed.values()):
         return Facts()
     apis = {p.name: p for p in stack.placed.values() if p.type == API}
-    sources: dict[str, list[Placed]] = {}
-    for placed in stack.placed.values():
-        if placed.type != DATA_SOURCE:
-            continue
-        owner = placed.properties.get("ApiId")
-        if isinstance(owner, str) and owner in apis:
-            sources.setdefault(owner, []).append(placed)
-        else:
-            stack.warnings.append(f"data source {placed.logical_id}: its API is not one this template defines; "
-                                  "not read")
+    sources = by_owner(stack, DATA_SOURCE, "ApiId", apis,
+                       "data source {}: its API is not one this template defines; not read")
     web_acls = {str(p.properties.get("ResourceArn")): str(p.properties.get("WebACLArn"))
                 for p in stack.placed.values() if p.type == "AWS::WAFv2::WebACLAssociation"
                 and p.properties.get("WebACLArn")}

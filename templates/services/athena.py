@@ -20,16 +20,12 @@ from typing import Any
 from collectors import athena
 from lineage import arn as arns
 from lineage.model import Facts
-from templates.services.common import mapping_of
+from templates.services.common import is_true, mapping_of, text_of
 from templates.stack import Placed, Stack
 
 TYPES = frozenset({"AWS::Athena::WorkGroup", "AWS::Athena::NamedQuery", "AWS::Athena::PreparedStatement"})
 DEFAULT_WORKGROUP = "primary"  # where a named query without `WorkGroup` is saved
 _BOOLEANS = ("EnforceWorkGroupConfiguration", "PublishCloudWatchMetricsEnabled", "RequesterPaysEnabled")
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
 
 
 def configuration(written: Mapping[str, Any]) -> dict[str, Any]:
@@ -38,7 +34,7 @@ def configuration(written: Mapping[str, Any]) -> dict[str, Any]:
     answered = dict(written)
     for key in _BOOLEANS:
         if key in answered:
-            answered[key] = answered[key] is True or str(answered[key]).lower() == "true"
+            answered[key] = is_true(answered[key])
     if "BytesScannedCutoffPerQuery" in answered:
         try:
             answered["BytesScannedCutoffPerQuery"] = int(answered["BytesScannedCutoffPerQuery"])
@@ -60,9 +56,10 @@ def workgroup_answer(placed: Placed) -> dict[str, Any]:
 def named_query(placed: Placed) -> dict[str, Any]:
     """`BatchGetNamedQuery`'s entry; its id is the one Athena chooses, read under the stand-in name."""
     properties = placed.properties
-    query = {"Name": _text(properties.get("Name")) or placed.logical_id, "Database": _text(properties.get("Database")),
-             "QueryString": _text(properties.get("QueryString")), "NamedQueryId": placed.name,
-             "WorkGroup": _text(properties.get("WorkGroup")) or DEFAULT_WORKGROUP}
+    query = {"Name": text_of(properties.get("Name")) or placed.logical_id,
+             "Database": text_of(properties.get("Database")),
+             "QueryString": text_of(properties.get("QueryString")), "NamedQueryId": placed.name,
+             "WorkGroup": text_of(properties.get("WorkGroup")) or DEFAULT_WORKGROUP}
     if properties.get("Description"):
         query["Description"] = properties["Description"]
     return query
@@ -71,8 +68,8 @@ def named_query(placed: Placed) -> dict[str, Any]:
 def prepared_statement(placed: Placed) -> dict[str, Any]:
     """`GetPreparedStatement`'s `PreparedStatement`."""
     properties = placed.properties
-    statement = {"StatementName": placed.name, "QueryStatement": _text(properties.get("QueryStatement")),
-                 "WorkGroupName": _text(properties.get("WorkGroup")) or DEFAULT_WORKGROUP}
+    statement = {"StatementName": placed.name, "QueryStatement": text_of(properties.get("QueryStatement")),
+                 "WorkGroupName": text_of(properties.get("WorkGroup")) or DEFAULT_WORKGROUP}
     if properties.get("Description"):
         statement["Description"] = properties["Description"]
     return statement

@@ -21,7 +21,7 @@ from collectors import awslambda
 from lineage import arn as arns
 from lineage.model import Facts
 from templates.intrinsics import placeholder
-from templates.services.common import as_text, finished, is_true
+from templates.services.common import as_text, finished, is_true, tag_map
 from templates.stack import Placed, Stack
 
 TYPES = frozenset({"AWS::Lambda::Function", "AWS::Lambda::EventSourceMapping", "AWS::Lambda::EventInvokeConfig",
@@ -45,11 +45,6 @@ def function_arn(value: str, region: str, account: str) -> str:
     name, _, qualifier = value.partition(":")
     arn = arns.lambda_function_arn(region, account, name)
     return f"{arn}:{qualifier}" if qualifier else arn
-
-
-def _tags(properties: Mapping[str, Any]) -> dict[str, str]:
-    return {str(t.get("Key")): as_text(t.get("Value", "")) for t in properties.get("Tags") or []
-            if isinstance(t, Mapping) and t.get("Key")}
 
 
 def listed_function(function: Placed) -> tuple[dict[str, Any], list[str]]:
@@ -166,7 +161,7 @@ def facts(stack: Stack) -> Facts:
         if placed.type != "AWS::Lambda::Function":
             continue
         listed, said = listed_function(placed)
-        functions.append({"Function": listed, "Tags": _tags(placed.properties),
+        functions.append({"Function": listed, "Tags": tag_map(placed.properties.get("Tags"), as_text),
                           "EventInvokeConfigs": [_invoke_config(c, placed.id) for c in configs.pop(placed.id, [])],
                           "FunctionUrls": [_url_config(u, placed.id) for u in urls.pop(placed.id, [])]})
         if said:

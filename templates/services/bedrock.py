@@ -20,6 +20,7 @@ from typing import Any
 from collectors import bedrock
 from lineage.model import Facts
 from templates.naming import stand_in_name
+from templates.services.common import by_owner
 from templates.stack import Placed, Stack, each_placed
 
 KNOWLEDGE_BASE, DATA_SOURCE, AGENT, GUARDRAIL = ("AWS::Bedrock::KnowledgeBase", "AWS::Bedrock::DataSource",
@@ -103,18 +104,9 @@ def guardrail_record(placed: Placed) -> dict[str, Any]:
 
 def _sources_by_knowledge_base(stack: Stack) -> dict[str, list[Placed]]:
     """The data sources of each knowledge base the stack defines, by the knowledge base's id as read."""
-    found: dict[str, list[Placed]] = {}
     bases = {p.name for p in stack.placed.values() if p.type == KNOWLEDGE_BASE}
-    for placed in stack.placed.values():
-        if placed.type != DATA_SOURCE:
-            continue
-        owner = placed.properties.get("KnowledgeBaseId")
-        if isinstance(owner, str) and owner in bases:
-            found.setdefault(owner, []).append(placed)
-        else:
-            stack.warnings.append(f"data source {placed.logical_id}: its knowledge base is not one this template "
-                                  "defines; not read")
-    return found
+    return by_owner(stack, DATA_SOURCE, "KnowledgeBaseId", bases,
+                    "data source {}: its knowledge base is not one this template defines; not read")
 
 
 def facts(stack: Stack) -> Facts:

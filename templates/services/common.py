@@ -5,11 +5,12 @@ nobody gave (unknown, never guessed)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Container, Mapping
 from dataclasses import replace
 from typing import Any
 
 from lineage.model import Facts
+from templates.stack import Placed, Stack
 
 
 def finished(facts: Facts, defaults: Mapping[str, list[str]], unknown: Mapping[str, list[str]]) -> Facts:
@@ -32,6 +33,33 @@ def mapping_of(value: Any) -> Mapping[str, Any]:
 def list_of(value: Any) -> list[Any]:
     """A property that should hold a list; anything else as none."""
     return value if isinstance(value, list) else []
+
+
+def text_of(value: Any) -> str:
+    """A property that should hold text; anything else (a structure, a number) as none."""
+    return value if isinstance(value, str) else ""
+
+
+def tag_map(tags: Any, text: Callable[[Any], str] = str) -> dict[str, str]:
+    """CloudFormation's list of `{Key, Value}` pairs as the map the APIs answer, each value as `text` makes it; a
+    pair without a key is no tag."""
+    return {str(t.get("Key")): text(t.get("Value", "")) for t in list_of(tags)
+            if isinstance(t, Mapping) and t.get("Key")}
+
+
+def by_owner(stack: Stack, kind: str, key: str, owners: Container[str] | None, unread: str) -> dict[str, list[Placed]]:
+    """Each resource of `kind`, by the resource its `key` property names: any, or one of `owners` (those the
+    template defines) when given. One naming none is not read: a warning, `unread` with its logical id, says so."""
+    found: dict[str, list[Placed]] = {}
+    for placed in stack.placed.values():
+        if placed.type != kind:
+            continue
+        owner = placed.properties.get(key)
+        if isinstance(owner, str) and owner and (owners is None or owner in owners):
+            found.setdefault(owner, []).append(placed)
+        else:
+            stack.warnings.append(unread.format(placed.logical_id))
+    return found
 
 
 def truth(value: Any) -> bool | None:

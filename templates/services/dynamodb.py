@@ -19,7 +19,7 @@ from collectors import dynamodb
 from lineage import arn as arns
 from lineage.model import Facts
 from templates.intrinsics import is_determined, placeholder
-from templates.services.common import finished, is_true, list_of, mapping_of
+from templates.services.common import finished, is_true, list_of, mapping_of, tag_map
 from templates.stack import Placed, Stack
 
 TYPES = frozenset({"AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable"})
@@ -107,8 +107,7 @@ def table_record(table: Placed, region: str, account: str) -> tuple[dict[str, An
     record = {"Table": described, "TimeToLiveDescription": ttl, "ContinuousBackupsDescription": recovery,
               "KinesisDataStreamDestinations": [{"StreamArn": str(kinesis["StreamArn"]), "DestinationStatus": "ACTIVE"}]
               if kinesis.get("StreamArn") else [],
-              "Tags": {str(t.get("Key")): str(t.get("Value", "")) for t in list_of(tags)
-                       if isinstance(t, Mapping) and t.get("Key")}}
+              "Tags": tag_map(tags)}
     origins = {"encryption": sse_origin, "ttl": ttl_origin, "point_in_time_recovery": recovery_origin}
     return (record, [name for name, origin in origins.items() if origin == DEFAULT],
             [name for name, origin in origins.items() if origin == UNKNOWN])

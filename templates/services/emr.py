@@ -18,15 +18,11 @@ from typing import Any
 from collectors import emr
 from lineage.model import Facts
 from templates.naming import stand_in_name
-from templates.services.common import list_of, mapping_of
+from templates.services.common import by_owner, list_of, mapping_of, truth
 from templates.stack import Placed, Stack, each_placed
 
 CLUSTER, STEP, SECURITY_CONFIGURATION = "AWS::EMR::Cluster", "AWS::EMR::Step", "AWS::EMR::SecurityConfiguration"
 TYPES = frozenset({CLUSTER, STEP, SECURITY_CONFIGURATION})
-
-
-def _false(value: Any) -> bool:
-    return value is False or (isinstance(value, str) and value.lower() == "false")
 
 
 def _step(step_id: str, step: Mapping[str, Any]) -> dict[str, Any]:
@@ -53,7 +49,7 @@ def cluster_record(placed: Placed, steps: list[dict[str, Any]], configurations: 
     """The record `get_emr` builds for the deployed cluster."""
     p = placed.properties
     instances = mapping_of(p.get("Instances"))
-    state = "RUNNING" if _false(instances.get("KeepJobFlowAliveWhenNoSteps")) else "WAITING"
+    state = "RUNNING" if truth(instances.get("KeepJobFlowAliveWhenNoSteps")) is False else "WAITING"
     subnet = instances.get("Ec2SubnetId") or next(iter(list_of(instances.get("Ec2SubnetIds"))), None)
     cluster: dict[str, Any] = {
         "Id": placed.name, "Name": str(p.get("Name") or placed.name), "ClusterArn": placed.id,
@@ -79,16 +75,9 @@ def cluster_record(placed: Placed, steps: list[dict[str, Any]], configurations: 
 
 def facts(stack: Stack) -> Facts:
     clusters = {p.name for p in stack.placed.values() if p.type == CLUSTER}
-    steps: dict[str, list[dict[str, Any]]] = {}
-    for placed in stack.placed.values():
-        if placed.type != STEP:
-            continue
-        owner = placed.properties.get("JobFlowId")
-        if isinstance(owner, str) and owner in clusters:
-            steps.setdefault(owner, []).append(_step(stand_in_name(stack.template.path, placed.logical_id),
-                                                     placed.properties))
-        else:
-            stack.warnings.append(f"step {placed.logical_id}: its cluster is not one this template defines; not read")
+    steps = {owner: [_step(stand_in_name(stack.template.path, p.logical_id), p.properties) for p in placed]
+             for owner, placed in by_owner(stack, STEP, "JobFlowId", clusters,
+                                           "step {}: its cluster is not one this template defines; not read").items()}
     configurations = {record["Name"]: record for record in each_placed(
         stack, frozenset({SECURITY_CONFIGURATION}), _security_configuration)}
     records = each_placed(stack, frozenset({CLUSTER}),

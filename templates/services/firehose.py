@@ -18,7 +18,7 @@ from typing import Any
 from collectors import firehose
 from lineage.model import Facts
 from templates.intrinsics import is_determined
-from templates.services.common import finished
+from templates.services.common import finished, tag_map
 from templates.stack import Placed, Stack
 
 TYPES = frozenset({"AWS::KinesisFirehose::DeliveryStream"})
@@ -99,9 +99,7 @@ def stream_record(stream: Placed) -> tuple[dict[str, Any], list[str]]:
               if isinstance(properties.get(written), Mapping)}
     if source:
         description["Source"] = source
-    tags = {str(t.get("Key")): str(t.get("Value", "")) for t in properties.get("Tags") or []
-            if isinstance(t, Mapping) and t.get("Key")}
-    return {"Name": stream.name, "Description": description, "Tags": tags}, defaults
+    return {"Name": stream.name, "Description": description, "Tags": tag_map(properties.get("Tags"))}, defaults
 
 
 def facts(stack: Stack) -> Facts:

@@ -29,7 +29,7 @@ from collectors import glue
 from lineage import arn as arns
 from lineage.model import EdgeKind, Facts
 from templates.intrinsics import is_determined
-from templates.services.common import as_text, list_of, mapping_of
+from templates.services.common import as_text, is_true, list_of, mapping_of, text_of
 from templates.stack import Placed, Stack
 
 TYPES = frozenset({"AWS::Glue::Database", "AWS::Glue::Table", "AWS::Glue::Crawler", "AWS::Glue::Job",
@@ -45,10 +45,6 @@ def catalog_name(name: str) -> str:
     return name.lower() if is_determined(name) else name
 
 
-def _truth(value: Any) -> bool:
-    return value is True or (isinstance(value, str) and value.lower() == "true")
-
-
 def _json_map(value: Any) -> dict[str, str]:
     """A `format: json` property (an object, or its JSON as text) as a map of strings."""
     if isinstance(value, str):
@@ -57,10 +53,6 @@ def _json_map(value: Any) -> dict[str, str]:
         except json.JSONDecodeError:
             return {}
     return {str(k): as_text(v) for k, v in mapping_of(value).items()}
-
-
-def _name(value: Any) -> str:
-    return value if isinstance(value, str) else ""
 
 
 # --- the catalog ---------------------------------------------------------------------------------
@@ -84,7 +76,7 @@ def _columns(columns: Any) -> list[dict[str, Any]]:
 def table_record(placed: Placed) -> tuple[str, dict[str, Any]]:
     """(the database, `GetTables`' entry for the table): its `TableInput` as the catalog gives it back."""
     written = mapping_of(placed.properties.get("TableInput"))
-    database = catalog_name(_name(placed.properties.get("DatabaseName")))
+    database = catalog_name(text_of(placed.properties.get("DatabaseName")))
     record: dict[str, Any] = {key: value for key, value in written.items() if key != "Name"}
     record.update({"Name": catalog_name(placed.name), "DatabaseName": database})
     if "Parameters" in record:
@@ -128,7 +120,7 @@ def catalog_encryption_record(placed: Placed) -> dict[str, Any]:
         if at_rest.get(key):
             answered["EncryptionAtRest"][key] = at_rest[key]
     answered["ConnectionPasswordEncryption"] = {
-        "ReturnConnectionPasswordEncrypted": _truth(passwords.get("ReturnConnectionPasswordEncrypted"))}
+        "ReturnConnectionPasswordEncrypted": is_true(passwords.get("ReturnConnectionPasswordEncrypted"))}
     if passwords.get("KmsKeyId"):
         answered["ConnectionPasswordEncryption"]["AwsKmsKeyId"] = passwords["KmsKeyId"]
     return answered
@@ -185,7 +177,7 @@ def trigger_record(placed: Placed) -> dict[str, Any]:
     properties = placed.properties
     record: dict[str, Any] = {key: value for key, value in properties.items() if key not in _NOT_ANSWERED}
     kind = str(properties.get("Type", ""))
-    started = _truth(properties.get("StartOnCreation")) and kind in ("SCHEDULED", "CONDITIONAL")
+    started = is_true(properties.get("StartOnCreation")) and kind in ("SCHEDULED", "CONDITIONAL")
     record.update({"Name": placed.name, "State": "ACTIVATED" if started else "CREATED"})
     record["Actions"] = [{**action, **({"Arguments": _json_map(action["Arguments"])} if "Arguments" in action
                                        else {})}

@@ -15,7 +15,7 @@ from typing import Any
 from collectors import kinesis
 from lineage.model import Facts
 from templates.intrinsics import is_determined
-from templates.services.common import finished
+from templates.services.common import finished, tag_map
 from templates.stack import Placed, Stack
 
 TYPES = frozenset({"AWS::Kinesis::Stream", "AWS::Kinesis::StreamConsumer"})
@@ -57,9 +57,7 @@ def stream_record(stream: Placed, consumers: list[str]) -> tuple[dict[str, Any],
             defaults.append("encryption")
     listed = {"StreamName": stream.name, "StreamARN": stream.id, "StreamStatus": "ACTIVE",
               "StreamModeDetails": {"StreamMode": mode}}
-    tags = {str(t.get("Key")): str(t.get("Value", "")) for t in properties.get("Tags") or []
-            if isinstance(t, Mapping) and t.get("Key")}
-    record = {"Stream": listed, "Summary": summary, "Tags": tags,
+    record = {"Stream": listed, "Summary": summary, "Tags": tag_map(properties.get("Tags")),
               "Consumers": [{"ConsumerName": name, "ConsumerStatus": "ACTIVE"} for name in consumers]}
     return record, defaults, unknown
 

@@ -15,7 +15,7 @@ from typing import Any
 from collectors import kms
 from lineage.model import Facts
 from templates.intrinsics import is_determined
-from templates.services.common import finished, is_true
+from templates.services.common import by_owner, finished, is_true
 from templates.stack import Placed, Stack
 
 TYPES = frozenset({"AWS::KMS::Key", "AWS::KMS::Alias"})
@@ -57,16 +57,9 @@ def key_records(key: Placed, aliases: list[str], account: str) -> tuple[list[dic
 
 def _aliases(stack: Stack) -> dict[str, list[str]]:
     """Each alias as an ARN (the form references take), by the key it names: its ARN, or its id."""
-    found: dict[str, list[str]] = {}
-    for placed in stack.placed.values():
-        if placed.type != "AWS::KMS::Alias":
-            continue
-        target = placed.properties.get("TargetKeyId")
-        if isinstance(target, str) and target:
-            found.setdefault(target, []).append(placed.id)
-        else:
-            stack.warnings.append(f"alias {placed.logical_id}: names no key")
-    return found
+    return {target: [p.id for p in placed]
+            for target, placed in by_owner(stack, "AWS::KMS::Alias", "TargetKeyId", None,
+                                           "alias {}: names no key").items()}
 
 
 def facts(stack: Stack) -> Facts:

@@ -10,13 +10,12 @@ scan finds where it is.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from collectors import logs
 from lineage import arn as arns
 from lineage.model import Facts
-from templates.services.common import finished
+from templates.services.common import by_owner, finished, tag_map
 from templates.stack import Placed, Stack
 
 TYPES = frozenset({"AWS::Logs::LogGroup", "AWS::Logs::SubscriptionFilter"})
@@ -55,23 +54,14 @@ def group_record(group: Placed, filters: list[dict[str, Any]], region: str, acco
     else:
         described["logGroupClass"] = "STANDARD"
         defaults.append("class")
-    tags = {str(t.get("Key")): str(t.get("Value", "")) for t in properties.get("Tags") or []
-            if isinstance(t, Mapping) and t.get("Key")}
-    return {"logGroup": described, "subscriptionFilters": filters, "tags": tags}, defaults
+    return {"logGroup": described, "subscriptionFilters": filters, "tags": tag_map(properties.get("Tags"))}, defaults
 
 
 def _filters(stack: Stack) -> dict[str, list[dict[str, Any]]]:
     """Each subscription filter, by the name of the group it is on."""
-    found: dict[str, list[dict[str, Any]]] = {}
-    for placed in stack.placed.values():
-        if placed.type != "AWS::Logs::SubscriptionFilter":
-            continue
-        group = placed.properties.get("LogGroupName")
-        if isinstance(group, str) and group:
-            found.setdefault(group, []).append(filter_record(placed))
-        else:
-            stack.warnings.append(f"subscription filter {placed.logical_id}: names no log group")
-    return found
+    return {group: [filter_record(p) for p in placed]
+            for group, placed in by_owner(stack, "AWS::Logs::SubscriptionFilter", "LogGroupName", None,
+                                          "subscription filter {}: names no log group").items()}
 
 
 def facts(stack: Stack) -> Facts:

@@ -15,7 +15,7 @@ from typing import Any
 
 from collectors import scheduler
 from lineage.model import Facts
-from templates.services.common import finished
+from templates.services.common import finished, tag_map
 from templates.stack import Placed, Stack
 
 TYPES = frozenset({"AWS::Scheduler::Schedule", "AWS::Scheduler::ScheduleGroup"})
@@ -61,8 +61,7 @@ def _group_tags(stack: Stack) -> dict[str, dict[str, str]]:
     tags: dict[str, dict[str, str]] = {DEFAULT_GROUP: {}}
     for placed in stack.placed.values():
         if placed.type == "AWS::Scheduler::ScheduleGroup":
-            tags[placed.name] = {str(t.get("Key")): str(t.get("Value", "")) for t in placed.properties.get("Tags")
-                                 or [] if isinstance(t, Mapping) and t.get("Key")}
+            tags[placed.name] = tag_map(placed.properties.get("Tags"))
     return tags
 
 

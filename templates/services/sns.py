@@ -20,7 +20,7 @@ from collectors import sns
 from lineage import redact
 from lineage.model import Facts
 from templates.intrinsics import is_determined, placeholder
-from templates.services.common import finished, is_true
+from templates.services.common import by_owner, finished, is_true, tag_map
 from templates.stack import Placed, Stack
 
 TYPES = frozenset({"AWS::SNS::Topic", "AWS::SNS::Subscription", "AWS::SNS::TopicPolicy",
@@ -77,27 +77,17 @@ def topic_record(topic: Placed, subscriptions: list[dict[str, Any]], account: st
     archive = properties.get("ArchivePolicy")
     if archive and (not isinstance(archive, str) or is_determined(archive) or archive.lstrip().startswith("{")):
         attributes["ArchivePolicy"] = _text(archive)  # one left to a parameter nobody gave is not known
-    tags = {str(t.get("Key")): str(t.get("Value", "")) for t in properties.get("Tags") or []
-            if isinstance(t, Mapping) and t.get("Key")}
     inline = [subscription_record(topic.id, placeholder(f"{topic.logical_id}.Subscription[{index}]"), entry, account)
               for index, entry in enumerate(properties.get("Subscription") or []) if isinstance(entry, Mapping)]
-    return {"TopicArn": topic.id, "Attributes": attributes, "Tags": tags,
+    return {"TopicArn": topic.id, "Attributes": attributes, "Tags": tag_map(properties.get("Tags")),
             "Subscriptions": inline + subscriptions}, defaults
 
 
 def _subscriptions(stack: Stack) -> dict[str, list[dict[str, Any]]]:
     """Each `AWS::SNS::Subscription`, by the ARN of the topic it is on."""
-    found: dict[str, list[dict[str, Any]]] = {}
-    for placed in stack.placed.values():
-        if placed.type != "AWS::SNS::Subscription":
-            continue
-        topic = placed.properties.get("TopicArn")
-        if not isinstance(topic, str) or not topic:
-            stack.warnings.append(f"subscription {placed.logical_id}: no topic")
-            continue
-        record = subscription_record(topic, placeholder(placed.logical_id), placed.properties, stack.account)
-        found.setdefault(topic, []).append(record)
-    return found
+    return {topic: [subscription_record(topic, placeholder(p.logical_id), p.properties, stack.account) for p in placed]
+            for topic, placed in by_owner(stack, "AWS::SNS::Subscription", "TopicArn", None,
+                                          "subscription {}: no topic").items()}
 
 
 def facts(stack: Stack) -> Facts:

@@ -16,7 +16,7 @@ from typing import Any
 from collectors import sqs
 from lineage.model import Facts
 from templates.intrinsics import is_determined
-from templates.services.common import as_text, finished, is_true
+from templates.services.common import as_text, finished, is_true, tag_map
 from templates.stack import Placed, Stack
 
 TYPES = frozenset({"AWS::SQS::Queue", "AWS::SQS::QueuePolicy", "AWS::SQS::QueueInlinePolicy"})
@@ -83,9 +83,8 @@ def queue_record(queue: Placed, policy: Mapping[str, Any] | None, region: str, a
             attributes[name] = _policy_text(properties[name])
     if policy is not None:
         attributes["Policy"] = json.dumps(policy)
-    tags = {str(t.get("Key")): as_text(t.get("Value", "")) for t in properties.get("Tags") or []
-            if isinstance(t, Mapping) and t.get("Key")}
-    record = {"QueueUrl": sqs.queue_url(region, account, queue.name), "Attributes": attributes, "Tags": tags}
+    record = {"QueueUrl": sqs.queue_url(region, account, queue.name), "Attributes": attributes,
+              "Tags": tag_map(properties.get("Tags"), as_text)}
     return record, defaults, unknown
 
 
