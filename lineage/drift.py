@@ -97,8 +97,9 @@ def describe_change(node: str, attribute: str, before: Any, after: Any) -> Attri
             word = "downgraded" if worse else "upgraded" if _strength(new) > _strength(old) else "changed"
             return AttributeChange(node, attribute, before, after, f"{attribute} {word}: {old} → {new}", worse)
     if attribute == "lifecycle_rules" and isinstance(before, list) and isinstance(after, list):
-        old_ids = {r.get("id") for r in before}
-        new_ids = {r.get("id") for r in after}
+        # A rule without an id (one a template leaves AWS to name) is no name to give.
+        old_ids = {r.get("id") for r in before if r.get("id")}
+        new_ids = {r.get("id") for r in after if r.get("id")}
         removed, added = sorted(old_ids - new_ids, key=str), sorted(new_ids - old_ids, key=str)
         parts = ([f"removed {', '.join(map(str, removed))}"] if removed else []) + (
             [f"added {', '.join(map(str, added))}"] if added else [])

@@ -222,12 +222,12 @@ def _changes(template: Node, account: Node, names: AccountNames) -> list[Attribu
             continue  # the template leaves it to AWS's default, or one side could not read it
         if attribute not in template.attributes and attribute not in account.attributes:
             continue
-        before = _comparable(attribute, names(template.attributes.get(attribute)))
-        after = _comparable(attribute, account.attributes.get(attribute))
+        written, found = names(template.attributes.get(attribute)), account.attributes.get(attribute)
+        before, after = _comparable(attribute, written), _comparable(attribute, found)
         if attribute == "targets" and isinstance(before, list) and isinstance(after, list):
-            before, after = _targets(before, after)
-        if before != after:
-            changes.append(describe_change(account.id, attribute, before, after))
+            before, after = written, found = _targets(before, after)
+        if before != after:  # compared as they matter, worded as they are (a lifecycle rule by its id)
+            changes.append(describe_change(account.id, attribute, written, found))
     return changes
 
 

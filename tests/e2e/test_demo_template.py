@@ -359,7 +359,8 @@ def test_changes_made_by_hand_in_the_demo_estate_are_drift(tmp_path: Path) -> No
     assert said[("unmanaged", "arn:aws:s3:::lp-adhoc-export")]["summary"] == (
         "s3.bucket lp-adhoc-export runs in the account and no template describes it")
     lifecycle = said[("changed", bucket)]
-    assert lifecycle["summary"] == "lifecycle rules changed (weaker in the account than in the template)"
+    assert lifecycle["summary"] == ("lifecycle rules removed expire-recommendations (weaker in the account than in "
+                                    "the template)")
     assert lifecycle["template"]["logical_id"] == "MlArtifactsBucket"
     assert [r["prefix"] for r in lifecycle["in_template"]] == ["athena-staging/", "recommendations/"]
     assert [r["prefix"] for r in lifecycle["in_account"]] == ["athena-staging/"]

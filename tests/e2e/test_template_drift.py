@@ -144,7 +144,7 @@ def test_a_deployed_template_has_no_drift_and_hand_made_changes_show_up(deployed
     rule = f"arn:aws:events:{REGION}:123456789012:rule/orders-nightly"
     assert sorted((node, i["severity"], i["attribute"]) for node, i in changed.items()) == [
         (rule, "low", "targets"), ("arn:aws:s3:::orders-landing", "high", "lifecycle_rules")]
-    assert changed["arn:aws:s3:::orders-landing"]["summary"].startswith("lifecycle rules removed")
+    assert changed["arn:aws:s3:::orders-landing"]["summary"].startswith("lifecycle rules removed expire")
     assert changed["arn:aws:s3:::orders-landing"]["template"]["line"] == 2
     unexpected = [i["summary"] for i in by_kind["flow unexpected"]]
     assert unexpected == [f"the account has a flow {rule} → {queue} (routes) no template defines"]
